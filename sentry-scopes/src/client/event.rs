@@ -1,0 +1,100 @@
+//! Building events from messages and errors.
+
+use std::error::Error;
+
+use crate::protocol::{Event, Exception, Level};
+
+/// A message event at `level`.
+pub(crate) fn event_from_message(message: &str, level: Level) -> Event<'static> {
+    Event {
+        message: Some(message.to_owned()),
+        level,
+        ..Event::default()
+    }
+}
+
+/// An exception event for `err` and its whole `source()` chain, root cause first (Sentry lists
+/// the outermost exception last).
+pub(crate) fn event_from_error<E: Error + ?Sized>(err: &E) -> Event<'static> {
+    let mut values = vec![Exception {
+        ty: type_name_of::<E>().unwrap_or_else(|| type_from_debug(err)),
+        value: Some(err.to_string()),
+        ..Exception::default()
+    }];
+    let mut source = err.source();
+    while let Some(e) = source {
+        values.push(Exception {
+            ty: type_from_debug(e),
+            value: Some(e.to_string()),
+            ..Exception::default()
+        });
+        source = e.source();
+    }
+    values.reverse();
+    Event {
+        exception: values.into(),
+        level: Level::Error,
+        ..Event::default()
+    }
+}
+
+/// The last path segment of `E`'s type name, without generics; `None` for trait objects.
+fn type_name_of<E: ?Sized>() -> Option<String> {
+    let full = std::any::type_name::<E>();
+    if full.starts_with("dyn ") || full.starts_with('&') {
+        return None;
+    }
+    let base = full.split('<').next().unwrap_or(full);
+    base.rsplit("::").next().map(str::to_owned)
+}
+
+/// A type name guessed from the `Debug` output (`NotFound { .. }` → `NotFound`), for errors
+/// only known as `dyn Error`.
+fn type_from_debug(err: &(impl Error + ?Sized)) -> String {
+    let debug = format!("{err:?}");
+    let name: String = debug
+        .chars()
+        .take_while(|c| c.is_alphanumeric() || *c == '_' || *c == ':')
+        .collect();
+    let name = name.rsplit("::").next().unwrap_or("");
+    if name.is_empty() || !name.starts_with(|c: char| c.is_ascii_uppercase()) {
+        "Error".to_owned()
+    } else {
+        name.to_owned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug)]
+    struct Outer(std::io::Error);
+    impl std::fmt::Display for Outer {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("could not load config")
+        }
+    }
+    impl Error for Outer {
+        fn source(&self) -> Option<&(dyn Error + 'static)> {
+            Some(&self.0)
+        }
+    }
+
+    #[test]
+    fn error_chain_is_recorded_root_cause_first() {
+        let err = Outer(std::io::Error::new(std::io::ErrorKind::NotFound, "no file"));
+        let event = event_from_error(&err);
+        let types: Vec<_> = event.exception.values.iter().map(|e| e.ty.as_str()).collect();
+        assert_eq!(types, ["Custom", "Outer"]);
+        assert_eq!(event.exception.values[1].value.as_deref(), Some("could not load config"));
+        assert_eq!(event.level, Level::Error);
+    }
+
+    #[test]
+    fn trait_objects_fall_back_to_the_debug_name() {
+        let err: Box<dyn Error> = Box::new(Outer(std::io::Error::other("x")));
+        let event = event_from_error(&*err);
+        assert_eq!(event.exception.values.last().map(|e| e.ty.as_str()), Some("Outer"));
+    }
+}

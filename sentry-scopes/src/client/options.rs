@@ -1,0 +1,211 @@
+//! `ClientOptions`: what `init` is configured with.
+
+use std::borrow::Cow;
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::protocol::{Breadcrumb, Event};
+use crate::transport::TransportFactory;
+
+/// A callback that sees, changes or drops a value before it is stored or sent.
+pub type BeforeCallback<T> = Arc<dyn Fn(T) -> Option<T> + Send + Sync>;
+
+/// Configuration of the client that [`init`](crate::init) installs.
+///
+/// Unset `dsn`, `release` and `environment` are read from `SENTRY_DSN`, `SENTRY_RELEASE` and
+/// `SENTRY_ENVIRONMENT` at `init`. Without any DSN, events are printed to stdout as JSON.
+///
+/// ```
+/// use sentry_scopes::ClientOptions;
+///
+/// let options = ClientOptions::new()
+///     .dsn("https://public@sentry.example.com/42")
+///     .release("my-app@1.2.3")
+///     .environment("staging")
+///     .sample_rate(0.5)
+///     .max_breadcrumbs(50);
+/// assert_eq!(options.max_breadcrumbs, 50);
+/// ```
+#[derive(Clone)]
+pub struct ClientOptions {
+    /// Where events go: `https://PUBLIC_KEY@HOST/PROJECT_ID`. Parsed at `init`.
+    pub dsn: Option<String>,
+    /// The release events belong to, e.g. `my-app@1.2.3`.
+    pub release: Option<Cow<'static, str>>,
+    /// The environment, e.g. `production`.
+    pub environment: Option<Cow<'static, str>>,
+    /// The server or host name reported with events.
+    pub server_name: Option<Cow<'static, str>>,
+    /// The share of error and message events that are sent, from 0.0 to 1.0 (default 1.0).
+    pub sample_rate: f32,
+    /// How many breadcrumbs each scope keeps, and an event carries at most (default 100).
+    pub max_breadcrumbs: usize,
+    /// Runs on every event after the event processors; `None` drops the event. A panic drops it.
+    pub before_send: Option<BeforeCallback<Event<'static>>>,
+    /// Runs on every breadcrumb as it is added; `None` drops it. A panic drops it.
+    pub before_breadcrumb: Option<BeforeCallback<Breadcrumb>>,
+    /// Whether personal data (IP addresses, cookies, auth headers) may be sent (default false).
+    pub send_default_pii: bool,
+    /// Writes what the SDK does to stderr (never the DSN's key).
+    pub debug: bool,
+    /// Creates the transport; by default the HTTP transport with a DSN, else the stdout printer.
+    pub transport: Option<Arc<dyn TransportFactory>>,
+    /// How long dropping the [`ClientInitGuard`](crate::ClientInitGuard) waits for queued events
+    /// (default 2 s).
+    pub shutdown_timeout: Duration,
+}
+
+impl Default for ClientOptions {
+    fn default() -> Self {
+        Self {
+            dsn: None,
+            release: None,
+            environment: None,
+            server_name: None,
+            sample_rate: 1.0,
+            max_breadcrumbs: 100,
+            before_send: None,
+            before_breadcrumb: None,
+            send_default_pii: false,
+            debug: false,
+            transport: None,
+            shutdown_timeout: Duration::from_secs(2),
+        }
+    }
+}
+
+impl fmt::Debug for ClientOptions {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientOptions")
+            .field("dsn", &self.dsn.as_ref().map(|_| "<set>"))
+            .field("release", &self.release)
+            .field("environment", &self.environment)
+            .field("server_name", &self.server_name)
+            .field("sample_rate", &self.sample_rate)
+            .field("max_breadcrumbs", &self.max_breadcrumbs)
+            .field("before_send", &self.before_send.is_some())
+            .field("before_breadcrumb", &self.before_breadcrumb.is_some())
+            .field("send_default_pii", &self.send_default_pii)
+            .field("debug", &self.debug)
+            .field("transport", &self.transport.is_some())
+            .field("shutdown_timeout", &self.shutdown_timeout)
+            .finish()
+    }
+}
+
+impl ClientOptions {
+    /// The default options.
+    #[must_use]
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Sets the DSN.
+    #[must_use]
+    pub fn dsn(mut self, dsn: impl Into<String>) -> Self {
+        self.dsn = Some(dsn.into());
+        self
+    }
+
+    /// Sets the release.
+    #[must_use]
+    pub fn release(mut self, release: impl Into<Cow<'static, str>>) -> Self {
+        self.release = Some(release.into());
+        self
+    }
+
+    /// Sets the environment.
+    #[must_use]
+    pub fn environment(mut self, environment: impl Into<Cow<'static, str>>) -> Self {
+        self.environment = Some(environment.into());
+        self
+    }
+
+    /// Sets the server name.
+    #[must_use]
+    pub fn server_name(mut self, name: impl Into<Cow<'static, str>>) -> Self {
+        self.server_name = Some(name.into());
+        self
+    }
+
+    /// Sets the sample rate (checked at `init`: it must lie in 0.0..=1.0).
+    #[must_use]
+    pub fn sample_rate(mut self, rate: f32) -> Self {
+        self.sample_rate = rate;
+        self
+    }
+
+    /// Sets the breadcrumb capacity of each scope and event.
+    #[must_use]
+    pub fn max_breadcrumbs(mut self, max: usize) -> Self {
+        self.max_breadcrumbs = max;
+        self
+    }
+
+    /// Sets `before_send`.
+    #[must_use]
+    pub fn before_send<F>(mut self, f: F) -> Self
+    where
+        F: Fn(Event<'static>) -> Option<Event<'static>> + Send + Sync + 'static,
+    {
+        self.before_send = Some(Arc::new(f));
+        self
+    }
+
+    /// Sets `before_breadcrumb`.
+    #[must_use]
+    pub fn before_breadcrumb<F>(mut self, f: F) -> Self
+    where
+        F: Fn(Breadcrumb) -> Option<Breadcrumb> + Send + Sync + 'static,
+    {
+        self.before_breadcrumb = Some(Arc::new(f));
+        self
+    }
+
+    /// Allows sending personal data.
+    #[must_use]
+    pub fn send_default_pii(mut self, yes: bool) -> Self {
+        self.send_default_pii = yes;
+        self
+    }
+
+    /// Turns debug logging to stderr on or off.
+    #[must_use]
+    pub fn debug(mut self, yes: bool) -> Self {
+        self.debug = yes;
+        self
+    }
+
+    /// Sets the transport factory.
+    #[must_use]
+    pub fn transport(mut self, factory: impl TransportFactory) -> Self {
+        self.transport = Some(Arc::new(factory));
+        self
+    }
+
+    /// Sets the shutdown timeout.
+    #[must_use]
+    pub fn shutdown_timeout(mut self, timeout: Duration) -> Self {
+        self.shutdown_timeout = timeout;
+        self
+    }
+}
+
+impl From<&str> for ClientOptions {
+    fn from(dsn: &str) -> Self {
+        Self::new().dsn(dsn)
+    }
+}
+
+impl From<String> for ClientOptions {
+    fn from(dsn: String) -> Self {
+        Self::new().dsn(dsn)
+    }
+}
+
+impl From<()> for ClientOptions {
+    fn from((): ()) -> Self {
+        Self::new()
+    }
+}

@@ -1,0 +1,57 @@
+//! `ScopeGuard`: installs a pair of scopes on this thread and restores the previous pair on drop.
+
+use std::marker::PhantomData;
+
+use super::thread::{self, Active};
+
+/// Keeps a pair of scopes active on this thread until dropped, then restores the previous pair,
+/// on every exit path including a panic.
+///
+/// Used by the macros and block functions; not public API. It is `!Send`, so it cannot be held
+/// across an `.await` in a future that must be `Send`:
+///
+/// ```compile_fail
+/// fn assert_send<T: Send>(_: T) {}
+/// let guard = sentry_scopes::__private::fork_current().enter();
+/// assert_send(guard);
+/// ```
+///
+/// ```
+/// let guard = sentry_scopes::__private::fork_current().enter();
+/// drop(guard);
+/// ```
+#[must_use = "the scopes are restored as soon as the guard is dropped"]
+pub struct ScopeGuard {
+    prev: Option<Active>,
+    depth: usize,
+    _not_send: PhantomData<*const ()>,
+}
+
+impl ScopeGuard {
+    /// Makes `active` the pair of this thread.
+    pub(crate) fn enter(active: Active) -> Self {
+        let prev = thread::swap(active);
+        Self {
+            prev,
+            depth: thread::push_depth(),
+            _not_send: PhantomData,
+        }
+    }
+
+    /// Restores the previous pair now and returns the pair that was active, with every change
+    /// made while it was entered (the write-back a bound future needs).
+    pub(crate) fn exit(mut self) -> Option<Active> {
+        let prev = self.prev.take()?;
+        thread::pop_depth(self.depth);
+        thread::swap(prev)
+    }
+}
+
+impl Drop for ScopeGuard {
+    fn drop(&mut self) {
+        if let Some(prev) = self.prev.take() {
+            thread::pop_depth(self.depth);
+            drop(thread::swap(prev));
+        }
+    }
+}

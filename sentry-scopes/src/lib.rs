@@ -1,0 +1,53 @@
+#![doc = include_str!("../README.md")]
+#![doc(test(attr(deny(warnings))))]
+#![warn(missing_docs)]
+
+mod api;
+mod client;
+mod context;
+mod debug;
+mod error;
+pub mod protocol;
+mod scope;
+mod transport;
+
+#[cfg(feature = "tokio")]
+pub mod task;
+
+/// Threads that start with the caller's scopes.
+pub mod thread {
+    pub use crate::context::spawn::{spawn, spawn_with};
+}
+
+/// Test support: a recording transport and helpers that capture what a closure sends.
+#[cfg(feature = "test")]
+pub mod test {
+    pub use crate::transport::testing::{
+        TestTransport, with_captured_envelopes, with_captured_envelopes_options,
+        with_captured_events, with_captured_events_options,
+    };
+}
+
+pub use crate::api::{
+    add_attachment, add_breadcrumb, capture_error, capture_error_with, capture_event,
+    capture_event_with, capture_message, capture_message_with, capture_transaction_event,
+    last_event_id, remove_context, remove_extra, remove_tag, set_context, set_extra,
+    set_fingerprint, set_level, set_tag, set_tags, set_transaction, set_user,
+};
+pub use crate::client::{BeforeCallback, ClientInitGuard, ClientOptions, flush, init};
+pub use crate::context::spawn::bind_fn;
+pub use crate::context::{
+    ScopeFuture, ScopeFutureExt, ScopeType, configure_scope, get_current_scope,
+    get_global_scope, get_isolation_scope, use_isolation_scope, use_scope, with_isolation_scope,
+    with_scope,
+};
+pub use crate::error::InitError;
+pub use crate::protocol::{
+    Attachment, Breadcrumb, Context, Envelope, Event, Level, Transaction, User, Uuid, Value,
+};
+pub use crate::scope::{EventProcessor, PropagationContext, Scope, ScopeData};
+pub use crate::transport::{DiscardReason, Discards, Transport, TransportContext, TransportFactory};
+
+#[doc(hidden)]
+#[path = "private.rs"]
+pub mod __private;

@@ -1,0 +1,306 @@
+//! `ScopeData`: one immutable version of a scope's contents.
+//!
+//! Every field is either a persistent map (`imbl`) keyed by `Arc<str>`, an `Arc`, or a small
+//! `Copy` value, so cloning a `ScopeData` copies a handful of pointers, whatever it holds, and a
+//! write copies one path of one map.
+
+use std::sync::Arc;
+
+use imbl::OrdMap;
+
+use super::breadcrumbs::{Breadcrumbs, StoredCrumb};
+use super::processors::EventProcessor;
+use super::propagation::PropagationContext;
+use crate::protocol::{Attachment, Breadcrumb, Context, Level, User, Uuid, Value};
+
+/// A scope attachment and whether transaction events carry it too (scope-model.md 2.1, A02).
+#[derive(Debug)]
+pub(crate) struct StoredAttachment {
+    pub(crate) attachment: Attachment,
+    pub(crate) add_to_transactions: bool,
+}
+
+/// One immutable version of a scope's contents.
+///
+/// Obtained from [`Scope::data`](crate::Scope::data) as a snapshot for inspection; writes go
+/// through [`Scope`](crate::Scope), which publishes a new version.
+///
+/// ```
+/// let scope = sentry_scopes::Scope::new();
+/// scope.set_tag("region", "eu");
+/// let snapshot = scope.data();
+/// scope.set_tag("region", "us");
+/// assert_eq!(snapshot.tag("region"), Some("eu"));
+/// assert_eq!(scope.data().tag("region"), Some("us"));
+/// ```
+#[derive(Clone, Debug, Default)]
+pub struct ScopeData {
+    pub(crate) tags: OrdMap<Arc<str>, Arc<str>>,
+    pub(crate) extra: OrdMap<Arc<str>, Arc<Value>>,
+    pub(crate) contexts: OrdMap<Arc<str>, Arc<Context>>,
+    pub(crate) user: Option<Arc<User>>,
+    pub(crate) level: Option<Level>,
+    pub(crate) fingerprint: Option<Arc<[Arc<str>]>>,
+    pub(crate) transaction: Option<Arc<str>>,
+    pub(crate) breadcrumbs: Breadcrumbs,
+    pub(crate) attachments: imbl::Vector<Arc<StoredAttachment>>,
+    pub(crate) processors: imbl::Vector<EventProcessor>,
+    pub(crate) propagation: PropagationContext,
+    pub(crate) last_event_id: Option<Uuid>,
+}
+
+impl ScopeData {
+    /// The tag stored under `key`.
+    #[must_use]
+    pub fn tag(&self, key: &str) -> Option<&str> {
+        self.tags.get(key).map(|v| &**v)
+    }
+
+    /// All tags, ordered by key.
+    pub fn tags(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.tags.iter().map(|(k, v)| (&**k, &**v))
+    }
+
+    /// The extra value stored under `key`.
+    #[must_use]
+    pub fn extra(&self, key: &str) -> Option<&Value> {
+        self.extra.get(key).map(|v| &**v)
+    }
+
+    /// All extra values, ordered by key.
+    pub fn extras(&self) -> impl Iterator<Item = (&str, &Value)> {
+        self.extra.iter().map(|(k, v)| (&**k, &**v))
+    }
+
+    /// The context stored under `key`.
+    #[must_use]
+    pub fn context(&self, key: &str) -> Option<&Context> {
+        self.contexts.get(key).map(|v| &**v)
+    }
+
+    /// All contexts, ordered by key.
+    pub fn contexts(&self) -> impl Iterator<Item = (&str, &Context)> {
+        self.contexts.iter().map(|(k, v)| (&**k, &**v))
+    }
+
+    /// The user of this scope.
+    #[must_use]
+    pub fn user(&self) -> Option<&User> {
+        self.user.as_deref()
+    }
+
+    /// The level of this scope, which overrides the level of every event it applies to.
+    #[must_use]
+    pub fn level(&self) -> Option<Level> {
+        self.level
+    }
+
+    /// The fingerprint of this scope.
+    pub fn fingerprint(&self) -> Option<impl Iterator<Item = &str>> {
+        self.fingerprint.as_ref().map(|f| f.iter().map(|s| &**s))
+    }
+
+    /// The transaction name of this scope.
+    #[must_use]
+    pub fn transaction(&self) -> Option<&str> {
+        self.transaction.as_deref()
+    }
+
+    /// The breadcrumbs stored on this scope, oldest first.
+    pub fn breadcrumbs(&self) -> impl Iterator<Item = &Breadcrumb> {
+        self.breadcrumbs.iter().map(|c| &c.crumb)
+    }
+
+    /// The attachments stored on this scope, in the order they were added.
+    pub fn attachments(&self) -> impl Iterator<Item = &Attachment> {
+        self.attachments.iter().map(|a| &a.attachment)
+    }
+
+    /// How many event processors this scope holds.
+    #[must_use]
+    pub fn processor_count(&self) -> usize {
+        self.processors.len()
+    }
+
+    /// The propagation context of this scope.
+    #[must_use]
+    pub fn propagation_context(&self) -> &PropagationContext {
+        &self.propagation
+    }
+
+    /// The id of the last event captured while this scope was the active isolation scope.
+    #[must_use]
+    pub fn last_event_id(&self) -> Option<Uuid> {
+        self.last_event_id
+    }
+
+    /// Whether the scope holds no event data (processors, propagation context and
+    /// `last_event_id` are not event data).
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.tags.is_empty()
+            && self.extra.is_empty()
+            && self.contexts.is_empty()
+            && self.user.is_none()
+            && self.level.is_none()
+            && self.fingerprint.is_none()
+            && self.transaction.is_none()
+            && self.breadcrumbs.is_empty()
+            && self.attachments.is_empty()
+    }
+
+    // --- writes: used by `Scope` (inside rcu) and by the macros' forks ------------------------
+
+    pub(crate) fn set_tag(&mut self, key: Arc<str>, value: Arc<str>) {
+        self.tags.insert(key, value);
+    }
+
+    pub(crate) fn remove_tag(&mut self, key: &str) {
+        if self.tags.contains_key(key) {
+            self.tags.remove(key);
+        }
+    }
+
+    pub(crate) fn set_extra(&mut self, key: Arc<str>, value: Arc<Value>) {
+        self.extra.insert(key, value);
+    }
+
+    pub(crate) fn remove_extra(&mut self, key: &str) {
+        if self.extra.contains_key(key) {
+            self.extra.remove(key);
+        }
+    }
+
+    pub(crate) fn set_context(&mut self, key: Arc<str>, value: Arc<Context>) {
+        self.contexts.insert(key, value);
+    }
+
+    pub(crate) fn remove_context(&mut self, key: &str) {
+        if self.contexts.contains_key(key) {
+            self.contexts.remove(key);
+        }
+    }
+
+    pub(crate) fn set_user(&mut self, user: Option<Arc<User>>) {
+        self.user = user;
+    }
+
+    pub(crate) fn set_level(&mut self, level: Option<Level>) {
+        self.level = level;
+    }
+
+    pub(crate) fn set_fingerprint(&mut self, fingerprint: Option<Arc<[Arc<str>]>>) {
+        self.fingerprint = fingerprint.filter(|f| !f.is_empty());
+    }
+
+    pub(crate) fn set_transaction(&mut self, name: Option<Arc<str>>) {
+        self.transaction = name;
+    }
+
+    pub(crate) fn push_breadcrumb(&mut self, crumb: Arc<StoredCrumb>, max: usize) {
+        self.breadcrumbs.push(crumb, max);
+    }
+
+    pub(crate) fn clear_breadcrumbs(&mut self) {
+        self.breadcrumbs.clear();
+    }
+
+    pub(crate) fn add_attachment(&mut self, attachment: Arc<StoredAttachment>) {
+        self.attachments.push_back(attachment);
+    }
+
+    pub(crate) fn add_processor(&mut self, processor: EventProcessor) {
+        self.processors.push_back(processor);
+    }
+
+    /// Resets all event data, breadcrumbs and attachments, starts a new trace and forgets the
+    /// last event id; keeps the event processors (scope-model.md 2.4, C01).
+    pub(crate) fn clear(&mut self) {
+        *self = Self {
+            processors: std::mem::take(&mut self.processors),
+            ..Self::default()
+        };
+    }
+
+    /// Layers `upper` over `self` (scope-model.md 3.2, `update_from_scope`): maps key-wise,
+    /// scalars where `upper` has a value, breadcrumbs merged in sequence order and re-capped,
+    /// attachments and processors appended. Removes nothing; keeps the propagation context and
+    /// `last_event_id` of `self`.
+    pub(crate) fn update_from(&mut self, upper: &ScopeData, max_breadcrumbs: usize) {
+        self.tags = layer_map(&self.tags, &upper.tags);
+        self.extra = layer_map(&self.extra, &upper.extra);
+        self.contexts = layer_map(&self.contexts, &upper.contexts);
+        if upper.user.is_some() {
+            self.user.clone_from(&upper.user);
+        }
+        if upper.level.is_some() {
+            self.level = upper.level;
+        }
+        if upper.fingerprint.is_some() {
+            self.fingerprint.clone_from(&upper.fingerprint);
+        }
+        if upper.transaction.is_some() {
+            self.transaction.clone_from(&upper.transaction);
+        }
+        self.breadcrumbs.merge_from(&upper.breadcrumbs, max_breadcrumbs);
+        self.attachments.append(upper.attachments.clone());
+        self.processors.append(upper.processors.clone());
+    }
+}
+
+/// `upper`'s entries over `lower`'s; O(1) when either side is empty.
+fn layer_map<V: Clone>(
+    lower: &OrdMap<Arc<str>, V>,
+    upper: &OrdMap<Arc<str>, V>,
+) -> OrdMap<Arc<str>, V> {
+    if upper.is_empty() {
+        lower.clone()
+    } else if lower.is_empty() {
+        upper.clone()
+    } else {
+        upper.clone().union(lower.clone())
+    }
+}
+
+/// Converts any string-like value to the shared string type scope maps use.
+pub(crate) fn arc_str(s: impl AsRef<str>) -> Arc<str> {
+    Arc::from(s.as_ref())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn update_from_gives_upper_keys_precedence_and_keeps_lower_only_keys() {
+        let mut lower = ScopeData::default();
+        lower.set_tag(arc_str("a"), arc_str("lower"));
+        lower.set_tag(arc_str("only_lower"), arc_str("1"));
+        let mut upper = ScopeData::default();
+        upper.set_tag(arc_str("a"), arc_str("upper"));
+        upper.set_level(Some(Level::Fatal));
+        lower.update_from(&upper, 100);
+        assert_eq!(lower.tag("a"), Some("upper"));
+        assert_eq!(lower.tag("only_lower"), Some("1"));
+        assert_eq!(lower.level(), Some(Level::Fatal));
+    }
+
+    #[test]
+    fn clear_keeps_processors_and_changes_trace() {
+        let mut data = ScopeData::default();
+        data.set_tag(arc_str("a"), arc_str("1"));
+        data.add_processor(EventProcessor::new(Some));
+        let trace = data.propagation.trace_id();
+        data.clear();
+        assert!(data.is_empty());
+        assert_eq!(data.processor_count(), 1);
+        assert_ne!(data.propagation.trace_id(), trace);
+    }
+
+    #[test]
+    fn empty_fingerprint_clears() {
+        let mut data = ScopeData::default();
+        data.set_fingerprint(Some(Arc::from(Vec::new())));
+        assert!(data.fingerprint().is_none());
+    }
+}

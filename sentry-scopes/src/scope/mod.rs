@@ -1,0 +1,281 @@
+//! `Scope`: a shared handle to a cell holding the current `ScopeData` version.
+
+mod breadcrumbs;
+mod data;
+pub(crate) mod merge;
+mod processors;
+mod propagation;
+
+use std::fmt;
+use std::sync::Arc;
+
+use arc_swap::ArcSwap;
+
+pub(crate) use self::breadcrumbs::StoredCrumb;
+pub(crate) use self::data::{StoredAttachment, arc_str};
+pub use self::data::ScopeData;
+pub use self::processors::EventProcessor;
+pub use self::propagation::PropagationContext;
+use crate::client::Client;
+use crate::protocol::{Attachment, Breadcrumb, Context, Event, Level, User, Uuid, Value};
+
+/// A scope: tags, extra, contexts, user, level, fingerprint, transaction, breadcrumbs,
+/// attachments and event processors that are applied to captured events.
+///
+/// `Scope` is a cheap handle with identity: cloning it gives the *same* scope, and writes through
+/// one clone are visible through every other. Every setter takes `&self` and publishes a new
+/// immutable [`ScopeData`] version atomically, so concurrent writers never lose each other's
+/// updates. [`Scope::fork`] gives a *new* scope starting from the same data, at the cost of one
+/// reference count: no data is copied, whatever the size of the scope.
+///
+/// ```
+/// use sentry_scopes::Scope;
+///
+/// let scope = Scope::new();
+/// scope.set_tag("service", "billing");
+/// let same = scope.clone();
+/// let fork = scope.fork();
+/// same.set_tag("region", "eu");
+/// fork.set_tag("region", "us");
+/// assert_eq!(scope.data().tag("region"), Some("eu"));
+/// assert_eq!(fork.data().tag("region"), Some("us"));
+/// assert_eq!(fork.data().tag("service"), Some("billing"));
+/// ```
+#[derive(Clone)]
+pub struct Scope {
+    cell: Arc<ArcSwap<ScopeData>>,
+}
+
+impl Default for Scope {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl fmt::Debug for Scope {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Scope")
+            .field("data", &*self.cell.load())
+            .finish()
+    }
+}
+
+impl Scope {
+    /// A detached, empty scope with a new propagation context.
+    #[must_use]
+    pub fn new() -> Self {
+        Self::from_data(Arc::new(ScopeData::default()))
+    }
+
+    pub(crate) fn from_data(data: Arc<ScopeData>) -> Self {
+        Self {
+            cell: Arc::new(ArcSwap::new(data)),
+        }
+    }
+
+    /// Whether `a` and `b` are handles to the same scope.
+    ///
+    /// ```
+    /// use sentry_scopes::Scope;
+    /// let a = Scope::new();
+    /// assert!(Scope::ptr_eq(&a, &a.clone()));
+    /// assert!(!Scope::ptr_eq(&a, &a.fork()));
+    /// ```
+    #[must_use]
+    pub fn ptr_eq(a: &Scope, b: &Scope) -> bool {
+        Arc::ptr_eq(&a.cell, &b.cell)
+    }
+
+    /// A new scope that starts with this scope's data; from then on the two are independent.
+    /// Costs one reference count for the data and one allocation for the new handle.
+    #[must_use]
+    pub fn fork(&self) -> Scope {
+        Self::from_data(self.data())
+    }
+
+    /// An immutable snapshot of the scope's current contents.
+    #[must_use]
+    pub fn data(&self) -> Arc<ScopeData> {
+        self.cell.load_full()
+    }
+
+    /// Applies `f` to a copy of the data and publishes the result (read, modify, publish with
+    /// `rcu`: concurrent writers never lose updates). `f` may run more than once on conflict, so
+    /// it must not run user code.
+    pub(crate) fn update(&self, mut f: impl FnMut(&mut ScopeData)) {
+        self.cell.rcu(|old| {
+            let mut data = ScopeData::clone(old);
+            f(&mut data);
+            data
+        });
+    }
+
+    /// Replaces the data wholesale (used to reset the global scope in tests).
+    pub(crate) fn store(&self, data: Arc<ScopeData>) {
+        self.cell.store(data);
+    }
+
+    /// Sets a tag. Tags are indexed and searchable on the server.
+    pub fn set_tag(&self, key: impl AsRef<str>, value: impl ToString) {
+        let (key, value) = (arc_str(key), Arc::<str>::from(value.to_string()));
+        self.update(|d| d.set_tag(key.clone(), value.clone()));
+    }
+
+    /// Sets several tags at once, with one publish. An empty iterator changes nothing (C08).
+    pub fn set_tags<K, V>(&self, tags: impl IntoIterator<Item = (K, V)>)
+    where
+        K: AsRef<str>,
+        V: ToString,
+    {
+        let tags: Vec<(Arc<str>, Arc<str>)> = tags
+            .into_iter()
+            .map(|(k, v)| (arc_str(k), Arc::from(v.to_string())))
+            .collect();
+        if tags.is_empty() {
+            return;
+        }
+        self.update(|d| {
+            for (k, v) in &tags {
+                d.set_tag(k.clone(), v.clone());
+            }
+        });
+    }
+
+    /// Removes a tag from this scope only; a tag of a lower scope shows through again.
+    pub fn remove_tag(&self, key: &str) {
+        if self.cell.load().tags.contains_key(key) {
+            self.update(|d| d.remove_tag(key));
+        }
+    }
+
+    /// Sets an extra value (arbitrary JSON, not indexed).
+    pub fn set_extra(&self, key: impl AsRef<str>, value: impl Into<Value>) {
+        let (key, value) = (arc_str(key), Arc::new(value.into()));
+        self.update(|d| d.set_extra(key.clone(), value.clone()));
+    }
+
+    /// Removes an extra value from this scope only.
+    pub fn remove_extra(&self, key: &str) {
+        if self.cell.load().extra.contains_key(key) {
+            self.update(|d| d.remove_extra(key));
+        }
+    }
+
+    /// Sets a context; the value replaces any previous one under `key` whole.
+    pub fn set_context(&self, key: impl AsRef<str>, value: impl Into<Context>) {
+        let (key, value) = (arc_str(key), Arc::new(value.into()));
+        self.update(|d| d.set_context(key.clone(), value.clone()));
+    }
+
+    /// Removes a context from this scope only.
+    pub fn remove_context(&self, key: &str) {
+        if self.cell.load().contexts.contains_key(key) {
+            self.update(|d| d.remove_context(key));
+        }
+    }
+
+    /// Sets the user of this scope; `None` clears it on this scope only.
+    pub fn set_user(&self, user: Option<User>) {
+        let user = user.map(Arc::new);
+        self.update(|d| d.set_user(user.clone()));
+    }
+
+    /// Sets the level, which overrides the level of every event this scope applies to.
+    pub fn set_level(&self, level: Option<Level>) {
+        self.update(|d| d.set_level(level));
+    }
+
+    /// Sets the fingerprint that groups events into issues; `None` or an empty list clears it.
+    pub fn set_fingerprint(&self, fingerprint: Option<&[&str]>) {
+        let fp: Option<Arc<[Arc<str>]>> = fingerprint.map(|f| f.iter().map(arc_str).collect());
+        self.update(|d| d.set_fingerprint(fp.clone()));
+    }
+
+    /// Sets the transaction name.
+    pub fn set_transaction(&self, name: Option<&str>) {
+        let name = name.map(arc_str);
+        self.update(|d| d.set_transaction(name.clone()));
+    }
+
+    /// Adds a breadcrumb, after the client's `before_breadcrumb` callback.
+    ///
+    /// Without a client the breadcrumb is discarded (B10); with `max_breadcrumbs = 0` nothing
+    /// is stored (B06).
+    pub fn add_breadcrumb(&self, breadcrumb: Breadcrumb) {
+        let Some(client) = Client::current() else {
+            return;
+        };
+        if let Some((crumb, max)) = client.prepare_breadcrumb(breadcrumb) {
+            self.update(|d| d.push_breadcrumb(crumb.clone(), max));
+        }
+    }
+
+    /// Removes this scope's breadcrumbs (other scopes keep theirs).
+    pub fn clear_breadcrumbs(&self) {
+        self.update(ScopeData::clear_breadcrumbs);
+    }
+
+    /// Adds an attachment, sent with error events (not with transactions).
+    pub fn add_attachment(&self, attachment: Attachment) {
+        self.push_attachment(attachment, false);
+    }
+
+    /// Adds an attachment that transaction events carry too.
+    pub fn add_transaction_attachment(&self, attachment: Attachment) {
+        self.push_attachment(attachment, true);
+    }
+
+    fn push_attachment(&self, attachment: Attachment, add_to_transactions: bool) {
+        let stored = Arc::new(StoredAttachment {
+            attachment,
+            add_to_transactions,
+        });
+        self.update(|d| d.add_attachment(stored.clone()));
+    }
+
+    /// Appends an event processor. Processors run at capture, global first, then isolation, then
+    /// current, each list in registration order; `None` drops the event.
+    pub fn add_event_processor<F>(&self, processor: F)
+    where
+        F: Fn(Event<'static>) -> Option<Event<'static>> + Send + Sync + 'static,
+    {
+        let p = EventProcessor::new(processor);
+        self.update(|d| d.add_processor(p.clone()));
+    }
+
+    /// Resets all data, breadcrumbs and attachments, starts a new trace and forgets the last
+    /// event id. Event processors are kept.
+    pub fn clear(&self) {
+        self.update(ScopeData::clear);
+    }
+
+    /// Layers `other` over this scope: maps key-wise, scalars where `other` has a value,
+    /// breadcrumbs merged in insertion order and re-capped, attachments and processors
+    /// appended. Nothing is removed; the propagation context and last event id stay.
+    pub fn update_from_scope(&self, other: &Scope) {
+        let upper = other.data();
+        let max = Client::current().map_or(usize::MAX, |c| c.options().max_breadcrumbs);
+        self.update(|d| d.update_from(&upper, max));
+    }
+
+    /// The propagation context (trace) of this scope.
+    #[must_use]
+    pub fn propagation_context(&self) -> PropagationContext {
+        self.cell.load().propagation.clone()
+    }
+
+    /// Replaces the propagation context, e.g. to continue an incoming trace.
+    pub fn set_propagation_context(&self, pc: PropagationContext) {
+        self.update(|d| d.propagation = pc.clone());
+    }
+
+    /// The id of the last event captured while this scope was the active isolation scope.
+    #[must_use]
+    pub fn last_event_id(&self) -> Option<Uuid> {
+        self.cell.load().last_event_id
+    }
+
+    pub(crate) fn set_last_event_id(&self, id: Uuid) {
+        self.update(|d| d.last_event_id = Some(id));
+    }
+}

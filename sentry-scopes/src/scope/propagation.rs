@@ -1,0 +1,207 @@
+//! The propagation context: the trace an isolation scope's events belong to.
+
+use std::collections::BTreeMap;
+
+use crate::protocol::{SpanId, TraceContext, TraceId};
+
+/// The trace identity carried by every scope (scope-model.md 2.4).
+///
+/// Events without an explicit `trace` context get one built from the active isolation scope's
+/// propagation context. Forks copy it, so forked scopes stay on their parent's trace; integrations
+/// start a new one per request with [`PropagationContext::new`] or continue an incoming trace with
+/// [`PropagationContext::from_headers`].
+///
+/// ```
+/// use sentry_scopes::PropagationContext;
+///
+/// let pc = PropagationContext::from_headers(
+///     Some("771a43a4192642f0b136d5159a501700-b7ad6b7169203331-1"),
+///     Some("sentry-trace_id=771a43a4192642f0b136d5159a501700,sentry-environment=prod"),
+/// );
+/// assert_eq!(pc.trace_id().to_string(), "771a43a4192642f0b136d5159a501700");
+/// assert_eq!(pc.parent_span_id().map(|s| s.to_string()).as_deref(), Some("b7ad6b7169203331"));
+/// assert_eq!(pc.sampled(), Some(true));
+/// assert_eq!(pc.baggage().get("environment").map(String::as_str), Some("prod"));
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PropagationContext {
+    trace_id: TraceId,
+    span_id: SpanId,
+    parent_span_id: Option<SpanId>,
+    sampled: Option<bool>,
+    baggage: BTreeMap<String, String>,
+}
+
+impl Default for PropagationContext {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl PropagationContext {
+    /// Starts a new trace with random trace and span ids.
+    #[must_use]
+    pub fn new() -> Self {
+        Self {
+            trace_id: TraceId::default(),
+            span_id: SpanId::default(),
+            parent_span_id: None,
+            sampled: None,
+            baggage: BTreeMap::new(),
+        }
+    }
+
+    /// Continues the trace named by an incoming `sentry-trace` header and its `baggage` header.
+    ///
+    /// A missing or malformed `sentry-trace` value starts a new trace instead: bad input from a
+    /// client never fails a request. Only the `sentry-` entries of `baggage` are kept.
+    #[must_use]
+    pub fn from_headers(sentry_trace: Option<&str>, baggage: Option<&str>) -> Self {
+        let mut pc = Self::new();
+        let Some((trace_id, parent, sampled)) = sentry_trace.and_then(parse_sentry_trace) else {
+            return pc;
+        };
+        pc.trace_id = trace_id;
+        pc.parent_span_id = Some(parent);
+        pc.sampled = sampled;
+        pc.baggage = baggage.map(parse_baggage).unwrap_or_default();
+        pc
+    }
+
+    /// The 32-hex-digit trace id.
+    #[must_use]
+    pub fn trace_id(&self) -> TraceId {
+        self.trace_id
+    }
+
+    /// The 16-hex-digit span id that events of this context report.
+    #[must_use]
+    pub fn span_id(&self) -> SpanId {
+        self.span_id
+    }
+
+    /// The span this trace was continued from, if it came from an incoming header.
+    #[must_use]
+    pub fn parent_span_id(&self) -> Option<SpanId> {
+        self.parent_span_id
+    }
+
+    /// The upstream sampling decision, if one was received.
+    #[must_use]
+    pub fn sampled(&self) -> Option<bool> {
+        self.sampled
+    }
+
+    /// The dynamic sampling context received in `baggage` (keys without the `sentry-` prefix).
+    #[must_use]
+    pub fn baggage(&self) -> &BTreeMap<String, String> {
+        &self.baggage
+    }
+
+    /// The value of an outgoing `sentry-trace` header that continues this trace.
+    ///
+    /// ```
+    /// let pc = sentry_scopes::PropagationContext::new();
+    /// let header = pc.sentry_trace_header();
+    /// assert_eq!(header.len(), 32 + 1 + 16);
+    /// assert!(header.starts_with(&pc.trace_id().to_string()));
+    /// ```
+    #[must_use]
+    pub fn sentry_trace_header(&self) -> String {
+        match self.sampled {
+            Some(s) => format!("{}-{}-{}", self.trace_id, self.span_id, u8::from(s)),
+            None => format!("{}-{}", self.trace_id, self.span_id),
+        }
+    }
+
+    /// The value of an outgoing `baggage` header carrying the dynamic sampling context, or
+    /// `None` when there is nothing to propagate.
+    #[must_use]
+    pub fn baggage_header(&self) -> Option<String> {
+        if self.baggage.is_empty() {
+            return None;
+        }
+        let entries: Vec<String> = self
+            .baggage
+            .iter()
+            .map(|(k, v)| format!("sentry-{k}={v}"))
+            .collect();
+        Some(entries.join(","))
+    }
+
+    /// The `trace` context an event of this propagation context carries.
+    pub(crate) fn to_trace_context(&self) -> TraceContext {
+        TraceContext {
+            trace_id: self.trace_id,
+            span_id: self.span_id,
+            parent_span_id: self.parent_span_id,
+            ..TraceContext::default()
+        }
+    }
+}
+
+fn parse_sentry_trace(value: &str) -> Option<(TraceId, SpanId, Option<bool>)> {
+    let mut parts = value.trim().split('-');
+    let trace = parts.next()?;
+    let span = parts.next()?;
+    if trace.len() != 32 || span.len() != 16 {
+        return None;
+    }
+    let trace_id = trace.parse().ok()?;
+    let span_id = span.parse().ok()?;
+    let sampled = match parts.next() {
+        Some("1") => Some(true),
+        Some("0") => Some(false),
+        _ => None,
+    };
+    Some((trace_id, span_id, sampled))
+}
+
+fn parse_baggage(value: &str) -> BTreeMap<String, String> {
+    value
+        .split(',')
+        .filter_map(|entry| {
+            let (k, v) = entry.split_once('=')?;
+            let key = k.trim().strip_prefix("sentry-")?;
+            Some((key.to_owned(), v.trim().to_owned()))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn malformed_sentry_trace_starts_a_new_trace() {
+        for bad in ["", "abc", "zz1a43a4192642f0b136d5159a501700-b7ad6b7169203331", "-"] {
+            let pc = PropagationContext::from_headers(Some(bad), None);
+            assert_eq!(pc.parent_span_id(), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn ids_are_lowercase_hex_of_the_right_length() {
+        let pc = PropagationContext::new();
+        let t = pc.trace_id().to_string();
+        let s = pc.span_id().to_string();
+        assert_eq!((t.len(), s.len()), (32, 16));
+        assert!(t.chars().chain(s.chars()).all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()));
+    }
+
+    #[test]
+    fn outgoing_headers_round_trip() {
+        let pc = PropagationContext::from_headers(
+            Some("771a43a4192642f0b136d5159a501700-b7ad6b7169203331-0"),
+            Some("other=1, sentry-release=1.0"),
+        );
+        let next = PropagationContext::from_headers(
+            Some(&pc.sentry_trace_header()),
+            pc.baggage_header().as_deref(),
+        );
+        assert_eq!(next.trace_id(), pc.trace_id());
+        assert_eq!(next.parent_span_id(), Some(pc.span_id()));
+        assert_eq!(next.sampled(), Some(false));
+        assert_eq!(next.baggage().get("release").map(String::as_str), Some("1.0"));
+    }
+}

@@ -1,0 +1,106 @@
+//! Transports: where envelopes go once the pipeline has produced them.
+
+mod discards;
+mod print;
+#[cfg(feature = "test")]
+pub(crate) mod testing;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+pub use self::discards::{DiscardReason, Discards};
+pub(crate) use self::print::PrintTransport;
+use crate::client::ClientOptions;
+use crate::error::InitError;
+use crate::protocol::{Dsn, Envelope};
+
+/// Sends envelopes somewhere. Implementations must never block the caller of `send_envelope`
+/// on the network: queue and return.
+///
+/// ```
+/// use std::sync::{Arc, Mutex};
+/// use sentry_scopes::{ClientOptions, Envelope, Transport};
+///
+/// #[derive(Default)]
+/// struct Collect(Mutex<Vec<Envelope>>);
+/// impl Transport for Collect {
+///     fn send_envelope(&self, envelope: Envelope) {
+///         self.0.lock().unwrap_or_else(|e| e.into_inner()).push(envelope);
+///     }
+/// }
+///
+/// let sink = Arc::new(Collect::default());
+/// let guard = sentry_scopes::init(ClientOptions::new().transport(sink.clone())).unwrap();
+/// sentry_scopes::capture_message("hi", sentry_scopes::Level::Info);
+/// drop(guard);
+/// assert_eq!(sink.0.lock().unwrap().len(), 1);
+/// ```
+pub trait Transport: Send + Sync + 'static {
+    /// Queues `envelope` for sending. Must not block on I/O.
+    fn send_envelope(&self, envelope: Envelope);
+
+    /// Waits until everything queued was handled or `timeout` passed; `true` if the queue emptied.
+    fn flush(&self, timeout: Duration) -> bool {
+        let _ = timeout;
+        true
+    }
+
+    /// Called once when an instance given as the transport (an `Arc<T>`) is installed, with the
+    /// client's context; a transport that records discards keeps `ctx.discards` here.
+    fn install(&self, ctx: &TransportContext<'_>) {
+        let _ = ctx;
+    }
+
+    /// Flushes, then stops; called once when the client goes away.
+    fn shutdown(&self, timeout: Duration) -> bool {
+        self.flush(timeout)
+    }
+}
+
+/// What a [`TransportFactory`] gets to build a transport from.
+#[derive(Debug)]
+pub struct TransportContext<'a> {
+    /// The client's options.
+    pub options: &'a ClientOptions,
+    /// The parsed DSN, if any.
+    pub dsn: Option<&'a Dsn>,
+    /// The client's discard counters: a transport records what it drops here, and sends the
+    /// resulting client reports.
+    pub discards: &'a Arc<Discards>,
+}
+
+/// Creates the transport of a client at [`init`](crate::init).
+///
+/// Implemented for closures `Fn(&TransportContext) -> Arc<dyn Transport>` and for
+/// `Arc<T: Transport>` (which hands out itself after [`Transport::install`]).
+pub trait TransportFactory: Send + Sync + 'static {
+    /// Builds the transport.
+    ///
+    /// # Errors
+    /// When the transport cannot be created; `init` then fails with that error.
+    fn create_transport(&self, ctx: &TransportContext<'_>) -> Result<Arc<dyn Transport>, InitError>;
+}
+
+impl<F> TransportFactory for F
+where
+    F: Fn(&TransportContext<'_>) -> Arc<dyn Transport> + Send + Sync + 'static,
+{
+    fn create_transport(&self, ctx: &TransportContext<'_>) -> Result<Arc<dyn Transport>, InitError> {
+        Ok(self(ctx))
+    }
+}
+
+impl<T: Transport> TransportFactory for Arc<T> {
+    fn create_transport(&self, ctx: &TransportContext<'_>) -> Result<Arc<dyn Transport>, InitError> {
+        self.install(ctx);
+        Ok(self.clone())
+    }
+}
+
+/// The default transport for these options: HTTP with a DSN, the stdout printer without.
+pub(crate) fn default_transport(ctx: &TransportContext<'_>) -> Result<Arc<dyn Transport>, InitError> {
+    match ctx.dsn {
+        None => Ok(Arc::new(PrintTransport::new())),
+        Some(_) => Err(InitError::NoHttpTransport),
+    }
+}
