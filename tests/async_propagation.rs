@@ -59,7 +59,9 @@ fn t06_concurrent_bound_tasks_keep_their_data_apart() {
         })
         .collect();
     seen.sort();
-    let expected: Vec<_> = (0..3).map(|n| (n.to_string(), Some(n.to_string()))).collect();
+    let expected: Vec<_> = (0..3)
+        .map(|n| (n.to_string(), Some(n.to_string())))
+        .collect();
     assert_eq!(seen, expected);
     assert_eq!(tags(&events[3]), [("root", "1")]);
     assert_eq!(events[3].user, None);
@@ -87,8 +89,14 @@ fn t08_bound_task_keeps_writes_across_awaits_and_spawner_is_unchanged() {
         drop(rt);
         assert!(Scope::ptr_eq(&get_isolation_scope(), &i));
         assert!(Scope::ptr_eq(&get_current_scope(), &c));
-        assert!(Arc::ptr_eq(&i.data(), &i_data), "spawner's isolation data changed");
-        assert!(Arc::ptr_eq(&c.data(), &c_data), "spawner's current data changed");
+        assert!(
+            Arc::ptr_eq(&i.data(), &i_data),
+            "spawner's isolation data changed"
+        );
+        assert!(
+            Arc::ptr_eq(&c.data(), &c_data),
+            "spawner's current data changed"
+        );
     });
     assert_eq!(events.len(), 2);
     assert_eq!(tags(&events[0]), [("stage", "before")]);

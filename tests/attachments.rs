@@ -36,7 +36,10 @@ fn kind(envelope: &Envelope) -> &'static str {
         _ => None,
     });
     let kind = kinds.next().unwrap_or("none");
-    assert!(kinds.next().is_none(), "one event or transaction per envelope");
+    assert!(
+        kinds.next().is_none(),
+        "one event or transaction per envelope"
+    );
     kind
 }
 

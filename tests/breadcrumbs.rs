@@ -44,7 +44,11 @@ fn b01_top_level_crumb_goes_to_isolation_only() {
 #[test]
 fn b02_breadcrumbs_keep_insertion_order_across_scopes() {
     let events = with_captured_events(|| {
-        let (g, i, c) = (get_global_scope(), get_isolation_scope(), get_current_scope());
+        let (g, i, c) = (
+            get_global_scope(),
+            get_isolation_scope(),
+            get_current_scope(),
+        );
         g.add_breadcrumb(crumb("g1"));
         i.add_breadcrumb(crumb("i1"));
         c.add_breadcrumb(crumb("c1"));
@@ -113,15 +117,14 @@ fn b06_zero_max_breadcrumbs_stores_nothing() {
 
 #[test]
 fn b07_before_breadcrumb_can_modify_or_drop() {
-    let options = ClientOptions::new().before_breadcrumb(|mut b: Breadcrumb| {
-        match b.message.as_deref() {
+    let options =
+        ClientOptions::new().before_breadcrumb(|mut b: Breadcrumb| match b.message.as_deref() {
             Some("drop") => None,
             _ => {
                 b.data.insert("added".into(), "by before_breadcrumb".into());
                 Some(b)
             }
-        }
-    });
+        });
     let events = with_captured_events_options(options, || {
         add_breadcrumb(crumb("keep"));
         add_breadcrumb(crumb("drop"));
@@ -144,7 +147,11 @@ fn b08_before_breadcrumb_runs_for_every_scope() {
     });
     let mut after_adds = 0;
     let events = with_captured_events_options(options, || {
-        let (g, i, c) = (get_global_scope(), get_isolation_scope(), get_current_scope());
+        let (g, i, c) = (
+            get_global_scope(),
+            get_isolation_scope(),
+            get_current_scope(),
+        );
         g.add_breadcrumb(crumb("a"));
         i.add_breadcrumb(crumb("b"));
         c.add_breadcrumb(crumb("c"));
@@ -192,7 +199,11 @@ fn b09_crumb_without_timestamp_is_stamped_at_add_time_with_default_type() {
 #[test]
 fn b11_clear_breadcrumbs_empties_only_that_scope() {
     let events = with_captured_events(|| {
-        let (g, i, c) = (get_global_scope(), get_isolation_scope(), get_current_scope());
+        let (g, i, c) = (
+            get_global_scope(),
+            get_isolation_scope(),
+            get_current_scope(),
+        );
         g.add_breadcrumb(crumb("g"));
         i.add_breadcrumb(crumb("i"));
         c.add_breadcrumb(crumb("c"));
@@ -237,7 +248,10 @@ fn b13_recap_keeps_newest_of_own_then_scope_crumbs() {
     let events = with_captured_events_options(options, || {
         get_current_scope().add_breadcrumb(crumb("scope"));
         let mut event = Event::default();
-        event.breadcrumbs.values.extend([crumb("own1"), crumb("own2")]);
+        event
+            .breadcrumbs
+            .values
+            .extend([crumb("own1"), crumb("own2")]);
         capture_event(event);
     });
     assert_eq!(crumbs(&events[0]), ["own2", "scope"]);

@@ -4,12 +4,11 @@
 mod common;
 
 use common::{crumb, ctx, msg, tags, user, user_id};
+use sentry_scopes::protocol::EnvelopeItem;
 use sentry_scopes::test::with_captured_envelopes;
 use sentry_scopes::test::with_captured_events;
-use sentry_scopes::protocol::EnvelopeItem;
 use sentry_scopes::{
-    Attachment, Level, get_current_scope, get_global_scope, get_isolation_scope,
-    set_tags, set_user,
+    Attachment, Level, get_current_scope, get_global_scope, get_isolation_scope, set_tags, set_user,
 };
 use serde_json::json;
 
@@ -54,7 +53,10 @@ fn c01_clear_resets_data_and_trace_but_keeps_processors() {
     assert_eq!(e.level, Level::Info);
     assert!(e.breadcrumbs.values.is_empty());
     assert_eq!(common::context_keys(e), ["trace"]);
-    assert_eq!(serde_json::to_value(&e.extra).unwrap(), json!({"proc": "ran"}));
+    assert_eq!(
+        serde_json::to_value(&e.extra).unwrap(),
+        json!({"proc": "ran"})
+    );
     let trace = serde_json::to_value(&e.contexts["trace"]).unwrap();
     let trace_after = trace["trace_id"].as_str().unwrap().to_owned();
     assert_eq!(trace_after.len(), 32);
@@ -76,13 +78,20 @@ fn c02_clearing_isolation_leaves_global_and_current() {
 #[test]
 fn c03_removed_tag_lets_lower_scope_show_through() {
     let events = with_captured_events(|| {
-        let (g, i, c) = (get_global_scope(), get_isolation_scope(), get_current_scope());
+        let (g, i, c) = (
+            get_global_scope(),
+            get_isolation_scope(),
+            get_current_scope(),
+        );
         g.set_tag("k", "global");
         i.set_tag("k", "isolation");
         c.set_tag("k", "current");
         let before = c.data();
         c.remove_tag("missing");
-        assert!(std::sync::Arc::ptr_eq(&before, &c.data()), "removing a missing key publishes nothing");
+        assert!(
+            std::sync::Arc::ptr_eq(&before, &c.data()),
+            "removing a missing key publishes nothing"
+        );
         c.remove_tag("k");
         msg();
         i.remove_tag("k");
@@ -95,7 +104,11 @@ fn c03_removed_tag_lets_lower_scope_show_through() {
 #[test]
 fn c04_removed_extra_and_context_let_lower_scope_show_through() {
     let events = with_captured_events(|| {
-        let (g, i, c) = (get_global_scope(), get_isolation_scope(), get_current_scope());
+        let (g, i, c) = (
+            get_global_scope(),
+            get_isolation_scope(),
+            get_current_scope(),
+        );
         for (scope, name) in [(&g, "global"), (&i, "isolation"), (&c, "current")] {
             scope.set_extra("k", name);
             scope.set_context("k", ctx(json!({"from": name})));
@@ -108,9 +121,15 @@ fn c04_removed_extra_and_context_let_lower_scope_show_through() {
         msg();
     });
     assert_eq!(events[0].extra.get("k"), Some(&json!("isolation")));
-    assert_eq!(events[0].contexts.get("k"), Some(&ctx(json!({"from": "isolation"}))));
+    assert_eq!(
+        events[0].contexts.get("k"),
+        Some(&ctx(json!({"from": "isolation"})))
+    );
     assert_eq!(events[1].extra.get("k"), Some(&json!("global")));
-    assert_eq!(events[1].contexts.get("k"), Some(&ctx(json!({"from": "global"}))));
+    assert_eq!(
+        events[1].contexts.get("k"),
+        Some(&ctx(json!({"from": "global"})))
+    );
 }
 
 #[test]
@@ -159,7 +178,10 @@ fn c08_set_tags_inserts_keywise_and_empty_input_changes_nothing() {
         set_tags([("b", 3), ("c", 4)]);
         let before = get_isolation_scope().data();
         set_tags(std::iter::empty::<(&str, i32)>());
-        assert!(std::sync::Arc::ptr_eq(&before, &get_isolation_scope().data()));
+        assert!(std::sync::Arc::ptr_eq(
+            &before,
+            &get_isolation_scope().data()
+        ));
         msg();
     });
     assert_eq!(tags(&events[0]), [("a", "1"), ("b", "3"), ("c", "4")]);

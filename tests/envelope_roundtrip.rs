@@ -65,7 +65,9 @@ fn captured_envelope_round_trips_through_the_wire_format() {
             ty: "http".into(),
             category: Some("request".into()),
             level: Level::Warning,
-            data: [("url".to_owned(), json!("https://example.com"))].into_iter().collect(),
+            data: [("url".to_owned(), json!("https://example.com"))]
+                .into_iter()
+                .collect(),
             ..crumb("second")
         });
         add_attachment(Attachment {
@@ -74,7 +76,10 @@ fn captured_envelope_round_trips_through_the_wire_format() {
             content_type: Some("application/octet-stream".into()),
             ..Attachment::default()
         });
-        capture_error(&Outer(std::io::Error::new(std::io::ErrorKind::NotFound, "no file")));
+        capture_error(&Outer(std::io::Error::new(
+            std::io::ErrorKind::NotFound,
+            "no file",
+        )));
     });
     assert_eq!(envelopes.len(), 1);
     let original = &envelopes[0];
@@ -87,24 +92,49 @@ fn captured_envelope_round_trips_through_the_wire_format() {
     assert_eq!(b.tags, a.tags);
     assert_eq!(b.tags.len(), 3);
     assert_eq!(b.user, a.user);
-    assert_eq!(b.user.as_ref().and_then(|u| u.email.as_deref()), Some("u@example.com"));
+    assert_eq!(
+        b.user.as_ref().and_then(|u| u.email.as_deref()),
+        Some("u@example.com")
+    );
     assert_eq!(b.extra, a.extra);
-    assert_eq!(b.extra["nested"], json!({"list": [1, 2.5, "x", null], "flag": true}));
+    assert_eq!(
+        b.extra["nested"],
+        json!({"list": [1, 2.5, "x", null], "flag": true})
+    );
     assert_eq!(b.contexts, a.contexts);
     assert_eq!(common::context_keys(b), ["custom", "trace"]);
     assert_eq!(b.fingerprint, a.fingerprint);
     assert_eq!(common::fingerprint(b), ["{{ default }}", "extra-part"]);
     assert_eq!(b.level, Level::Fatal);
     assert_eq!(b.exception, a.exception);
-    let chain: Vec<_> = b.exception.values.iter().map(|e| (e.ty.as_str(), e.value.as_deref())).collect();
-    assert_eq!(chain, [("Custom", Some("no file")), ("Outer", Some("could not load config"))]);
+    let chain: Vec<_> = b
+        .exception
+        .values
+        .iter()
+        .map(|e| (e.ty.as_str(), e.value.as_deref()))
+        .collect();
+    assert_eq!(
+        chain,
+        [
+            ("Custom", Some("no file")),
+            ("Outer", Some("could not load config"))
+        ]
+    );
     assert_eq!(b.platform, a.platform);
     assert_eq!(b.sdk, a.sdk);
 
     assert_eq!(b.breadcrumbs.values.len(), 2);
     for (x, y) in a.breadcrumbs.values.iter().zip(&b.breadcrumbs.values) {
-        assert!(close(x.timestamp, y.timestamp), "{:?} vs {:?}", x.timestamp, y.timestamp);
-        let strip = |c: &Breadcrumb| Breadcrumb { timestamp: SystemTime::UNIX_EPOCH, ..c.clone() };
+        assert!(
+            close(x.timestamp, y.timestamp),
+            "{:?} vs {:?}",
+            x.timestamp,
+            y.timestamp
+        );
+        let strip = |c: &Breadcrumb| Breadcrumb {
+            timestamp: SystemTime::UNIX_EPOCH,
+            ..c.clone()
+        };
         assert_eq!(strip(y), strip(x));
     }
     assert_eq!(common::crumbs(b), ["first", "second"]);

@@ -109,7 +109,10 @@ fn f06_isolation_block_forks_the_current_scope_too() {
         });
         msg();
     });
-    assert!(!inner_is_outer, "the current scope inside with_isolation_scope must be a fork");
+    assert!(
+        !inner_is_outer,
+        "the current scope inside with_isolation_scope must be a fork"
+    );
     assert_eq!(tag_keys(&events[0]), ["cur_before", "cur_inside"]);
     assert_eq!(tag_keys(&events[1]), ["cur_before"]);
 }
@@ -134,7 +137,11 @@ fn f07_isolation_fork_snapshots_parent_at_block_start() {
 #[test]
 fn f08_with_scope_swaps_only_the_current_scope() {
     with_captured_events(|| {
-        let (g, i, c) = (get_global_scope(), get_isolation_scope(), get_current_scope());
+        let (g, i, c) = (
+            get_global_scope(),
+            get_isolation_scope(),
+            get_current_scope(),
+        );
         with_scope(|s| {
             assert!(Scope::ptr_eq(&get_isolation_scope(), &i));
             assert!(Scope::ptr_eq(&get_global_scope(), &g));
@@ -181,7 +188,10 @@ fn f10_use_isolation_scope_makes_the_given_scope_isolation() {
         });
         msg();
     });
-    assert_eq!(tag_keys(&events[0]), ["cur", "cur_inside", "custom_iso", "top"]);
+    assert_eq!(
+        tag_keys(&events[0]),
+        ["cur", "cur_inside", "custom_iso", "top"]
+    );
     assert_eq!(tag_keys(&events[1]), ["cur", "old_iso"]);
     assert_eq!(custom.data().tag("top"), Some("1"));
     assert_eq!(custom.data().tag("cur_inside"), None);

@@ -34,7 +34,11 @@ fn x02_global_and_isolation_data_set_before_init_apply_after() {
     let events = transport.events();
     assert_eq!(events.len(), 1);
     assert_eq!(id, Some(events[0].event_id));
-    let tags: Vec<_> = events[0].tags.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let tags: Vec<_> = events[0]
+        .tags
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
     assert_eq!(tags, [("g", "1"), ("i", "1")]);
 }
 
@@ -51,7 +55,11 @@ fn b10_breadcrumbs_added_before_init_are_discarded() {
 
     let events = transport.events();
     assert_eq!(events.len(), 1);
-    assert!(events[0].breadcrumbs.values.is_empty(), "{:?}", events[0].breadcrumbs);
+    assert!(
+        events[0].breadcrumbs.values.is_empty(),
+        "{:?}",
+        events[0].breadcrumbs
+    );
 }
 
 #[test]
@@ -63,7 +71,13 @@ fn x01_captures_are_noops_again_after_the_guard_is_dropped() {
     drop(guard);
     assert_eq!(capture_message("after drop", Level::Info), None);
     add_breadcrumb(crumb("after drop"));
-    assert_eq!(sentry_scopes::get_isolation_scope().data().breadcrumbs().count(), 0);
+    assert_eq!(
+        sentry_scopes::get_isolation_scope()
+            .data()
+            .breadcrumbs()
+            .count(),
+        0
+    );
 
     let events = transport.events();
     assert_eq!(events.len(), 1);

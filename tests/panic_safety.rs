@@ -26,7 +26,9 @@ fn describe(data: &ScopeData) -> String {
         data.level(),
         data.fingerprint().map(Iterator::collect::<Vec<_>>),
         data.transaction(),
-        data.breadcrumbs().map(|b| b.message.clone()).collect::<Vec<_>>(),
+        data.breadcrumbs()
+            .map(|b| b.message.clone())
+            .collect::<Vec<_>>(),
         data.attachments().count(),
         data.processor_count(),
         data.propagation_context(),
@@ -44,19 +46,36 @@ impl Snapshot {
     fn take() -> Self {
         let (isolation, current) = (get_isolation_scope(), get_current_scope());
         let data = [get_global_scope().data(), isolation.data(), current.data()];
-        Self { isolation, current, data }
+        Self {
+            isolation,
+            current,
+            data,
+        }
     }
 
     /// The same scopes are active and hold the same data (the very same versions when `exact`).
     fn assert_unchanged(&self, what: &str, exact: bool) {
         let now = Snapshot::take();
-        assert!(Scope::ptr_eq(&now.isolation, &self.isolation), "{what}: isolation scope replaced");
-        assert!(Scope::ptr_eq(&now.current, &self.current), "{what}: current scope replaced");
-        for (name, (before, after)) in ["global", "isolation", "current"].iter().zip(self.data.iter().zip(&now.data)) {
+        assert!(
+            Scope::ptr_eq(&now.isolation, &self.isolation),
+            "{what}: isolation scope replaced"
+        );
+        assert!(
+            Scope::ptr_eq(&now.current, &self.current),
+            "{what}: current scope replaced"
+        );
+        for (name, (before, after)) in ["global", "isolation", "current"]
+            .iter()
+            .zip(self.data.iter().zip(&now.data))
+        {
             if exact {
                 assert!(Arc::ptr_eq(before, after), "{what}: {name} data changed");
             } else {
-                assert_eq!(describe(before), describe(after), "{what}: {name} data changed");
+                assert_eq!(
+                    describe(before),
+                    describe(after),
+                    "{what}: {name} data changed"
+                );
             }
         }
     }
@@ -70,35 +89,61 @@ fn populate() {
     add_breadcrumb(crumb("before"));
 }
 
+/// A named block body that panics.
+type Body<'a> = (&'static str, Box<dyn Fn() + 'a>);
+
 #[test]
 fn panic_in_block_bodies_restores_scopes_exactly() {
     with_captured_events(|| {
         populate();
         let snap = Snapshot::take();
         let custom = Scope::new();
-        let bodies: [(&str, Box<dyn Fn()>); 4] = [
-            ("with_scope", Box::new(|| with_scope(|s| {
-                s.set_tag("inside", 1);
-                panic!("with_scope body");
-            }))),
-            ("with_isolation_scope", Box::new(|| with_isolation_scope(|s| {
-                s.set_tag("inside", 1);
-                get_current_scope().set_tag("inside", 1);
-                panic!("with_isolation_scope body");
-            }))),
-            ("use_scope", Box::new(|| use_scope(&custom, |_| {
-                with_scope(|inner| {
-                    inner.set_tag("nested", 1);
-                    panic!("use_scope body, nested with_scope");
-                })
-            }))),
-            ("use_isolation_scope", Box::new(|| use_isolation_scope(&custom, |_| {
-                get_current_scope().set_tag("inside", 1);
-                panic!("use_isolation_scope body");
-            }))),
+        let bodies: [Body<'_>; 4] = [
+            (
+                "with_scope",
+                Box::new(|| {
+                    with_scope(|s| {
+                        s.set_tag("inside", 1);
+                        panic!("with_scope body");
+                    })
+                }),
+            ),
+            (
+                "with_isolation_scope",
+                Box::new(|| {
+                    with_isolation_scope(|s| {
+                        s.set_tag("inside", 1);
+                        get_current_scope().set_tag("inside", 1);
+                        panic!("with_isolation_scope body");
+                    })
+                }),
+            ),
+            (
+                "use_scope",
+                Box::new(|| {
+                    use_scope(&custom, |_| {
+                        with_scope(|inner| {
+                            inner.set_tag("nested", 1);
+                            panic!("use_scope body, nested with_scope");
+                        })
+                    })
+                }),
+            ),
+            (
+                "use_isolation_scope",
+                Box::new(|| {
+                    use_isolation_scope(&custom, |_| {
+                        get_current_scope().set_tag("inside", 1);
+                        panic!("use_isolation_scope body");
+                    })
+                }),
+            ),
         ];
         for (what, body) in bodies {
-            assert!(catch_unwind(AssertUnwindSafe(body)).is_err(), "{what} did not panic");
+            assert!(
+                catch_unwind(AssertUnwindSafe(body)).is_err(),
+                "{what} did not panic"
+            );
             snap.assert_unchanged(what, true);
         }
         // The scopes still work after the panics.
@@ -147,10 +192,17 @@ fn panic_in_processor_or_before_send_never_escapes_capture() {
         });
         let snap = Snapshot::take();
         let dropped = catch_unwind(|| sentry_scopes::capture_message("boom", Level::Info));
-        assert_eq!(dropped.ok(), Some(None), "before_send panic escaped or the event was sent");
+        assert_eq!(
+            dropped.ok(),
+            Some(None),
+            "before_send panic escaped or the event was sent"
+        );
         snap.assert_unchanged("before_send", true);
         let sent = catch_unwind(|| sentry_scopes::capture_message("processor boom", Level::Info));
-        assert!(matches!(sent, Ok(Some(_))), "processor panic escaped or the event was dropped");
+        assert!(
+            matches!(sent, Ok(Some(_))),
+            "processor panic escaped or the event was dropped"
+        );
         snap.assert_unchanged("processor", false);
     });
     assert_eq!(events.len(), 1);
@@ -171,17 +223,26 @@ fn panic_in_capture_callback_drops_the_event_and_restores_scopes() {
                 })
             }),
             catch_unwind(|| {
-                capture_event_with(Event::default(), |_| with_isolation_scope(|_| panic!("event callback")))
+                capture_event_with(Event::default(), |_| {
+                    with_isolation_scope(|_| panic!("event callback"))
+                })
             }),
             catch_unwind(|| {
                 get_isolation_scope().capture_message_with("m", Level::Info, |_| {
                     with_scope(|_| panic!("scope method callback"))
                 })
             }),
-            catch_unwind(|| Scope::new().capture_message_with("m", Level::Info, |_| panic!("foreign scope callback"))),
+            catch_unwind(|| {
+                Scope::new()
+                    .capture_message_with("m", Level::Info, |_| panic!("foreign scope callback"))
+            }),
         ];
         for (n, r) in results.into_iter().enumerate() {
-            assert_eq!(r.ok(), Some(None), "callback {n}: panic escaped or the event was sent");
+            assert_eq!(
+                r.ok(),
+                Some(None),
+                "callback {n}: panic escaped or the event was sent"
+            );
         }
         snap.assert_unchanged("capture callbacks", true);
         assert!(msg().is_some(), "captures work again after the panics");

@@ -24,7 +24,9 @@ fn append(suffix: &'static str) -> impl Fn(Event<'static>) -> Option<Event<'stat
 }
 
 /// A processor or `before_send` that counts its calls and passes the event on.
-fn counting(calls: &Arc<AtomicUsize>) -> impl Fn(Event<'static>) -> Option<Event<'static>> + Send + Sync + use<> {
+fn counting(
+    calls: &Arc<AtomicUsize>,
+) -> impl Fn(Event<'static>) -> Option<Event<'static>> + Send + Sync + use<> {
     let calls = calls.clone();
     move |e| {
         calls.fetch_add(1, Ordering::SeqCst);
@@ -33,7 +35,10 @@ fn counting(calls: &Arc<AtomicUsize>) -> impl Fn(Event<'static>) -> Option<Event
 }
 
 fn messages<'a>(events: &'a [Event<'static>]) -> Vec<&'a str> {
-    events.iter().map(|e| e.message.as_deref().unwrap_or("")).collect()
+    events
+        .iter()
+        .map(|e| e.message.as_deref().unwrap_or(""))
+        .collect()
 }
 
 #[test]
@@ -46,7 +51,10 @@ fn p01_processors_run_global_isolation_current_then_before_send() {
         get_global_scope().add_event_processor(append("|global"));
         capture_message("m", Level::Info);
     });
-    assert_eq!(messages(&events), ["m|global|isolation|current|before_send"]);
+    assert_eq!(
+        messages(&events),
+        ["m|global|isolation|current|before_send"]
+    );
 }
 
 #[test]
@@ -68,7 +76,8 @@ fn p02_processors_of_nested_forks_apply_inside_only() {
 
 #[test]
 fn p03_processor_returning_none_drops_the_event() {
-    let (current_calls, before_send_calls) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
+    let (current_calls, before_send_calls) =
+        (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
     let options = ClientOptions::new().before_send(counting(&before_send_calls));
     let mut result = Some(sentry_scopes::Uuid::nil());
     let mut last = Some(sentry_scopes::Uuid::nil());
@@ -119,15 +128,26 @@ fn p04_panicking_processor_is_skipped_with_one_debug_line() {
     // The debug log goes to stderr; run this test alone in a child process to read it.
     let exe = std::env::current_exe().expect("the test binary's path");
     let out = Command::new(exe)
-        .args(["p04_panicking_processor_is_skipped_with_one_debug_line", "--exact", "--nocapture"])
+        .args([
+            "p04_panicking_processor_is_skipped_with_one_debug_line",
+            "--exact",
+            "--nocapture",
+        ])
         .env(P04_CHILD, "1")
         .output()
         .expect("the child test runs");
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "child failed:\n{stderr}");
-    let lines: Vec<_> = stderr.lines().filter(|l| l.starts_with("[sentry-scopes]")).collect();
+    let lines: Vec<_> = stderr
+        .lines()
+        .filter(|l| l.starts_with("[sentry-scopes]"))
+        .collect();
     assert_eq!(lines.len(), 1, "expected one debug line, stderr:\n{stderr}");
-    assert!(lines[0].contains("event processor panicked"), "{}", lines[0]);
+    assert!(
+        lines[0].contains("event processor panicked"),
+        "{}",
+        lines[0]
+    );
     assert!(lines[0].contains("processor p04 panics"), "{}", lines[0]);
 }
 
@@ -159,7 +179,10 @@ fn p05_before_send_sees_merged_event_and_can_drop() {
         last = last_event_id();
     });
     let seen = seen.lock().unwrap();
-    assert_eq!(seen[0], (vec!["g".to_owned(), "i".to_owned()], vec!["b".to_owned()]));
+    assert_eq!(
+        seen[0],
+        (vec!["g".to_owned(), "i".to_owned()], vec!["b".to_owned()])
+    );
     assert_eq!(seen.len(), 2);
     assert_eq!(events.len(), 1);
     assert_eq!(common::tag_keys(&events[0]), ["bs", "g", "i"]);

@@ -58,7 +58,10 @@ fn l03_top_level_setters_write_only_to_isolation() {
         assert_eq!(i.extra("x"), Some(&json!(1)));
         assert_eq!(i.context("c"), Some(&ctx(json!({"k": 1}))));
         assert_eq!(i.user(), Some(&user("u")));
-        assert_eq!(i.fingerprint().map(Iterator::collect::<Vec<_>>), Some(vec!["fp"]));
+        assert_eq!(
+            i.fingerprint().map(Iterator::collect::<Vec<_>>),
+            Some(vec!["fp"])
+        );
         let files: Vec<_> = i.attachments().map(|a| a.filename.as_str()).collect();
         assert_eq!(files, ["a.txt"]);
         let crumbs: Vec<_> = i.breadcrumbs().map(|b| b.message.as_deref()).collect();

@@ -12,11 +12,15 @@ use std::sync::{Arc, Mutex, PoisonError};
 use common::msg;
 use sentry_scopes::protocol::Category;
 use sentry_scopes::test::{TestTransport, with_captured_events_options};
-use sentry_scopes::{ClientOptions, DiscardReason, Event, get_isolation_scope, init, last_event_id};
+use sentry_scopes::{
+    ClientOptions, DiscardReason, Event, get_isolation_scope, init, last_event_id,
+};
 
 static CLIENT_LOCK: Mutex<()> = Mutex::new(());
 
-fn counting(calls: &Arc<AtomicUsize>) -> impl Fn(Event<'static>) -> Option<Event<'static>> + Send + Sync + use<> {
+fn counting(
+    calls: &Arc<AtomicUsize>,
+) -> impl Fn(Event<'static>) -> Option<Event<'static>> + Send + Sync + use<> {
     let calls = calls.clone();
     move |e| {
         calls.fetch_add(1, Ordering::SeqCst);
@@ -27,7 +31,8 @@ fn counting(calls: &Arc<AtomicUsize>) -> impl Fn(Event<'static>) -> Option<Event
 #[test]
 fn s01_sampled_out_event_is_discarded_before_processors() {
     let _lock = CLIENT_LOCK.lock().unwrap_or_else(PoisonError::into_inner);
-    let (processor_calls, before_send_calls) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
+    let (processor_calls, before_send_calls) =
+        (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
     let transport = TestTransport::new();
     let options = ClientOptions::new()
         .sample_rate(0.0)
@@ -45,9 +50,18 @@ fn s01_sampled_out_event_is_discarded_before_processors() {
     assert!(transport.envelopes().is_empty());
     assert_eq!(processor_calls.load(Ordering::SeqCst), 0);
     assert_eq!(before_send_calls.load(Ordering::SeqCst), 0);
-    assert_eq!(transport.discarded(DiscardReason::SampleRate, Category::Error), 1);
-    assert_eq!(transport.discarded(DiscardReason::EventProcessor, Category::Error), 0);
-    assert_eq!(transport.discarded(DiscardReason::BeforeSend, Category::Error), 0);
+    assert_eq!(
+        transport.discarded(DiscardReason::SampleRate, Category::Error),
+        1
+    );
+    assert_eq!(
+        transport.discarded(DiscardReason::EventProcessor, Category::Error),
+        0
+    );
+    assert_eq!(
+        transport.discarded(DiscardReason::BeforeSend, Category::Error),
+        0
+    );
 }
 
 #[test]

@@ -13,7 +13,11 @@ use serde_json::json;
 #[test]
 fn m01_tags_merge_keywise_with_current_winning() {
     let events = with_captured_events(|| {
-        let (g, i, c) = (get_global_scope(), get_isolation_scope(), get_current_scope());
+        let (g, i, c) = (
+            get_global_scope(),
+            get_isolation_scope(),
+            get_current_scope(),
+        );
         g.set_tag("shared", "g");
         g.set_tag("g", 1);
         i.set_tag("shared", "i");
@@ -23,13 +27,20 @@ fn m01_tags_merge_keywise_with_current_winning() {
         msg();
     });
     assert_eq!(events.len(), 1);
-    assert_eq!(tags(&events[0]), [("c", "1"), ("g", "1"), ("i", "1"), ("shared", "c")]);
+    assert_eq!(
+        tags(&events[0]),
+        [("c", "1"), ("g", "1"), ("i", "1"), ("shared", "c")]
+    );
 }
 
 #[test]
 fn m02_extra_merges_keywise_with_current_winning() {
     let events = with_captured_events(|| {
-        let (g, i, c) = (get_global_scope(), get_isolation_scope(), get_current_scope());
+        let (g, i, c) = (
+            get_global_scope(),
+            get_isolation_scope(),
+            get_current_scope(),
+        );
         g.set_extra("shared", "global");
         g.set_extra("global", "data");
         i.set_extra("shared", "isolation");
@@ -63,10 +74,22 @@ fn m04_distinct_context_keys_of_all_scopes_are_kept_plus_trace() {
         get_current_scope().set_context("from_c", ctx(json!({"c": 1})));
         msg();
     });
-    assert_eq!(common::context_keys(&events[0]), ["from_c", "from_g", "from_i", "trace"]);
-    assert_eq!(events[0].contexts.get("from_g"), Some(&ctx(json!({"g": 1}))));
-    assert_eq!(events[0].contexts.get("from_i"), Some(&ctx(json!({"i": 1}))));
-    assert_eq!(events[0].contexts.get("from_c"), Some(&ctx(json!({"c": 1}))));
+    assert_eq!(
+        common::context_keys(&events[0]),
+        ["from_c", "from_g", "from_i", "trace"]
+    );
+    assert_eq!(
+        events[0].contexts.get("from_g"),
+        Some(&ctx(json!({"g": 1})))
+    );
+    assert_eq!(
+        events[0].contexts.get("from_i"),
+        Some(&ctx(json!({"i": 1})))
+    );
+    assert_eq!(
+        events[0].contexts.get("from_c"),
+        Some(&ctx(json!({"c": 1})))
+    );
 }
 
 #[test]
@@ -175,7 +198,9 @@ fn m12_events_own_extra_and_contexts_win_over_scope_values() {
         let mut event = Event::default();
         event.extra.insert("k".into(), json!("event"));
         event.extra.insert("only_event".into(), json!(1));
-        event.contexts.insert("k".into(), ctx(json!({"from": "event"})));
+        event
+            .contexts
+            .insert("k".into(), ctx(json!({"from": "event"})));
         capture_event(event);
     });
     let e = &events[0];
@@ -184,7 +209,10 @@ fn m12_events_own_extra_and_contexts_win_over_scope_values() {
         json!({"k": "event", "only_event": 1, "scope_only": "s"})
     );
     assert_eq!(e.contexts.get("k"), Some(&ctx(json!({"from": "event"}))));
-    assert_eq!(e.contexts.get("scope_ctx"), Some(&ctx(json!({"from": "scope"}))));
+    assert_eq!(
+        e.contexts.get("scope_ctx"),
+        Some(&ctx(json!({"from": "scope"})))
+    );
     assert_eq!(common::context_keys(e), ["k", "scope_ctx", "trace"]);
 }
 
@@ -224,7 +252,10 @@ fn m14_capture_callback_outranks_scopes_and_does_not_persist() {
     assert_eq!(events.len(), 3);
     assert_eq!(tags(&events[0]), [("k", "kw"), ("x", "1")]);
     assert_eq!(user_id(&events[0]), Some("kw"));
-    assert_eq!(serde_json::to_value(&events[0].extra).unwrap(), json!({"e": 1}));
+    assert_eq!(
+        serde_json::to_value(&events[0].extra).unwrap(),
+        json!({"e": 1})
+    );
     assert_eq!(events[1].level, Level::Fatal);
     assert_eq!(fingerprint(&events[1]), ["kw"]);
     assert_eq!(tags(&events[2]), [("k", "current")]);
@@ -247,7 +278,10 @@ fn m15_callback_removal_drops_inherited_key_for_one_event_only() {
         });
         msg();
         let data = i.data();
-        isolation_tags = data.tags().map(|(k, v)| (k.to_owned(), v.to_owned())).collect();
+        isolation_tags = data
+            .tags()
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .collect();
         assert_eq!(data.level(), None);
     });
     assert_eq!(tags(&events[0]), [("cb", "1")]);

@@ -9,7 +9,10 @@ fn merge_fork_and_restore_work_together() {
         get_global_scope().set_tag("g", 1);
         set_tag("i", 1);
         get_current_scope().set_tag("c", 1);
-        add_breadcrumb(Breadcrumb { message: Some("b".into()), ..Default::default() });
+        add_breadcrumb(Breadcrumb {
+            message: Some("b".into()),
+            ..Default::default()
+        });
         with_scope(|s| {
             s.set_tag("in", 1);
             capture_message("inner", Level::Info);
@@ -33,7 +36,11 @@ fn merge_fork_and_restore_work_together() {
 #[test]
 fn bound_futures_keep_their_scopes_across_awaits() {
     let events = with_captured_events(|| {
-        let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
         rt.block_on(async {
             let handles: Vec<_> = (0..3)
                 .map(|n| {
@@ -58,5 +65,5 @@ fn bound_futures_keep_their_scopes_across_awaits() {
         capture_message("root", Level::Info);
     });
     assert_eq!(events.len(), 4);
-    assert!(events[3].tags.get("req").is_none());
+    assert!(!events[3].tags.contains_key("req"));
 }

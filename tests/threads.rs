@@ -40,7 +40,10 @@ fn t02_spawn_helper_forks_both_scopes_at_spawn_time() {
         msg();
     });
     assert_eq!(events.len(), 2);
-    assert_eq!(tag_keys(&events[0]), ["cur", "from_thread", "iso", "thread_cur"]);
+    assert_eq!(
+        tag_keys(&events[0]),
+        ["cur", "from_thread", "iso", "thread_cur"]
+    );
     assert_eq!(tag_keys(&events[1]), ["cur", "iso", "parent_after_start"]);
 }
 

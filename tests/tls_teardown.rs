@@ -57,7 +57,11 @@ enum Order {
     CrateFirst,
 }
 
-const ORDERS: [Order; 3] = [Order::UserFirst, Order::UserFirstReversed, Order::CrateFirst];
+const ORDERS: [Order; 3] = [
+    Order::UserFirst,
+    Order::UserFirstReversed,
+    Order::CrateFirst,
+];
 
 /// A bound future, polled once so that it is suspended holding a `CaptureOnDrop`.
 fn suspended_bound_future(name: &'static str) -> BoxedFuture {
@@ -98,7 +102,10 @@ fn run_thread(order: Order, setup: fn()) {
     })
     .join()
     .unwrap_or_else(|_| panic!("thread with {order:?} panicked"));
-    assert!(DROPS.load(Ordering::SeqCst) > before, "{order:?}: the value was not dropped");
+    assert!(
+        DROPS.load(Ordering::SeqCst) > before,
+        "{order:?}: the value was not dropped"
+    );
 }
 
 fn store_future() {

@@ -6,7 +6,9 @@ mod common;
 use common::msg;
 use sentry_scopes::protocol::{SpanId, TraceContext, TraceId};
 use sentry_scopes::test::with_captured_events;
-use sentry_scopes::{Context, Event, PropagationContext, capture_event, get_isolation_scope, with_isolation_scope};
+use sentry_scopes::{
+    Context, Event, PropagationContext, capture_event, get_isolation_scope, with_isolation_scope,
+};
 
 fn trace_of<'a>(event: &'a Event<'static>) -> &'a TraceContext {
     match event.contexts.get("trace") {
@@ -16,7 +18,9 @@ fn trace_of<'a>(event: &'a Event<'static>) -> &'a TraceContext {
 }
 
 fn is_lower_hex(s: &str, len: usize) -> bool {
-    s.len() == len && s.chars().all(|c| c.is_ascii_digit() || ('a'..='f').contains(&c))
+    s.len() == len
+        && s.chars()
+            .all(|c| c.is_ascii_digit() || ('a'..='f').contains(&c))
 }
 
 #[test]
@@ -61,13 +65,18 @@ fn r02_continued_trace_on_isolation_is_used_by_events() {
     });
     let t = trace_of(&events[0]);
     assert_eq!(t.trace_id.to_string(), "771a43a4192642f0b136d5159a501700");
-    assert_eq!(t.parent_span_id.map(|s| s.to_string()).as_deref(), Some("b7ad6b7169203331"));
+    assert_eq!(
+        t.parent_span_id.map(|s| s.to_string()).as_deref(),
+        Some("b7ad6b7169203331")
+    );
 }
 
 #[test]
 fn r03_explicit_trace_context_is_kept_as_given() {
     let explicit = TraceContext {
-        trace_id: "0123456789abcdef0123456789abcdef".parse::<TraceId>().unwrap(),
+        trace_id: "0123456789abcdef0123456789abcdef"
+            .parse::<TraceId>()
+            .unwrap(),
         span_id: "0123456789abcdef".parse::<SpanId>().unwrap(),
         op: Some("explicit.op".into()),
         description: Some("given by the caller".into()),

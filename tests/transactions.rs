@@ -33,7 +33,11 @@ fn x03_transaction_event_gets_scope_tags_and_user() {
             _ => None,
         })
         .expect("a transaction was sent");
-    let tags: Vec<_> = txn.tags.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let tags: Vec<_> = txn
+        .tags
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
     assert_eq!(tags, [("c", "1"), ("g", "1"), ("i", "1"), ("own", "1")]);
     assert_eq!(txn.user.as_ref().and_then(|u| u.id.as_deref()), Some("u"));
     assert_eq!(txn.name.as_deref(), Some("txn"));

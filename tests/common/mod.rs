@@ -1,7 +1,10 @@
 //! Helpers shared by the conformance tests: short builders and readers of recorded events.
 //!
 //! Each test binary uses a different subset, hence the `dead_code` allowance.
-#![allow(dead_code, reason = "every test binary uses a different subset of these helpers")]
+#![allow(
+    dead_code,
+    reason = "every test binary uses a different subset of these helpers"
+)]
 
 use std::time::SystemTime;
 
@@ -14,7 +17,11 @@ pub fn msg() -> Option<Uuid> {
 
 /// The event's tags as `(key, value)` pairs, ordered by key.
 pub fn tags<'a>(event: &'a Event<'static>) -> Vec<(&'a str, &'a str)> {
-    event.tags.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect()
+    event
+        .tags
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect()
 }
 
 /// The event's tag keys, ordered.
