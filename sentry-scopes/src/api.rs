@@ -2,9 +2,13 @@
 
 use std::error::Error;
 
-use crate::client::{CaptureScope, capture, capture_transaction, event_from_error, event_from_message};
+use crate::client::{
+    CaptureScope, capture, capture_transaction, event_from_error, event_from_message,
+};
 use crate::context::get_isolation_scope;
-use crate::protocol::{Attachment, Breadcrumb, Context, Event, Level, Transaction, User, Uuid, Value};
+use crate::protocol::{
+    Attachment, Breadcrumb, Context, Event, Level, Transaction, User, Uuid, Value,
+};
 use crate::scope::Scope;
 
 macro_rules! isolation_setters {
@@ -70,7 +74,11 @@ pub fn set_tags<K: AsRef<str>, V: ToString>(tags: impl IntoIterator<Item = (K, V
 /// # assert_eq!(events[0].message.as_deref(), Some("disk almost full"));
 /// ```
 pub fn capture_message(message: &str, level: Level) -> Option<Uuid> {
-    capture(event_from_message(message, level), CaptureScope::Active, None)
+    capture(
+        event_from_message(message, level),
+        CaptureScope::Active,
+        None,
+    )
 }
 
 /// Captures an error with its whole `source()` chain as exceptions, at level `Error`.
@@ -104,12 +112,20 @@ pub fn capture_event(event: Event<'static>) -> Option<Uuid> {
 /// # assert_eq!(events[0].tags["attempt"], "3");
 /// ```
 pub fn capture_message_with(message: &str, level: Level, f: impl FnOnce(&Scope)) -> Option<Uuid> {
-    capture(event_from_message(message, level), CaptureScope::Active, Some(Box::new(f)))
+    capture(
+        event_from_message(message, level),
+        CaptureScope::Active,
+        Some(Box::new(f)),
+    )
 }
 
 /// Like [`capture_error`], with a callback as in [`capture_message_with`].
 pub fn capture_error_with<E: Error + ?Sized>(err: &E, f: impl FnOnce(&Scope)) -> Option<Uuid> {
-    capture(event_from_error(err), CaptureScope::Active, Some(Box::new(f)))
+    capture(
+        event_from_error(err),
+        CaptureScope::Active,
+        Some(Box::new(f)),
+    )
 }
 
 /// Like [`capture_event`], with a callback as in [`capture_message_with`].
@@ -141,7 +157,11 @@ impl Scope {
     /// Captures a message with this scope. On the active isolation or current scope this is
     /// [`capture_message`]; on any other scope, that scope's data goes on top for this capture.
     pub fn capture_message(&self, message: &str, level: Level) -> Option<Uuid> {
-        capture(event_from_message(message, level), CaptureScope::With(self), None)
+        capture(
+            event_from_message(message, level),
+            CaptureScope::With(self),
+            None,
+        )
     }
 
     /// Captures an error with this scope (see [`Scope::capture_message`]).
@@ -155,17 +175,38 @@ impl Scope {
     }
 
     /// [`Scope::capture_message`] with a callback as in [`capture_message_with`].
-    pub fn capture_message_with(&self, message: &str, level: Level, f: impl FnOnce(&Scope)) -> Option<Uuid> {
-        capture(event_from_message(message, level), CaptureScope::With(self), Some(Box::new(f)))
+    pub fn capture_message_with(
+        &self,
+        message: &str,
+        level: Level,
+        f: impl FnOnce(&Scope),
+    ) -> Option<Uuid> {
+        capture(
+            event_from_message(message, level),
+            CaptureScope::With(self),
+            Some(Box::new(f)),
+        )
     }
 
     /// [`Scope::capture_error`] with a callback as in [`capture_message_with`].
-    pub fn capture_error_with<E: Error + ?Sized>(&self, err: &E, f: impl FnOnce(&Scope)) -> Option<Uuid> {
-        capture(event_from_error(err), CaptureScope::With(self), Some(Box::new(f)))
+    pub fn capture_error_with<E: Error + ?Sized>(
+        &self,
+        err: &E,
+        f: impl FnOnce(&Scope),
+    ) -> Option<Uuid> {
+        capture(
+            event_from_error(err),
+            CaptureScope::With(self),
+            Some(Box::new(f)),
+        )
     }
 
     /// [`Scope::capture_event`] with a callback as in [`capture_message_with`].
-    pub fn capture_event_with(&self, event: Event<'static>, f: impl FnOnce(&Scope)) -> Option<Uuid> {
+    pub fn capture_event_with(
+        &self,
+        event: Event<'static>,
+        f: impl FnOnce(&Scope),
+    ) -> Option<Uuid> {
         capture(event, CaptureScope::With(self), Some(Box::new(f)))
     }
 }

@@ -37,16 +37,17 @@ pub use crate::api::{
 pub use crate::client::{BeforeCallback, ClientInitGuard, ClientOptions, flush, init};
 pub use crate::context::spawn::bind_fn;
 pub use crate::context::{
-    ScopeFuture, ScopeFutureExt, ScopeType, configure_scope, get_current_scope,
-    get_global_scope, get_isolation_scope, use_isolation_scope, use_scope, with_isolation_scope,
-    with_scope,
+    ScopeFuture, ScopeFutureExt, ScopeType, configure_scope, get_current_scope, get_global_scope,
+    get_isolation_scope, use_isolation_scope, use_scope, with_isolation_scope, with_scope,
 };
 pub use crate::error::InitError;
 pub use crate::protocol::{
     Attachment, Breadcrumb, Context, Envelope, Event, Level, Transaction, User, Uuid, Value,
 };
 pub use crate::scope::{EventProcessor, PropagationContext, Scope, ScopeData};
-pub use crate::transport::{DiscardReason, Discards, Transport, TransportContext, TransportFactory};
+pub use crate::transport::{
+    DiscardReason, Discards, Transport, TransportContext, TransportFactory,
+};
 
 #[doc(hidden)]
 #[path = "private.rs"]

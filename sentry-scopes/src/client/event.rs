@@ -123,9 +123,17 @@ mod tests {
     fn error_chain_is_recorded_root_cause_first() {
         let err = Outer(std::io::Error::new(std::io::ErrorKind::NotFound, "no file"));
         let event = event_from_error(&err);
-        let types: Vec<_> = event.exception.values.iter().map(|e| e.ty.as_str()).collect();
+        let types: Vec<_> = event
+            .exception
+            .values
+            .iter()
+            .map(|e| e.ty.as_str())
+            .collect();
         assert_eq!(types, ["Custom", "Outer"]);
-        assert_eq!(event.exception.values[1].value.as_deref(), Some("could not load config"));
+        assert_eq!(
+            event.exception.values[1].value.as_deref(),
+            Some("could not load config")
+        );
         assert_eq!(event.level, Level::Error);
     }
 
@@ -146,6 +154,9 @@ mod tests {
     fn trait_objects_fall_back_to_the_debug_name() {
         let err: Box<dyn Error> = Box::new(Outer(std::io::Error::other("x")));
         let event = event_from_error(&*err);
-        assert_eq!(event.exception.values.last().map(|e| e.ty.as_str()), Some("Outer"));
+        assert_eq!(
+            event.exception.values.last().map(|e| e.ty.as_str()),
+            Some("Outer")
+        );
     }
 }

@@ -83,7 +83,10 @@ impl Client {
 
     /// Runs `before_breadcrumb` (a panic drops the crumb) and numbers the result; returns it with
     /// the ring capacity, or `None` when it must not be stored.
-    pub(crate) fn prepare_breadcrumb(&self, crumb: Breadcrumb) -> Option<(Arc<StoredCrumb>, usize)> {
+    pub(crate) fn prepare_breadcrumb(
+        &self,
+        crumb: Breadcrumb,
+    ) -> Option<(Arc<StoredCrumb>, usize)> {
         let max = self.options.max_breadcrumbs;
         if max == 0 {
             return None;

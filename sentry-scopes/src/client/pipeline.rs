@@ -31,7 +31,9 @@ pub(crate) fn capture(
     let client = Client::current()?; // X01
     let _flag = thread::enter_capture()?; // a capture from inside a callback is a no-op
     if !sampled_in(client.options().sample_rate) {
-        client.discards().record(DiscardReason::SampleRate, Category::Error, 1); // S01
+        client
+            .discards()
+            .record(DiscardReason::SampleRate, Category::Error, 1); // S01
         return None;
     }
     let (isolation, current_handle, current) = active_snapshot();
@@ -49,14 +51,19 @@ pub(crate) fn capture(
     let max = client.options().max_breadcrumbs;
     let merged: Option<Arc<ScopeData>> = if callback.is_some() || foreign.is_some() {
         let mut data = ScopeData::clone(&global_data);
-        for upper in [Some(&isolation_data), Some(&current), foreign.as_ref()].into_iter().flatten() {
+        for upper in [Some(&isolation_data), Some(&current), foreign.as_ref()]
+            .into_iter()
+            .flatten()
+        {
             data.update_from(upper, max);
         }
         let scope = Scope::from_data(Arc::new(data));
         if let Some(f) = callback
             && call_user("capture callback", || f(&scope)).is_none()
         {
-            client.discards().record(DiscardReason::EventProcessor, Category::Error, 1);
+            client
+                .discards()
+                .record(DiscardReason::EventProcessor, Category::Error, 1);
             return None;
         }
         Some(scope.data())
@@ -76,7 +83,9 @@ pub(crate) fn capture(
             Some(Some(e)) => event = e,
             Some(None) => {
                 client.debug_log(|| "event dropped by an event processor".to_owned());
-                client.discards().record(DiscardReason::EventProcessor, Category::Error, 1);
+                client
+                    .discards()
+                    .record(DiscardReason::EventProcessor, Category::Error, 1);
                 return None; // P03
             }
             None => event = before, // P04: skipped
@@ -85,7 +94,9 @@ pub(crate) fn capture(
     if let Some(before_send) = &client.options().before_send {
         let Some(Some(e)) = call_user("before_send", || before_send(event)) else {
             client.debug_log(|| "event dropped by before_send".to_owned());
-            client.discards().record(DiscardReason::BeforeSend, Category::Error, 1);
+            client
+                .discards()
+                .record(DiscardReason::BeforeSend, Category::Error, 1);
             return None; // P05, P06
         };
         event = e;
@@ -162,7 +173,10 @@ fn sampled_in(rate: f32) -> bool {
     }
     // 53 random bits from a v4 UUID give a uniform f64 in [0, 1).
     let bits = (Uuid::new_v4().as_u128() >> 75) as u64;
-    #[expect(clippy::cast_precision_loss, reason = "53 bits fit an f64 mantissa exactly")]
+    #[expect(
+        clippy::cast_precision_loss,
+        reason = "53 bits fit an f64 mantissa exactly"
+    )]
     let r = bits as f64 / (1u64 << 53) as f64;
     r < f64::from(rate)
 }

@@ -34,7 +34,11 @@ impl ScopeGuard {
         // During thread-local teardown nothing was installed and nothing will be restored, so
         // count no depth: a push without its pop would trip the order check of a guard that
         // is still alive and dropped later in the teardown.
-        let depth = if prev.is_some() { thread::push_depth() } else { 0 };
+        let depth = if prev.is_some() {
+            thread::push_depth()
+        } else {
+            0
+        };
         Self {
             prev,
             depth,

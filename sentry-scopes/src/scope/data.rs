@@ -242,7 +242,8 @@ impl ScopeData {
         if upper.transaction.is_some() {
             self.transaction.clone_from(&upper.transaction);
         }
-        self.breadcrumbs.merge_from(&upper.breadcrumbs, max_breadcrumbs);
+        self.breadcrumbs
+            .merge_from(&upper.breadcrumbs, max_breadcrumbs);
         self.attachments.append(upper.attachments.clone());
         self.processors.append(upper.processors.clone());
     }

@@ -32,7 +32,11 @@ pub(crate) fn apply_to_event(
     if is_default_fingerprint(&event.fingerprint)
         && let Some(fp) = most_specific(layers, |l| l.fingerprint.clone())
     {
-        event.fingerprint = fp.iter().map(|s| s.to_string().into()).collect::<Vec<_>>().into();
+        event.fingerprint = fp
+            .iter()
+            .map(|s| s.to_string().into())
+            .collect::<Vec<_>>()
+            .into();
     }
     if event.transaction.is_none() {
         event.transaction = most_specific(layers, |l| l.transaction.as_deref().map(str::to_owned));
@@ -43,7 +47,11 @@ pub(crate) fn apply_to_event(
         let own = &mut event.breadcrumbs.values;
         own.extend(scoped.into_iter().map(|c| c.crumb.clone()));
     }
-    let excess = event.breadcrumbs.values.len().saturating_sub(max_breadcrumbs);
+    let excess = event
+        .breadcrumbs
+        .values
+        .len()
+        .saturating_sub(max_breadcrumbs);
     event.breadcrumbs.values.drain(..excess);
     fill_trace(&mut event.contexts, trace);
 }
@@ -86,7 +94,9 @@ fn merge_common(
     for layer in layers.iter().rev() {
         fill_missing(tags, &layer.tags, |v| v.to_string());
         fill_missing(extra, &layer.extra, |v| Arc::unwrap_or_clone(v.clone()));
-        fill_missing(contexts, &layer.contexts, |v| Arc::unwrap_or_clone(v.clone()));
+        fill_missing(contexts, &layer.contexts, |v| {
+            Arc::unwrap_or_clone(v.clone())
+        });
     }
     if user.is_none() {
         *user = most_specific(layers, |l| l.user.as_deref().cloned());

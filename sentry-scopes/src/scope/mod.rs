@@ -12,8 +12,8 @@ use std::sync::Arc;
 use arc_swap::ArcSwap;
 
 pub(crate) use self::breadcrumbs::StoredCrumb;
-pub(crate) use self::data::{StoredAttachment, arc_str};
 pub use self::data::ScopeData;
+pub(crate) use self::data::{StoredAttachment, arc_str};
 pub use self::processors::EventProcessor;
 pub use self::propagation::PropagationContext;
 use crate::client::Client;

@@ -193,7 +193,12 @@ mod tests {
 
     #[test]
     fn malformed_sentry_trace_starts_a_new_trace() {
-        for bad in ["", "abc", "zz1a43a4192642f0b136d5159a501700-b7ad6b7169203331", "-"] {
+        for bad in [
+            "",
+            "abc",
+            "zz1a43a4192642f0b136d5159a501700-b7ad6b7169203331",
+            "-",
+        ] {
             let pc = PropagationContext::from_headers(Some(bad), None);
             assert_eq!(pc.parent_span_id(), None, "{bad}");
         }
@@ -205,7 +210,11 @@ mod tests {
         let t = pc.trace_id().to_string();
         let s = pc.span_id().to_string();
         assert_eq!((t.len(), s.len()), (32, 16));
-        assert!(t.chars().chain(s.chars()).all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()));
+        assert!(
+            t.chars()
+                .chain(s.chars())
+                .all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase())
+        );
     }
 
     #[test]
@@ -221,6 +230,9 @@ mod tests {
         assert_eq!(next.trace_id(), pc.trace_id());
         assert_eq!(next.parent_span_id(), Some(pc.span_id()));
         assert_eq!(next.sampled(), Some(false));
-        assert_eq!(next.baggage().get("release").map(String::as_str), Some("1.0"));
+        assert_eq!(
+            next.baggage().get("release").map(String::as_str),
+            Some("1.0")
+        );
     }
 }
