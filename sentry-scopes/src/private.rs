@@ -3,11 +3,11 @@
 
 use std::sync::Arc;
 
-pub use crate::context::{ScopeFuture, ScopeGuard};
 use crate::context::thread::{Active, Current, with_active};
 use crate::context::update_current;
-use crate::scope::{ScopeData, arc_str};
+pub use crate::context::{ScopeFuture, ScopeGuard};
 pub use crate::protocol::Level;
+use crate::scope::{ScopeData, arc_str};
 pub use std::boxed::Box;
 pub use std::convert::{AsRef, From};
 pub use std::option::Option::{self, None, Some};
@@ -25,7 +25,10 @@ pub struct Fork {
 #[must_use]
 pub fn fork_current() -> Fork {
     let active = with_active(|a| a.fork_current()).unwrap_or_else(Active::fresh);
-    Fork { active, isolation: None }
+    Fork {
+        active,
+        isolation: None,
+    }
 }
 
 /// Forks the isolation and current scopes (`#[isolation_scope]`). Not public API.
@@ -37,7 +40,10 @@ pub fn fork_isolation() -> Fork {
             let data = fresh.isolation.data();
             (fresh, data)
         });
-    Fork { active, isolation: Some(isolation) }
+    Fork {
+        active,
+        isolation: Some(isolation),
+    }
 }
 
 impl Fork {

@@ -69,14 +69,13 @@ impl Discards {
     /// none.
     #[must_use]
     pub fn take_report(&self) -> Option<ClientReport> {
-        let counts = std::mem::take(&mut *self.counts.lock().unwrap_or_else(PoisonError::into_inner));
+        let counts =
+            std::mem::take(&mut *self.counts.lock().unwrap_or_else(PoisonError::into_inner));
         if counts.is_empty() {
             return None;
         }
-        Some(ClientReport::new(
-            counts
-                .into_iter()
-                .map(|((reason, category), n)| DiscardedItem::new(category, reason, n)),
-        ))
+        Some(ClientReport::new(counts.into_iter().map(
+            |((reason, category), n)| DiscardedItem::new(category, reason, n),
+        )))
     }
 }

@@ -78,27 +78,36 @@ pub trait TransportFactory: Send + Sync + 'static {
     ///
     /// # Errors
     /// When the transport cannot be created; `init` then fails with that error.
-    fn create_transport(&self, ctx: &TransportContext<'_>) -> Result<Arc<dyn Transport>, InitError>;
+    fn create_transport(&self, ctx: &TransportContext<'_>)
+    -> Result<Arc<dyn Transport>, InitError>;
 }
 
 impl<F> TransportFactory for F
 where
     F: Fn(&TransportContext<'_>) -> Arc<dyn Transport> + Send + Sync + 'static,
 {
-    fn create_transport(&self, ctx: &TransportContext<'_>) -> Result<Arc<dyn Transport>, InitError> {
+    fn create_transport(
+        &self,
+        ctx: &TransportContext<'_>,
+    ) -> Result<Arc<dyn Transport>, InitError> {
         Ok(self(ctx))
     }
 }
 
 impl<T: Transport> TransportFactory for Arc<T> {
-    fn create_transport(&self, ctx: &TransportContext<'_>) -> Result<Arc<dyn Transport>, InitError> {
+    fn create_transport(
+        &self,
+        ctx: &TransportContext<'_>,
+    ) -> Result<Arc<dyn Transport>, InitError> {
         self.install(ctx);
         Ok(self.clone())
     }
 }
 
 /// The default transport for these options: HTTP with a DSN, the stdout printer without.
-pub(crate) fn default_transport(ctx: &TransportContext<'_>) -> Result<Arc<dyn Transport>, InitError> {
+pub(crate) fn default_transport(
+    ctx: &TransportContext<'_>,
+) -> Result<Arc<dyn Transport>, InitError> {
     match ctx.dsn {
         None => Ok(Arc::new(PrintTransport::new())),
         Some(_) => Err(InitError::NoHttpTransport),

@@ -58,7 +58,12 @@ impl TestTransport {
     }
 
     fn take(&self) -> Vec<Envelope> {
-        std::mem::take(&mut *self.envelopes.lock().unwrap_or_else(PoisonError::into_inner))
+        std::mem::take(
+            &mut *self
+                .envelopes
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner),
+        )
     }
 }
 
@@ -74,7 +79,6 @@ impl Transport for TestTransport {
         *self.discards.lock().unwrap_or_else(PoisonError::into_inner) = Some(ctx.discards.clone());
     }
 }
-
 
 fn events_of(envelopes: &[Envelope]) -> Vec<Event<'static>> {
     envelopes
@@ -106,7 +110,10 @@ pub fn with_captured_events(f: impl FnOnce()) -> Vec<Event<'static>> {
 
 /// [`with_captured_events`] with client options (`max_breadcrumbs`, `sample_rate`,
 /// `before_send`, `before_breadcrumb`, …); the transport option is replaced by the recorder.
-pub fn with_captured_events_options(options: ClientOptions, f: impl FnOnce()) -> Vec<Event<'static>> {
+pub fn with_captured_events_options(
+    options: ClientOptions,
+    f: impl FnOnce(),
+) -> Vec<Event<'static>> {
     events_of(&with_captured_envelopes_options(options, f))
 }
 
@@ -120,7 +127,10 @@ pub fn with_captured_envelopes_options(options: ClientOptions, f: impl FnOnce())
     let _lock = TEST_LOCK.lock().unwrap_or_else(PoisonError::into_inner);
     let transport = TestTransport::new();
     let discards = Arc::new(Discards::default());
-    *transport.discards.lock().unwrap_or_else(PoisonError::into_inner) = Some(discards.clone());
+    *transport
+        .discards
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner) = Some(discards.clone());
     let client = Client::new(options, None, transport.clone(), discards);
     let previous_client = Client::swap(Some(Arc::new(client)));
     let previous_global = global().data();
