@@ -129,8 +129,12 @@ pub fn with_isolation_scope<R>(f: impl FnOnce(&Scope) -> R) -> R {
 /// use sentry_scopes::{Level, Scope, capture_message, use_scope};
 /// let custom = Scope::new();
 /// # let events = sentry_scopes::test::with_captured_events(|| {
-/// use_scope(&custom, |s| s.set_tag("in", "1"));
+/// use_scope(&custom, |s| {
+///     s.set_tag("in", "1");
+///     capture_message("inside", Level::Info);
+/// });
 /// # });
+/// # assert_eq!(events[0].tags["in"], "1");
 /// assert_eq!(custom.data().tag("in"), Some("1"));
 /// ```
 pub fn use_scope<R>(scope: &Scope, f: impl FnOnce(&Scope) -> R) -> R {

@@ -13,7 +13,6 @@ use crate::transport::DiscardReason;
 /// A transport that records every envelope in memory, and sees the client's discard counts.
 ///
 /// ```
-/// use std::sync::Arc;
 /// use sentry_scopes::{ClientOptions, Level, test::TestTransport};
 ///
 /// let transport = TestTransport::new();
