@@ -102,3 +102,39 @@ fn t08_bound_task_keeps_writes_across_awaits_and_spawner_is_unchanged() {
     assert_eq!(tags(&events[0]), [("stage", "before")]);
     assert_eq!(tags(&events[1]), [("stage", "after")]);
 }
+
+/// Captures when dropped.
+struct CaptureOnDrop;
+
+impl Drop for CaptureOnDrop {
+    fn drop(&mut self) {
+        msg();
+    }
+}
+
+#[test]
+fn unfinished_bound_future_is_dropped_inside_its_own_scopes() {
+    let events = with_captured_events(|| {
+        let (i, i_data) = (get_isolation_scope(), get_isolation_scope().data());
+        let mut fut = Box::pin(
+            async {
+                let _held = CaptureOnDrop;
+                set_tag("in_future", 1);
+                std::future::pending::<()>().await;
+            }
+            .bind_current_scope(),
+        );
+        let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+        assert!(fut.as_mut().poll(&mut cx).is_pending());
+        set_tag("spawner", 1);
+        drop(fut);
+        assert!(Scope::ptr_eq(&get_isolation_scope(), &i));
+        assert_eq!(i.data().tag("in_future"), None);
+        assert!(
+            !Arc::ptr_eq(&i.data(), &i_data),
+            "the spawner's own write is kept"
+        );
+    });
+    assert_eq!(events.len(), 1);
+    assert_eq!(tags(&events[0]), [("in_future", "1")]);
+}

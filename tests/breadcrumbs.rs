@@ -256,3 +256,33 @@ fn b13_recap_keeps_newest_of_own_then_scope_crumbs() {
     });
     assert_eq!(crumbs(&events[0]), ["own2", "scope"]);
 }
+
+proptest::proptest! {
+    #![proptest_config(proptest::test_runner::Config::with_cases(64))]
+
+    /// B02 and B05 for any interleaving: the event carries the newest `max` crumbs of all
+    /// three scopes, in the order they were added.
+    #[test]
+    fn b02_b05_any_interleaving_keeps_insertion_order_and_newest(
+        targets in proptest::collection::vec(0..3usize, 0..40),
+        max in 0..12usize,
+    ) {
+        let options = ClientOptions::new().max_breadcrumbs(max);
+        let events = with_captured_events_options(options, || {
+            let scopes = [get_global_scope(), get_isolation_scope(), get_current_scope()];
+            for (n, &t) in targets.iter().enumerate() {
+                scopes[t].add_breadcrumb(crumb(&n.to_string()));
+            }
+            msg();
+        });
+        // A crumb is still stored if its scope got fewer than `max` crumbs after it; the event
+        // carries the stored ones in insertion order, cut to the newest `max`.
+        let stored: Vec<String> = (0..targets.len())
+            .filter(|&n| targets[n + 1..].iter().filter(|&&t| t == targets[n]).count() < max)
+            .map(|n| n.to_string())
+            .collect();
+        let expected: Vec<&str> =
+            stored[stored.len().saturating_sub(max)..].iter().map(String::as_str).collect();
+        proptest::prop_assert_eq!(crumbs(&events[0]), expected);
+    }
+}
