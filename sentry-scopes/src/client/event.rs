@@ -1,15 +1,54 @@
 //! Building events from messages and errors.
 
+use std::borrow::Cow;
 use std::error::Error;
+use std::time::SystemTime;
 
-use crate::protocol::{Event, Exception, Level};
+use crate::protocol::{Event, Exception, Level, Uuid};
 
 /// A message event at `level`.
 pub(crate) fn event_from_message(message: &str, level: Level) -> Event<'static> {
     Event {
         message: Some(message.to_owned()),
+        ..blank_event(level)
+    }
+}
+
+static DEFAULT_FINGERPRINT: &[Cow<'static, str>] = &[Cow::Borrowed("{{ default }}")];
+
+/// What `Event::default()` gives, with the id from the OS generator behind `Uuid::new_v4`.
+///
+/// `Event::default()` draws its id from `rand`'s thread-local generator, which panics once it
+/// is destroyed; a capture from a value dropped during thread-local teardown must not panic.
+fn blank_event(level: Level) -> Event<'static> {
+    Event {
+        event_id: Uuid::new_v4(),
         level,
-        ..Event::default()
+        fingerprint: Cow::Borrowed(DEFAULT_FINGERPRINT),
+        culprit: None,
+        transaction: None,
+        message: None,
+        logentry: None,
+        logger: None,
+        modules: Default::default(),
+        platform: Cow::Borrowed("other"),
+        timestamp: SystemTime::now(),
+        server_name: None,
+        release: None,
+        dist: None,
+        environment: None,
+        user: None,
+        request: None,
+        contexts: Default::default(),
+        breadcrumbs: Default::default(),
+        exception: Default::default(),
+        stacktrace: None,
+        template: None,
+        threads: Default::default(),
+        tags: Default::default(),
+        extra: Default::default(),
+        debug_meta: Default::default(),
+        sdk: None,
     }
 }
 
@@ -33,8 +72,7 @@ pub(crate) fn event_from_error<E: Error + ?Sized>(err: &E) -> Event<'static> {
     values.reverse();
     Event {
         exception: values.into(),
-        level: Level::Error,
-        ..Event::default()
+        ..blank_event(Level::Error)
     }
 }
 
@@ -97,6 +135,19 @@ mod tests {
             Some("could not load config")
         );
         assert_eq!(event.level, Level::Error);
+    }
+
+    #[test]
+    fn blank_event_matches_the_protocol_default() {
+        let blank = blank_event(Level::Error);
+        let default = Event::default();
+        assert!(!blank.event_id.is_nil());
+        let same = Event {
+            event_id: default.event_id,
+            timestamp: default.timestamp,
+            ..blank
+        };
+        assert_eq!(same, default);
     }
 
     #[test]

@@ -31,9 +31,17 @@ impl ScopeGuard {
     /// Makes `active` the pair of this thread.
     pub(crate) fn enter(active: Active) -> Self {
         let prev = thread::swap(active);
+        // During thread-local teardown nothing was installed and nothing will be restored, so
+        // count no depth: a push without its pop would trip the order check of a guard that
+        // is still alive and dropped later in the teardown.
+        let depth = if prev.is_some() {
+            thread::push_depth()
+        } else {
+            0
+        };
         Self {
             prev,
-            depth: thread::push_depth(),
+            depth,
             _not_send: PhantomData,
         }
     }

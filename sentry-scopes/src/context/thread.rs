@@ -98,7 +98,9 @@ impl Drop for CaptureFlag {
 /// `before_send` or capture callback that captures again gets a no-op, not a recursion).
 pub(crate) fn enter_capture() -> Option<CaptureFlag> {
     let entered = IN_CAPTURE.try_with(|f| !f.replace(true)).unwrap_or(false);
-    entered.then_some(CaptureFlag(()))
+    // Build the flag only when entering: a flag built and dropped on the refusing path would
+    // clear the outer capture's mark, and the next nested capture would recurse.
+    if entered { Some(CaptureFlag(())) } else { None }
 }
 
 /// Runs `f` on this thread's active pair, creating it on first use. `None` once the thread-local

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::protocol::{SpanId, TraceContext, TraceId};
+use crate::protocol::{SpanId, TraceContext, TraceId, Uuid};
 
 /// The trace identity carried by every scope (scope-model.md 2.4).
 ///
@@ -42,9 +42,10 @@ impl PropagationContext {
     /// Starts a new trace with random trace and span ids.
     #[must_use]
     pub fn new() -> Self {
+        let (trace_id, span_id) = random_ids();
         Self {
-            trace_id: TraceId::default(),
-            span_id: SpanId::default(),
+            trace_id,
+            span_id,
             parent_span_id: None,
             sampled: None,
             baggage: BTreeMap::new(),
@@ -131,13 +132,31 @@ impl PropagationContext {
 
     /// The `trace` context an event of this propagation context carries.
     pub(crate) fn to_trace_context(&self) -> TraceContext {
+        // Every field spelled out: `TraceContext::default()` would draw two random ids from the
+        // thread-local generator only to throw them away (see `random_ids`).
         TraceContext {
             trace_id: self.trace_id,
             span_id: self.span_id,
             parent_span_id: self.parent_span_id,
-            ..TraceContext::default()
+            op: None,
+            description: None,
+            status: None,
+            origin: None,
+            data: BTreeMap::new(),
         }
     }
+}
+
+/// Random trace and span ids from the OS generator behind `Uuid::new_v4`.
+///
+/// Not `TraceId::default()`: `sentry-types` draws from `rand`'s thread-local generator, which
+/// panics once it is destroyed, and scopes are created during thread-local teardown too (a
+/// value whose `Drop` captures). The trace id keeps the 122 random bits of a v4 UUID; the span
+/// id folds a second UUID's halves, whose fixed version and variant bits do not overlap.
+fn random_ids() -> (TraceId, SpanId) {
+    let trace = Uuid::new_v4().into_bytes();
+    let (hi, lo) = Uuid::new_v4().as_u64_pair();
+    (TraceId::from(trace), SpanId::from((hi ^ lo).to_be_bytes()))
 }
 
 fn parse_sentry_trace(value: &str) -> Option<(TraceId, SpanId, Option<bool>)> {

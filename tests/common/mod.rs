@@ -1,0 +1,87 @@
+//! Helpers shared by the conformance tests: short builders and readers of recorded events.
+//!
+//! Each test binary uses a different subset, hence the `dead_code` allowance.
+#![allow(
+    dead_code,
+    reason = "every test binary uses a different subset of these helpers"
+)]
+
+use std::time::SystemTime;
+
+use sentry_scopes::{Breadcrumb, Event, Level, User, Uuid, capture_message};
+
+/// `msg` of the checklist: `capture_message("m", Level::Info)`.
+pub fn msg() -> Option<Uuid> {
+    capture_message("m", Level::Info)
+}
+
+/// The event's tags as `(key, value)` pairs, ordered by key.
+pub fn tags<'a>(event: &'a Event<'static>) -> Vec<(&'a str, &'a str)> {
+    event
+        .tags
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect()
+}
+
+/// The event's tag keys, ordered.
+pub fn tag_keys<'a>(event: &'a Event<'static>) -> Vec<&'a str> {
+    event.tags.keys().map(String::as_str).collect()
+}
+
+/// A breadcrumb with `message`, stamped now, of type `default`.
+pub fn crumb(message: &str) -> Breadcrumb {
+    Breadcrumb {
+        message: Some(message.to_owned()),
+        ..Breadcrumb::default()
+    }
+}
+
+/// A breadcrumb with `message` and an explicit timestamp.
+pub fn crumb_at(message: &str, timestamp: SystemTime) -> Breadcrumb {
+    Breadcrumb {
+        timestamp,
+        ..crumb(message)
+    }
+}
+
+/// The messages of the event's breadcrumbs, in order.
+pub fn crumbs<'a>(event: &'a Event<'static>) -> Vec<&'a str> {
+    event
+        .breadcrumbs
+        .values
+        .iter()
+        .map(|b| b.message.as_deref().unwrap_or("<none>"))
+        .collect()
+}
+
+/// A user with only an id.
+pub fn user(id: &str) -> User {
+    User {
+        id: Some(id.to_owned()),
+        ..User::default()
+    }
+}
+
+/// The id of the event's user, if any.
+pub fn user_id<'a>(event: &'a Event<'static>) -> Option<&'a str> {
+    event.user.as_ref().and_then(|u| u.id.as_deref())
+}
+
+/// The event's context keys, ordered.
+pub fn context_keys<'a>(event: &'a Event<'static>) -> Vec<&'a str> {
+    event.contexts.keys().map(String::as_str).collect()
+}
+
+/// The event's fingerprint as plain strings.
+pub fn fingerprint<'a>(event: &'a Event<'static>) -> Vec<&'a str> {
+    event.fingerprint.iter().map(|s| &**s).collect()
+}
+
+/// A custom ("unknown" type) context from a JSON object literal.
+pub fn ctx(value: serde_json::Value) -> sentry_scopes::Context {
+    match value {
+        serde_json::Value::Object(map) => sentry_scopes::Context::Other(map.into_iter().collect()),
+        other => panic!("ctx() takes a JSON object, got {other}"),
+    }
+}
