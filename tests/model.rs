@@ -2,8 +2,10 @@
 //!
 //! proptest generates random programs of scope operations: writes on a chosen target (global,
 //! isolation, current, the top-level functions, the scope handed to the enclosing block, or a
-//! handle taken before the block), nested `with_scope` / `with_isolation_scope` blocks,
-//! `clear`, and captures with and without a callback. Each program runs against the SDK inside
+//! handle taken before the block, or a detached scope), nested `with_scope`,
+//! `with_isolation_scope`, `use_scope` and `use_isolation_scope` blocks, `clear`, and captures
+//! (plain, with a callback, events with their own values, `Scope::capture_message` on any of
+//! those scopes), checking `last_event_id()` too. Each program runs against the SDK inside
 //! `with_captured_events_options` (with a small random `max_breadcrumbs`, to exercise eviction
 //! and the re-cap after the merge) and against a naive reference model: plain `BTreeMap`s, `Vec`
 //! breadcrumbs, deep copies on fork, and section 2 implemented literally. The captured events
@@ -18,13 +20,13 @@ use proptest::collection::vec;
 use proptest::prelude::*;
 use sentry_scopes::test::with_captured_events_options;
 use sentry_scopes::{
-    ClientOptions, Level, Scope, ScopeType, capture_event, capture_event_with, capture_message,
-    capture_message_with, configure_scope, get_current_scope, get_global_scope,
-    get_isolation_scope, with_isolation_scope, with_scope,
+    ClientOptions, Level, Scope, ScopeType, Uuid, capture_event, capture_event_with,
+    capture_message, capture_message_with, configure_scope, get_current_scope, get_global_scope,
+    get_isolation_scope, use_isolation_scope, use_scope, with_isolation_scope, with_scope,
 };
 
 use self::program::{Op, Target, Write, context, crumb, op, user, uses_outer};
-use self::reference::{Frame, MScope, Model, observe};
+use self::reference::{Model, observe};
 
 // --- running a program against the SDK ------------------------------------------------------------
 
@@ -68,54 +70,117 @@ fn write_top_level(w: &Write) {
     }
 }
 
-/// Runs `ops`; `block` is the enclosing block's scope, `outer` the handles taken before it.
-fn run_sdk(ops: &[Op], block: Option<&Scope>, outer: Option<&(Scope, Scope)>, msgs: &mut u32) {
-    for op in ops {
-        match op {
-            Op::Write(target, w) => match target {
-                Target::Global => write_scope(&get_global_scope(), w),
-                Target::Isolation => configure_scope(ScopeType::Isolation, |s| write_scope(s, w)),
-                Target::Current => write_scope(&get_current_scope(), w),
-                Target::TopLevel => write_top_level(w),
-                Target::Block => write_scope(&block.cloned().unwrap_or_else(get_current_scope), w),
-                Target::OuterIsolation => match outer {
-                    Some((i, _)) => write_scope(i, w),
-                    None => write_scope(&get_isolation_scope(), w),
-                },
-                Target::OuterCurrent => match outer {
-                    Some((_, c)) => write_scope(c, w),
-                    None => write_scope(&get_current_scope(), w),
-                },
-            },
-            Op::WithScope(inner) | Op::WithIsolationScope(inner) => {
-                let handles =
-                    uses_outer(inner).then(|| (get_isolation_scope(), get_current_scope()));
-                let body = |s: &Scope| run_sdk(inner, Some(s), handles.as_ref(), msgs);
-                if matches!(op, Op::WithScope(_)) {
-                    with_scope(body);
-                } else {
-                    with_isolation_scope(body);
-                }
-            }
-            Op::Capture(level) => {
-                *msgs += 1;
-                capture_message(&format!("m{msgs}"), *level);
-            }
-            Op::CaptureWith(level, writes) => {
-                *msgs += 1;
-                capture_message_with(&format!("m{msgs}"), *level, |s| {
-                    writes.iter().for_each(|w| write_scope(s, w));
-                });
-            }
-            Op::CaptureEvent(own, callback) => {
-                *msgs += 1;
-                let event = own.event(format!("m{msgs}"));
-                match callback {
-                    None => capture_event(event),
-                    Some(writes) => capture_event_with(event, |s| {
-                        writes.iter().for_each(|w| write_scope(s, w));
-                    }),
+/// The SDK side of a run: the detached scopes, and per capture `last_event_id()` just before
+/// it and the id it returned.
+struct Sdk {
+    detached: [Scope; 2],
+    captures: Vec<(Option<Uuid>, Option<Uuid>)>,
+}
+
+/// What the enclosing block provides: the scope its closure received and, when the block's
+/// ops use them, the isolation and current handles taken just before it was entered.
+#[derive(Clone, Copy)]
+struct Env<'a> {
+    block: Option<&'a Scope>,
+    outer: Option<&'a (Scope, Scope)>,
+}
+
+impl Sdk {
+    /// The scope `t` names; `None` for the top-level functions.
+    fn scope(&self, t: Target, env: Env<'_>) -> Option<Scope> {
+        Some(match t {
+            Target::Global => get_global_scope(),
+            Target::Isolation => configure_scope(ScopeType::Isolation, Scope::clone),
+            Target::Current => get_current_scope(),
+            Target::TopLevel => return None,
+            Target::Block => env.block.cloned().unwrap_or_else(get_current_scope),
+            Target::OuterIsolation => env.outer.map_or_else(get_isolation_scope, |o| o.0.clone()),
+            Target::OuterCurrent => env.outer.map_or_else(get_current_scope, |o| o.1.clone()),
+            Target::Detached(d) => self.detached[usize::from(d)].clone(),
+        })
+    }
+
+    fn capture(&mut self, f: impl FnOnce(&str) -> Option<Uuid>) {
+        let before = sentry_scopes::last_event_id();
+        let id = f(&format!("m{}", self.captures.len() + 1));
+        self.captures.push((before, id));
+    }
+
+    fn run(&mut self, ops: &[Op], env: Env<'_>) {
+        for op in ops {
+            let handles = || {
+                let inner = match op {
+                    Op::WithScope(i) | Op::WithIsolationScope(i) => i,
+                    Op::UseScope(_, i) | Op::UseIsolationScope(_, i) => i,
+                    _ => return None,
                 };
+                uses_outer(inner).then(|| (get_isolation_scope(), get_current_scope()))
+            };
+            match op {
+                Op::Write(t, w) => match self.scope(*t, env) {
+                    Some(s) => write_scope(&s, w),
+                    None => write_top_level(w),
+                },
+                Op::WithScope(inner) => {
+                    let outer = handles();
+                    with_scope(|s| {
+                        self.run(
+                            inner,
+                            Env {
+                                block: Some(s),
+                                outer: outer.as_ref(),
+                            },
+                        )
+                    });
+                }
+                Op::WithIsolationScope(inner) => {
+                    let outer = handles();
+                    with_isolation_scope(|s| {
+                        self.run(
+                            inner,
+                            Env {
+                                block: Some(s),
+                                outer: outer.as_ref(),
+                            },
+                        );
+                    });
+                }
+                Op::UseScope(d, inner) | Op::UseIsolationScope(d, inner) => {
+                    let (outer, d) = (handles(), self.detached[usize::from(*d)].clone());
+                    let body = |s: &Scope| {
+                        self.run(
+                            inner,
+                            Env {
+                                block: Some(s),
+                                outer: outer.as_ref(),
+                            },
+                        )
+                    };
+                    if matches!(op, Op::UseScope(..)) {
+                        use_scope(&d, body);
+                    } else {
+                        use_isolation_scope(&d, body);
+                    }
+                }
+                Op::Capture(level) => self.capture(|m| capture_message(m, *level)),
+                Op::CaptureWith(level, writes) => self.capture(|m| {
+                    capture_message_with(m, *level, |s| {
+                        writes.iter().for_each(|w| write_scope(s, w))
+                    })
+                }),
+                Op::CaptureEvent(own, callback) => self.capture(|m| {
+                    let event = own.event(m.to_owned());
+                    match callback {
+                        None => capture_event(event),
+                        Some(writes) => capture_event_with(event, |s| {
+                            writes.iter().for_each(|w| write_scope(s, w));
+                        }),
+                    }
+                }),
+                Op::ScopeCapture(t, level) => {
+                    let s = self.scope(*t, env).unwrap_or_else(get_isolation_scope);
+                    self.capture(|m| s.capture_message(m, *level));
+                }
             }
         }
     }
@@ -129,15 +194,24 @@ proptest! {
     fn sdk_matches_the_reference_model(max in 0..6usize, mut ops in vec(op(), 0..24)) {
         ops.push(Op::Capture(Level::Info)); // every program ends with a capture of the top frame
 
-        let mut msgs = 0;
         let options = ClientOptions::new().max_breadcrumbs(max);
-        let events = with_captured_events_options(options, || run_sdk(&ops, None, None, &mut msgs));
+        let mut sdk = Sdk { detached: [Scope::new(), Scope::new()], captures: Vec::new() };
+        let events = with_captured_events_options(options, || {
+            sdk.run(&ops, Env { block: None, outer: None });
+        });
 
-        let mut model = Model { scopes: vec![MScope::default(); 3], max, seq: 0, msgs: 0, events: vec![] };
-        model.run(&ops, Frame { global: 0, iso: 1, cur: 2, block: 2, outer: (1, 2) });
+        let mut model = Model::new(max);
+        model.run(&ops, Model::top());
 
         prop_assert_eq!(events.len(), model.events.len(), "number of events");
-        for (i, (real, want)) in events.iter().map(observe).zip(&model.events).enumerate() {
+        prop_assert_eq!(sdk.captures.len(), model.events.len(), "number of captures");
+        let number = |id: Option<Uuid>| {
+            let pos = sdk.captures.iter().position(|c| c.1.is_some() && c.1 == id);
+            pos.map(|p| u32::try_from(p + 1).unwrap())
+        };
+        for (i, (e, want)) in events.iter().zip(&model.events).enumerate() {
+            prop_assert_eq!(Some(e.event_id), sdk.captures[i].1, "event {} id", i);
+            let real = observe(e, number(sdk.captures[i].0));
             prop_assert_eq!(&real.message, &want.message, "event {} message", i);
             prop_assert_eq!(&real.tags, &want.tags, "event {} tags", i);
             prop_assert_eq!(&real.extra, &want.extra, "event {} extra", i);
@@ -147,6 +221,7 @@ proptest! {
             prop_assert_eq!(&real.fingerprint, &want.fingerprint, "event {} fingerprint", i);
             prop_assert_eq!(&real.transaction, &want.transaction, "event {} transaction", i);
             prop_assert_eq!(&real.crumbs, &want.crumbs, "event {} breadcrumbs", i);
+            prop_assert_eq!(real.last_before, want.last_before, "event {} last_event_id before", i);
         }
     }
 }

@@ -23,6 +23,8 @@ pub(crate) enum Target {
     /// F07); the active one outside any block.
     OuterIsolation,
     OuterCurrent,
+    /// One of two detached scopes made with `Scope::new()` before the program runs.
+    Detached(u8),
 }
 
 #[derive(Clone, Debug)]
@@ -49,7 +51,14 @@ pub(crate) enum Op {
     Write(Target, Write),
     WithScope(Vec<Op>),
     WithIsolationScope(Vec<Op>),
+    /// `use_scope(&detached[i], ..)`: that scope itself is C inside (F09).
+    UseScope(u8, Vec<Op>),
+    /// `use_isolation_scope(&detached[i], ..)`: that scope is I, C is forked (F10).
+    UseIsolationScope(u8, Vec<Op>),
     Capture(Level),
+    /// `Scope::capture_message` on the target's scope (the isolation scope for `TopLevel`):
+    /// a scope that is neither the active I nor C goes on top for this capture (2.3 step 3).
+    ScopeCapture(Target, Level),
     /// `capture_message_with`, the callback applying these writes to the capture scope.
     CaptureWith(Level, Vec<Write>),
     /// `capture_event` of an event with its own values (`None`), or `capture_event_with`.
@@ -122,11 +131,13 @@ impl Own {
     }
 }
 
+/// Whether `ops` (not counting nested blocks) name a handle taken before their block.
 pub(crate) fn uses_outer(ops: &[Op]) -> bool {
     ops.iter().any(|op| {
         matches!(
             op,
             Op::Write(Target::OuterIsolation | Target::OuterCurrent, _)
+                | Op::ScopeCapture(Target::OuterIsolation | Target::OuterCurrent, _)
         )
     })
 }
@@ -218,6 +229,8 @@ pub(crate) fn own() -> impl Strategy<Value = Own> {
 
 pub(crate) fn target() -> impl Strategy<Value = Target> {
     prop::sample::select(vec![
+        Target::Detached(0),
+        Target::Detached(1),
         Target::Global,
         Target::Isolation,
         Target::Current,
@@ -232,13 +245,16 @@ pub(crate) fn op() -> impl Strategy<Value = Op> {
     let leaf = prop_oneof![
         6 => (target(), write()).prop_map(|(t, w)| Op::Write(t, w)),
         1 => level().prop_map(Op::Capture),
+        1 => (target(), level()).prop_map(|(t, l)| Op::ScopeCapture(t, l)),
         1 => (level(), vec(write(), 0..4)).prop_map(|(l, w)| Op::CaptureWith(l, w)),
         1 => (own(), proptest::option::of(vec(write(), 0..4))).prop_map(|(o, w)| Op::CaptureEvent(o, w)),
     ];
     leaf.prop_recursive(3, 64, 8, |inner| {
         prop_oneof![
-            vec(inner.clone(), 0..8).prop_map(Op::WithScope),
-            vec(inner, 0..8).prop_map(Op::WithIsolationScope),
+            3 => vec(inner.clone(), 0..8).prop_map(Op::WithScope),
+            3 => vec(inner.clone(), 0..8).prop_map(Op::WithIsolationScope),
+            1 => (0..2u8, vec(inner.clone(), 0..8)).prop_map(|(d, ops)| Op::UseScope(d, ops)),
+            1 => (0..2u8, vec(inner, 0..8)).prop_map(|(d, ops)| Op::UseIsolationScope(d, ops)),
         ]
     })
 }

@@ -19,6 +19,8 @@ pub(crate) struct MScope {
     pub(crate) transaction: Option<String>,
     /// (sequence number, label), oldest first, at most `max_breadcrumbs` long.
     pub(crate) crumbs: Vec<(u64, u16)>,
+    /// The number of the last event captured while this was the active isolation scope.
+    pub(crate) last: Option<u32>,
 }
 
 impl MScope {
@@ -56,7 +58,7 @@ impl MScope {
     }
 
     /// The layers merged, least specific first (2.1, 2.2).
-    pub(crate) fn merge(layers: [&MScope; 3], max: usize) -> MScope {
+    pub(crate) fn merge(layers: &[&MScope], max: usize) -> MScope {
         let mut out = MScope::default();
         for l in layers {
             out.tags.extend(l.tags.clone());
@@ -128,6 +130,7 @@ impl MScope {
                 .map(str::to_owned)
                 .or(self.transaction.clone()), // M10
             crumbs,
+            last_before: None,
         }
     }
 }
@@ -140,83 +143,150 @@ pub(crate) struct Model {
     pub(crate) events: Vec<Obs>,
 }
 
+/// Arena indices of the global scope and the two detached scopes.
+const GLOBAL: usize = 0;
+const DETACHED: usize = 3;
+
 /// The model's view of one frame: arena indices.
 #[derive(Clone, Copy)]
 pub(crate) struct Frame {
-    pub(crate) global: usize,
-    pub(crate) iso: usize,
-    pub(crate) cur: usize,
-    pub(crate) block: usize,
-    pub(crate) outer: (usize, usize),
+    iso: usize,
+    cur: usize,
+    block: usize,
+    outer: (usize, usize),
 }
 
 impl Model {
-    pub(crate) fn fork(&mut self, idx: usize) -> usize {
+    pub(crate) fn new(max: usize) -> Self {
+        Model {
+            scopes: vec![MScope::default(); 5], // G, I, C, two detached
+            max,
+            seq: 0,
+            msgs: 0,
+            events: Vec::new(),
+        }
+    }
+
+    /// The frame of the program's top level.
+    pub(crate) fn top() -> Frame {
+        Frame {
+            iso: 1,
+            cur: 2,
+            block: 2,
+            outer: (1, 2),
+        }
+    }
+
+    fn fork(&mut self, idx: usize) -> usize {
         self.scopes.push(self.scopes[idx].clone());
         self.scopes.len() - 1
     }
 
-    pub(crate) fn write(&mut self, idx: usize, w: &Write) {
-        self.scopes[idx].apply(w, self.max, &mut self.seq);
+    fn resolve(t: Target, f: Frame) -> usize {
+        match t {
+            Target::Global => GLOBAL,
+            Target::Isolation | Target::TopLevel => f.iso, // F04, L02, L03
+            Target::Current => f.cur,
+            Target::Block => f.block,
+            Target::OuterIsolation => f.outer.0,
+            Target::OuterCurrent => f.outer.1,
+            Target::Detached(d) => DETACHED + usize::from(d),
+        }
     }
 
     pub(crate) fn run(&mut self, ops: &[Op], f: Frame) {
         for op in ops {
+            let outer = (f.iso, f.cur);
             match op {
                 Op::Write(t, w) => {
-                    let idx = match t {
-                        Target::Global => f.global,
-                        Target::Isolation | Target::TopLevel => f.iso, // F04, L02, L03
-                        Target::Current => f.cur,
-                        Target::Block => f.block,
-                        Target::OuterIsolation => f.outer.0,
-                        Target::OuterCurrent => f.outer.1,
-                    };
-                    self.write(idx, w);
+                    let idx = Self::resolve(*t, f);
+                    self.scopes[idx].apply(w, self.max, &mut self.seq);
                 }
                 Op::WithScope(inner) => {
                     let cur = self.fork(f.cur);
-                    let frame = Frame {
-                        cur,
-                        block: cur,
-                        outer: (f.iso, f.cur),
-                        ..f
-                    };
-                    self.run(inner, frame);
+                    let block = cur;
+                    self.run(
+                        inner,
+                        Frame {
+                            cur,
+                            block,
+                            outer,
+                            ..f
+                        },
+                    );
                 }
                 Op::WithIsolationScope(inner) => {
                     let (iso, cur) = (self.fork(f.iso), self.fork(f.cur)); // F06: both forked
-                    let frame = Frame {
-                        iso,
-                        cur,
-                        block: iso,
-                        outer: (f.iso, f.cur),
-                        ..f
-                    };
-                    self.run(inner, frame);
+                    self.run(
+                        inner,
+                        Frame {
+                            iso,
+                            cur,
+                            block: iso,
+                            outer,
+                        },
+                    );
                 }
-                Op::Capture(_) | Op::CaptureWith(..) | Op::CaptureEvent(..) => {
-                    self.msgs += 1;
-                    let layers = [
-                        &self.scopes[f.global],
-                        &self.scopes[f.iso],
-                        &self.scopes[f.cur],
-                    ];
-                    let mut scope = MScope::merge(layers, self.max);
-                    let (writes, own) = match op {
-                        Op::Capture(level) => (&[][..], Own::message(*level)),
-                        Op::CaptureWith(level, w) => (&w[..], Own::message(*level)),
-                        Op::CaptureEvent(own, w) => (w.as_deref().unwrap_or(&[]), own.clone()),
-                        _ => unreachable!(),
-                    };
-                    for w in writes {
-                        scope.apply(w, self.max, &mut self.seq); // M14, M15
-                    }
-                    let message = format!("m{}", self.msgs);
-                    self.events.push(scope.event(message, &own, self.max));
+                Op::UseScope(d, inner) => {
+                    let cur = DETACHED + usize::from(*d); // the scope itself, not a copy (F09)
+                    self.run(
+                        inner,
+                        Frame {
+                            cur,
+                            block: cur,
+                            outer,
+                            ..f
+                        },
+                    );
+                }
+                Op::UseIsolationScope(d, inner) => {
+                    let iso = DETACHED + usize::from(*d);
+                    let cur = self.fork(f.cur); // F10
+                    self.run(
+                        inner,
+                        Frame {
+                            iso,
+                            cur,
+                            block: iso,
+                            outer,
+                        },
+                    );
+                }
+                Op::Capture(level) => self.capture(f, None, &[], Own::message(*level)),
+                Op::CaptureWith(level, w) => self.capture(f, None, w, Own::message(*level)),
+                Op::CaptureEvent(own, w) => {
+                    self.capture(f, None, w.as_deref().unwrap_or(&[]), own.clone());
+                }
+                Op::ScopeCapture(t, level) => {
+                    let idx = Self::resolve(*t, f);
+                    let foreign = (idx != f.iso && idx != f.cur).then_some(idx);
+                    self.capture(f, foreign, &[], Own::message(*level));
                 }
             }
         }
+    }
+
+    /// 2.3: merge G < I < C (< a foreign scope), run the callback's writes on the result, apply
+    /// it to the event; the active isolation scope remembers the event as its last one.
+    fn capture(&mut self, f: Frame, foreign: Option<usize>, writes: &[Write], own: Own) {
+        self.msgs += 1;
+        let mut layers = vec![
+            &self.scopes[GLOBAL],
+            &self.scopes[f.iso],
+            &self.scopes[f.cur],
+        ];
+        layers.extend(foreign.map(|i| &self.scopes[i]));
+        let mut scope = MScope::merge(&layers, self.max);
+        for w in writes {
+            scope.apply(w, self.max, &mut self.seq); // M14, M15
+        }
+        let last_before = self.scopes[f.iso].last;
+        let event = scope.event(format!("m{}", self.msgs), &own, self.max);
+        self.events.push(Obs {
+            last_before,
+            ..event
+        });
+        self.scopes[f.iso].last = Some(self.msgs); // E01-E03
     }
 }
 
@@ -233,9 +303,11 @@ pub(crate) struct Obs {
     pub(crate) fingerprint: Vec<String>,
     pub(crate) transaction: Option<String>,
     pub(crate) crumbs: Vec<String>,
+    /// `last_event_id()` just before the capture, as the number of that event (E01-E04).
+    pub(crate) last_before: Option<u32>,
 }
 
-pub(crate) fn observe(e: &Event<'static>) -> Obs {
+pub(crate) fn observe(e: &Event<'static>, last_before: Option<u32>) -> Obs {
     Obs {
         message: e.message.clone(),
         tags: e.tags.clone().into_iter().collect(),
@@ -256,5 +328,6 @@ pub(crate) fn observe(e: &Event<'static>) -> Obs {
             .iter()
             .map(|b| b.message.clone().unwrap_or_default())
             .collect(),
+        last_before,
     }
 }
