@@ -92,7 +92,8 @@ fn ten_thousand_bound_tasks_never_see_each_others_data() {
             for h in handles {
                 h.await.expect("task");
             }
-            // Every poll restored the worker's own scopes: none of them holds task data.
+            // Each poll swaps the task's pair back out of the worker's slot (1.5), so the
+            // workers' own scopes, seen by unbound tasks, hold no task's data.
             for _ in 0..64 {
                 let leaked = tokio::spawn(async {
                     let (i, c) = (get_isolation_scope().data(), get_current_scope().data());
