@@ -138,3 +138,42 @@ fn unfinished_bound_future_is_dropped_inside_its_own_scopes() {
     assert_eq!(events.len(), 1);
     assert_eq!(tags(&events[0]), [("in_future", "1")]);
 }
+
+/// A future that tags its isolation scope on first poll and then panics; its `Drop` reports
+/// the tag it sees, to show whose scopes it is dropped in.
+struct PanicsAfterTagging(std::sync::Arc<std::sync::Mutex<Option<String>>>);
+
+impl std::future::Future for PanicsAfterTagging {
+    type Output = ();
+    fn poll(self: std::pin::Pin<&mut Self>, _: &mut std::task::Context<'_>) -> std::task::Poll<()> {
+        sentry_scopes::set_tag("owner", "task");
+        panic!("poll failed");
+    }
+}
+
+impl Drop for PanicsAfterTagging {
+    fn drop(&mut self) {
+        let seen = sentry_scopes::get_isolation_scope()
+            .data()
+            .tag("owner")
+            .map(str::to_owned);
+        *self.0.lock().unwrap() = seen;
+    }
+}
+
+#[test]
+fn a_future_whose_poll_panicked_is_still_dropped_inside_its_own_scopes() {
+    use sentry_scopes::ScopeFutureExt;
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(None));
+    sentry_scopes::test::with_captured_events(|| {
+        let mut fut = Box::pin(PanicsAfterTagging(seen.clone()).bind_current_scope());
+        let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            let _ = fut.as_mut().poll(&mut cx);
+        }));
+        assert!(outcome.is_err());
+        sentry_scopes::set_tag("owner", "spawner");
+        drop(fut);
+    });
+    assert_eq!(seen.lock().unwrap().as_deref(), Some("task"));
+}

@@ -51,16 +51,31 @@ impl<F: Future> Future for ScopeFuture<F> {
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
         let mut this = self.project();
         let guard = this.scopes.take().map(ScopeGuard::enter);
+        // Takes the scopes back into the future on every exit, a panicking poll included, so a
+        // future dropped after a panic is still dropped inside its own scopes.
+        let _write_back = WriteBack {
+            slot: this.scopes,
+            guard,
+        };
         let Some(inner) = this.inner.as_mut().as_pin_mut() else {
-            drop(guard);
             panic!("`ScopeFuture` polled after it completed");
         };
         let poll = inner.poll(cx);
         if poll.is_ready() {
             this.inner.set(None);
         }
-        *this.scopes = guard.and_then(ScopeGuard::exit);
         poll
+    }
+}
+
+struct WriteBack<'a> {
+    slot: &'a mut Option<Active>,
+    guard: Option<ScopeGuard>,
+}
+
+impl Drop for WriteBack<'_> {
+    fn drop(&mut self) {
+        *self.slot = self.guard.take().and_then(ScopeGuard::exit);
     }
 }
 

@@ -30,12 +30,23 @@ impl StoredCrumb {
 pub(crate) struct Breadcrumbs(imbl::Vector<Arc<StoredCrumb>>);
 
 impl Breadcrumbs {
-    /// Appends `crumb`, evicting the oldest entries beyond `max` (B04).
+    /// Adds `crumb` in sequence order (normally at the end), evicting the oldest entries beyond
+    /// `max` (B04).
+    ///
+    /// Two threads adding to one scope draw their numbers before publishing, so a crumb can
+    /// arrive after one with a higher number; it is slotted in so the ring stays sorted, which
+    /// the capture-time merge relies on.
     pub(crate) fn push(&mut self, crumb: Arc<StoredCrumb>, max: usize) {
         if max == 0 {
             return;
         }
-        self.0.push_back(crumb);
+        let later = self
+            .0
+            .iter()
+            .rev()
+            .take_while(|c| c.seq > crumb.seq)
+            .count();
+        self.0.insert(self.0.len() - later, crumb);
         while self.0.len() > max {
             self.0.pop_front();
         }
@@ -133,6 +144,18 @@ mod tests {
         let merged = merge_sorted(&[&a, &b, &fork, &shared], 10);
         assert_eq!(messages(&merged), ["a1", "b1", "a2"]);
         assert_eq!(messages(&merge_sorted(&[&a, &b], 2)), ["b1", "a2"]);
+    }
+
+    #[test]
+    fn a_crumb_published_late_is_slotted_in_by_number() {
+        let (first, second) = (crumb("first"), crumb("second"));
+        let mut ring = Breadcrumbs::default();
+        ring.push(second, 10);
+        ring.push(first, 10);
+        assert_eq!(
+            messages(&ring.iter().collect::<Vec<_>>()),
+            ["first", "second"]
+        );
     }
 
     #[test]
