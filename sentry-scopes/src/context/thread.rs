@@ -128,6 +128,47 @@ pub(crate) fn swap(new: Active) -> Option<Active> {
     old
 }
 
+/// Replaces only the current scope of this thread's pair, without a guard, and returns the one
+/// that was active. For integrations whose enter and exit are separate callbacks (tracing spans);
+/// they restore what they replaced themselves. `None`, and nothing replaced, during thread
+/// teardown or if the slot is borrowed; never panics.
+#[cfg(feature = "tracing")]
+pub(crate) fn replace_current(new: Current) -> Option<Current> {
+    let mut new = Some(new);
+    let old = ACTIVE
+        .try_with(|slot| {
+            let mut slot = slot.try_borrow_mut().ok()?;
+            let active = slot.get_or_insert_with(Active::fresh);
+            new.take().map(|n| std::mem::replace(&mut active.current, n))
+        })
+        .ok()
+        .flatten();
+    drop(new); // dropped outside the borrow, if teardown refused it
+    old
+}
+
+/// A copy of this thread's pair (same isolation handle, same current) that never panics: `None`
+/// when the slot is borrowed (a panic raised while it was) or destroyed. For the panic hook.
+#[cfg(feature = "panic")]
+pub(crate) fn try_active() -> Option<Active> {
+    ACTIVE
+        .try_with(|slot| slot.try_borrow().ok().and_then(|a| a.clone()))
+        .ok()
+        .flatten()
+}
+
+/// Whether this thread is inside a capture (its callbacks, processors or transport).
+#[cfg(feature = "panic")]
+pub(crate) fn in_capture() -> bool {
+    IN_CAPTURE.try_with(Cell::get).unwrap_or(false)
+}
+
+/// The number of scope guards active on this thread.
+#[cfg(feature = "tracing")]
+pub(crate) fn depth() -> usize {
+    DEPTH.try_with(Cell::get).unwrap_or(0)
+}
+
 /// Increments the guard depth and returns the new depth.
 pub(crate) fn push_depth() -> usize {
     DEPTH
