@@ -21,7 +21,9 @@ const HOOK_FRAMES: &[&str] = &[
     "std::panicking::",
     "std::sys::backtrace::",
     "std::sys_common::backtrace::",
-    "sentry_scopes::integrations::panic::",
+    "sentry_scopes::integrations::panic::report",
+    "sentry_scopes::integrations::panic::register_panic_hook",
+    "sentry_scopes::integrations::panic::event_from_panic",
     "<alloc::boxed::Box<F,A> as core::ops::function::Fn",
 ];
 
@@ -170,7 +172,7 @@ mod tests {
              at /rustc/abc/library/std/src/../../backtrace/src/backtrace/libunwind.rs:117:9
    1: std::backtrace::Backtrace::create
              at /rustc/abc/library/std/src/backtrace.rs:331:13
-   2: sentry_scopes::integrations::panic::hook
+   2: sentry_scopes::integrations::panic::register_panic_hook::{{closure}}
              at ./sentry-scopes/src/integrations/panic/mod.rs:80:20
    3: std::panicking::rust_panic_with_hook
              at /rustc/abc/library/std/src/panicking.rs:842:13
