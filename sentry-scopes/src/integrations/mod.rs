@@ -14,3 +14,5 @@
 #[cfg(feature = "panic")]
 pub mod panic;
 pub(crate) mod propagation;
+#[cfg(feature = "tower")]
+pub mod tower;
