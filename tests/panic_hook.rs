@@ -77,7 +77,10 @@ fn a_panic_becomes_a_fatal_event_with_the_thread_scopes_and_is_flushed() {
     assert_eq!(event["tags"]["request"], "r-1");
     assert_eq!(event["tags"]["step"], "charge");
     assert_eq!(event["user"]["id"], "42");
-    assert_eq!(event["breadcrumbs"]["values"][0]["message"], "card inserted");
+    assert_eq!(
+        event["breadcrumbs"]["values"][0]["message"],
+        "card inserted"
+    );
     // Frames oldest first, ending at the function that panicked; no panic machinery left.
     let names = frame_names(event);
     let pos = |needle: &str| names.iter().position(|n| n.contains(needle));
@@ -86,7 +89,11 @@ fn a_panic_becomes_a_fatal_event_with_the_thread_scopes_and_is_flushed() {
     assert!(names.last().unwrap().contains("read_card"), "{names:#?}");
     assert!(pos("core::panicking").is_none() && pos("rust_begin_unwind").is_none());
     assert_eq!(
-        exception["stacktrace"]["frames"].as_array().unwrap().last().unwrap()["in_app"],
+        exception["stacktrace"]["frames"]
+            .as_array()
+            .unwrap()
+            .last()
+            .unwrap()["in_app"],
         true
     );
     // Chained: the previously installed hook saw the same panic, after the report.

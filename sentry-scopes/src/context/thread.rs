@@ -139,7 +139,8 @@ pub(crate) fn replace_current(new: Current) -> Option<Current> {
         .try_with(|slot| {
             let mut slot = slot.try_borrow_mut().ok()?;
             let active = slot.get_or_insert_with(Active::fresh);
-            new.take().map(|n| std::mem::replace(&mut active.current, n))
+            new.take()
+                .map(|n| std::mem::replace(&mut active.current, n))
         })
         .ok()
         .flatten();

@@ -114,10 +114,7 @@ struct PanicReport {
 
 impl PanicReport {
     fn new(info: &PanicHookInfo<'_>) -> Self {
-        let message = info
-            .payload_as_str()
-            .unwrap_or("Box<dyn Any>")
-            .to_owned();
+        let message = info.payload_as_str().unwrap_or("Box<dyn Any>").to_owned();
         Self {
             message,
             location: info
@@ -130,7 +127,10 @@ impl PanicReport {
     fn into_event(self, backtrace: &str) -> Event<'static> {
         let mut data = Map::new();
         if let Some((file, line, col)) = &self.location {
-            data.insert("location".into(), Value::from(format!("{file}:{line}:{col}")));
+            data.insert(
+                "location".into(),
+                Value::from(format!("{file}:{line}:{col}")),
+            );
         }
         if let Some(name) = &self.thread {
             data.insert("thread".into(), Value::from(name.clone()));
