@@ -16,3 +16,5 @@ pub mod panic;
 pub(crate) mod propagation;
 #[cfg(feature = "tower")]
 pub mod tower;
+#[cfg(feature = "tracing")]
+pub mod tracing;
