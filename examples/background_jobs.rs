@@ -46,7 +46,7 @@ fn resize_image(image_id: u32, owner: &str) {
             message: Some(format!("resizing image {image_id}")),
             ..Breadcrumb::default()
         });
-        if image_id % 3 == 0 {
+        if image_id.is_multiple_of(3) {
             capture_error(&ResizeError(image_id));
         } else {
             capture_message(&format!("image {image_id} resized"), Level::Info);

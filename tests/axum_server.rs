@@ -23,7 +23,7 @@ async fn work(Path(n): Path<usize>) -> String {
         ..User::default()
     }));
     set_tag("n", n);
-    set_tags([("parity", if n % 2 == 0 { "even" } else { "odd" })]);
+    set_tags([("parity", if n.is_multiple_of(2) { "even" } else { "odd" })]);
     add_breadcrumb(Breadcrumb {
         message: Some(format!("b{n}")),
         ..Breadcrumb::default()
@@ -111,7 +111,7 @@ fn every_event_carries_exactly_its_own_request() {
             .iter()
             .map(|(k, v)| (k.as_str(), v.as_str()))
             .collect();
-        let parity = if n % 2 == 0 { "even" } else { "odd" };
+        let parity = if n.is_multiple_of(2) { "even" } else { "odd" };
         let expected = [("n", ns.as_str()), ("parity", parity), ("service", "api")];
         assert_eq!(tags, BTreeMap::from(expected), "{message}");
         assert_eq!(

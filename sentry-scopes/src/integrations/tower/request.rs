@@ -164,7 +164,7 @@ mod tests {
     #[test]
     fn everything_is_kept_with_pii() {
         let data = request_data(&request(), true);
-        assert_eq!(data.headers.len(), 8);
+        assert_eq!(data.headers.len(), 7);
         assert_eq!(data.cookies.as_deref(), Some("session=1"));
         assert_eq!(
             data.query_string.as_deref(),
