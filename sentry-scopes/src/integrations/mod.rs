@@ -2,9 +2,9 @@
 //!
 //! | module | feature | what it does |
 //! |---|---|---|
-//! | [`panic`] | `panic` (default) | reports panics as `fatal` events, with the panicking thread's scopes |
-//! | [`tower`] | `tower`, `axum` | runs every HTTP request in its own isolation scope, records the request, continues its trace |
-//! | [`tracing`] | `tracing` | log events become breadcrumbs or events; spans can fork the current scope |
+//! | `panic` | `panic` (default) | reports panics as `fatal` events, with the panicking thread's scopes |
+//! | `tower` | `tower`, `axum` | runs every HTTP request in its own isolation scope, records the request, continues its trace |
+//! | `tracing` | `tracing` | log events become breadcrumbs or events; spans can fork the current scope |
 //! | [`trace_headers`](crate::trace_headers) | always | `sentry-trace` and `baggage` values for outgoing requests |
 //!
 //! Every integration writes through the same scope API as your code: a request layer is

@@ -11,7 +11,7 @@ use crate::scope::PropagationContext;
 /// received with the incoming request when the trace was continued, else one this service starts
 /// as the head of the trace (trace id, public key, release, environment). Add the pairs to any
 /// HTTP client's request; the receiving service reads them with
-/// [`PropagationContext::from_headers`] (the [`tower`](crate::integrations::tower) layer does).
+/// [`PropagationContext::from_headers`] (the layer of the `tower` feature does).
 ///
 /// ```
 /// use sentry_scopes::{PropagationContext, get_isolation_scope, trace_headers};
