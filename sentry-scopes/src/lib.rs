@@ -8,6 +8,7 @@ mod context;
 mod debug;
 pub mod docs;
 mod error;
+pub mod integrations;
 pub mod protocol;
 mod scope;
 mod transport;
@@ -42,6 +43,7 @@ pub use crate::context::{
     get_isolation_scope, use_isolation_scope, use_scope, with_isolation_scope, with_scope,
 };
 pub use crate::error::InitError;
+pub use crate::integrations::propagation::trace_headers;
 pub use crate::protocol::{
     Attachment, Breadcrumb, Context, Envelope, Event, Level, Transaction, User, Uuid, Value,
 };

@@ -1,0 +1,124 @@
+//! A worker pool where every job runs in its own isolation scope and its own trace: tags,
+//! user and breadcrumbs written by one job never show up on another job's events, and
+//! whatever the submitter set before queueing the job comes along with it.
+//!
+//! ```sh
+//! cargo run --example background_jobs
+//! ```
+//!
+//! Without `SENTRY_DSN`, events are printed to stdout as JSON.
+
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
+
+use sentry_scopes::{
+    Breadcrumb, ClientOptions, Level, PropagationContext, User, add_breadcrumb, bind_fn,
+    capture_error, capture_message, set_tag, set_user, with_isolation_scope,
+};
+
+type Job = Box<dyn FnOnce() + Send>;
+
+#[derive(Debug)]
+struct ResizeError(u32);
+
+impl std::fmt::Display for ResizeError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "image {} is not a valid PNG", self.0)
+    }
+}
+
+impl std::error::Error for ResizeError {}
+
+/// One job. The lead switches this to `#[isolation_scope(tags(job = image_id))]` once the
+/// attribute from `sentry-macros` is available; until then `with_isolation_scope` does the
+/// same by hand.
+fn resize_image(image_id: u32, owner: &str) {
+    with_isolation_scope(|scope| {
+        // A job is a unit of work of its own: a new trace, not the submitter's.
+        scope.set_propagation_context(PropagationContext::new());
+        set_tag("job", image_id);
+        set_user(Some(User {
+            username: Some(owner.to_owned()),
+            ..User::default()
+        }));
+        add_breadcrumb(Breadcrumb {
+            category: Some("job".into()),
+            message: Some(format!("resizing image {image_id}")),
+            ..Breadcrumb::default()
+        });
+        if image_id.is_multiple_of(3) {
+            capture_error(&ResizeError(image_id));
+        } else {
+            capture_message(&format!("image {image_id} resized"), Level::Info);
+        }
+    });
+}
+
+/// A fixed-size pool of OS threads taking jobs from a channel.
+struct Pool {
+    sender: Option<mpsc::Sender<Job>>,
+    workers: Vec<std::thread::JoinHandle<()>>,
+}
+
+impl Pool {
+    fn new(size: usize) -> Self {
+        let (sender, receiver) = mpsc::channel::<Job>();
+        let receiver = Arc::new(Mutex::new(receiver));
+        let workers = (0..size)
+            .map(|i| {
+                let receiver = receiver.clone();
+                std::thread::Builder::new()
+                    .name(format!("worker-{i}"))
+                    .spawn(move || {
+                        loop {
+                            let job = receiver
+                                .lock()
+                                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                                .recv();
+                            match job {
+                                Ok(job) => job(),
+                                Err(_) => break, // the pool was dropped
+                            }
+                        }
+                    })
+                    .expect("thread spawned")
+            })
+            .collect();
+        Self {
+            sender: Some(sender),
+            workers,
+        }
+    }
+
+    /// Queues `job`, bound to forks of the submitter's scopes taken now.
+    fn submit(&self, job: impl FnOnce() + Send + 'static) {
+        if let Some(sender) = &self.sender {
+            let _ = sender.send(Box::new(bind_fn(job)));
+        }
+    }
+}
+
+impl Drop for Pool {
+    fn drop(&mut self) {
+        self.sender.take();
+        for worker in self.workers.drain(..) {
+            let _ = worker.join();
+        }
+    }
+}
+
+fn main() {
+    let _guard = sentry_scopes::init(ClientOptions::new().release("jobs-example@1.0"))
+        .expect("valid client options");
+    sentry_scopes::get_global_scope().set_tag("service", "image-worker");
+
+    let pool = Pool::new(3);
+    for (batch, owner) in [("morning", "ann"), ("evening", "bob")] {
+        set_tag("batch", batch); // the submitter's isolation scope: carried into each job
+        for image_id in 1..=3 {
+            pool.submit(move || resize_image(image_id, owner));
+        }
+    }
+    drop(pool); // waits for every job
+    capture_message("all batches queued and done", Level::Info); // no job's tags or user
+}

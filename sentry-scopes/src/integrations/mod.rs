@@ -1,0 +1,20 @@
+//! Integrations: the glue that manages scopes for you in real services.
+//!
+//! | module | feature | what it does |
+//! |---|---|---|
+//! | `panic` | `panic` (default) | reports panics as `fatal` events, with the panicking thread's scopes |
+//! | `tower` | `tower`, `axum` | runs every HTTP request in its own isolation scope, records the request, continues its trace |
+//! | `tracing` | `tracing` | log events become breadcrumbs or events; spans can fork the current scope |
+//! | [`trace_headers`](crate::trace_headers) | always | `sentry-trace` and `baggage` values for outgoing requests |
+//!
+//! Every integration writes through the same scope API as your code: a request layer is
+//! [`with_isolation_scope`](crate::with_isolation_scope) around a future, a span is a
+//! [`with_scope`](crate::with_scope) that is entered and left many times.
+
+#[cfg(feature = "panic")]
+pub mod panic;
+pub(crate) mod propagation;
+#[cfg(feature = "tower")]
+pub mod tower;
+#[cfg(feature = "tracing")]
+pub mod tracing;

@@ -1,0 +1,179 @@
+//! What the layer reads from an HTTP request: the protocol `Request`, the transaction name and
+//! the incoming trace.
+
+use http::header::{COOKIE, HOST};
+use http::{HeaderMap, Request};
+use sentry_types::protocol::v7::{Request as RequestData, Url};
+
+use crate::scope::PropagationContext;
+
+/// Headers that carry credentials or personal data: left out unless `send_default_pii`.
+const SENSITIVE_HEADERS: &[&str] = &[
+    "authorization",
+    "proxy-authorization",
+    "cookie",
+    "set-cookie",
+    "forwarded",
+    "x-forwarded-for",
+    "x-real-ip",
+    "x-client-ip",
+    "true-client-ip",
+    "cf-connecting-ip",
+];
+
+/// Name fragments that mark a header or query parameter as a credential (`X-Api-Key`,
+/// `X-Auth-Token`, `X-CSRF-Token`, `?access_token=`, …).
+const SENSITIVE_WORDS: &[&str] = &[
+    "auth",
+    "token",
+    "secret",
+    "password",
+    "passwd",
+    "api-key",
+    "api_key",
+    "apikey",
+    "session",
+    "signature",
+    "credential",
+    "csrf",
+    "xsrf",
+];
+
+/// Stands in for a filtered query-string value.
+const FILTERED: &str = "[Filtered]";
+
+/// Whether a (lower-case) header or parameter name is sensitive.
+fn is_sensitive(name: &str) -> bool {
+    let name = name.to_ascii_lowercase();
+    SENSITIVE_HEADERS.contains(&name.as_str()) || SENSITIVE_WORDS.iter().any(|w| name.contains(w))
+}
+
+/// The request as events report it: method, URL without the query, the query string, and the
+/// headers; credentials, cookies and client addresses only with `send_default_pii`.
+pub(super) fn request_data<B>(req: &Request<B>, send_pii: bool) -> RequestData {
+    let uri = req.uri();
+    let host = uri
+        .authority()
+        .map(|a| a.as_str().to_owned())
+        .or_else(|| header_str(req.headers(), HOST.as_str()).map(str::to_owned));
+    let url = host.and_then(|host| {
+        let scheme = uri.scheme_str().unwrap_or("http");
+        Url::parse(&format!("{scheme}://{host}{}", uri.path())).ok()
+    });
+    let mut headers = sentry_types::protocol::v7::Map::new();
+    for name in req.headers().keys() {
+        if !send_pii && is_sensitive(name.as_str()) {
+            continue;
+        }
+        let values: Vec<&str> = req
+            .headers()
+            .get_all(name)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .collect();
+        if !values.is_empty() {
+            headers.insert(name.as_str().to_owned(), values.join(", "));
+        }
+    }
+    RequestData {
+        url,
+        method: Some(req.method().as_str().to_owned()),
+        query_string: uri.query().map(|q| filter_query(q, send_pii)),
+        cookies: send_pii
+            .then(|| header_str(req.headers(), COOKIE.as_str()).map(str::to_owned))
+            .flatten(),
+        headers,
+        ..RequestData::default()
+    }
+}
+
+/// The query string with the values of sensitive parameters replaced, unless `send_pii`.
+fn filter_query(query: &str, send_pii: bool) -> String {
+    if send_pii {
+        return query.to_owned();
+    }
+    query
+        .split('&')
+        .map(|pair| match pair.split_once('=') {
+            Some((key, _)) if is_sensitive(key) => format!("{key}={FILTERED}"),
+            _ => pair.to_owned(),
+        })
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+/// `METHOD route`: axum's matched route (`/users/{id}`) when known, else the URI path.
+pub(super) fn transaction_name<B>(req: &Request<B>) -> String {
+    #[cfg(feature = "axum")]
+    if let Some(route) = req.extensions().get::<axum::extract::MatchedPath>() {
+        return format!("{} {}", req.method(), route.as_str());
+    }
+    format!("{} {}", req.method(), req.uri().path())
+}
+
+/// The trace named by the `sentry-trace` and `baggage` headers, or a new one.
+pub(super) fn propagation_context(headers: &HeaderMap) -> PropagationContext {
+    PropagationContext::from_headers(
+        header_str(headers, "sentry-trace"),
+        header_str(headers, "baggage"),
+    )
+}
+
+fn header_str<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers.get(name).and_then(|v| v.to_str().ok())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request() -> Request<()> {
+        Request::builder()
+            .method("POST")
+            .uri("/pay?amount=5&access_token=abc")
+            .header("host", "shop.example")
+            .header("authorization", "Bearer x")
+            .header("cookie", "session=1")
+            .header("x-api-key", "k")
+            .header("x-csrf-token", "c")
+            .header("x-forwarded-for", "10.0.0.1")
+            .header("accept", "text/html")
+            .header("accept", "application/json")
+            .body(())
+            .unwrap()
+    }
+
+    #[test]
+    fn sensitive_headers_and_parameters_are_left_out_without_pii() {
+        let data = request_data(&request(), false);
+        let names: Vec<_> = data.headers.keys().map(String::as_str).collect();
+        assert_eq!(names, ["accept", "host"]);
+        assert_eq!(data.headers["accept"], "text/html, application/json");
+        assert_eq!(
+            data.query_string.as_deref(),
+            Some("amount=5&access_token=[Filtered]")
+        );
+        assert_eq!(data.cookies, None);
+        assert_eq!(
+            data.url.as_ref().map(Url::as_str),
+            Some("http://shop.example/pay")
+        );
+        assert_eq!(data.method.as_deref(), Some("POST"));
+    }
+
+    #[test]
+    fn everything_is_kept_with_pii() {
+        let data = request_data(&request(), true);
+        assert_eq!(data.headers.len(), 7);
+        assert_eq!(data.cookies.as_deref(), Some("session=1"));
+        assert_eq!(
+            data.query_string.as_deref(),
+            Some("amount=5&access_token=abc")
+        );
+    }
+
+    #[test]
+    fn the_transaction_is_named_after_the_path_without_a_route() {
+        assert_eq!(transaction_name(&request()), "POST /pay");
+    }
+}
