@@ -184,6 +184,7 @@ pub(crate) fn capture_err(p: &Private, err: &ErrArgs, e: &Ident) -> TokenStream 
         Some("Display") => quote_spanned!(span=> #p::capture_display(#e, #level)),
         Some("Debug") => quote_spanned!(span=> #p::capture_debug(#e, #level)),
         _ => quote_spanned! {span=> {
+            #[allow(unused_imports)] // only the trait that applies is used
             use #p::{CaptureBoxedError as _, CaptureError as _, CaptureMessage as _};
             (&#p::ErrRef(#e)).__capture(#level)
         }},
@@ -295,14 +296,19 @@ fn async_body(p: &Private, args: &Args, func: &ItemFn, prelude: TokenStream) -> 
         let capture = capture_err(p, err, &e);
         quote_spanned!(err.kw.span()=> let #fut = #p::OnErr::new(#fut, |#e| #capture);)
     });
+    // The prelude's locals end with the inner block, so they are not kept in the future's
+    // state across the `.await`.
     quote! {
-        #prelude
-        let #fut = async move {
-            #fake
-            #block
+        let #fut = {
+            #prelude
+            let #fut = async move {
+                #fake
+                #block
+            };
+            #on_err
+            #fork.run(#fut)
         };
-        #on_err
         #[allow(clippy::needless_return)]
-        return #fork.run(#fut).await;
+        return #fut.await;
     }
 }

@@ -37,11 +37,14 @@ pub(crate) fn tail_body(
     let outer = quote! {
         #(#attrs)*
         #async_token move {
-            #prelude
-            let #fut = #block;
-            #on_err
+            let #fut = {
+                #prelude
+                let #fut = #block;
+                #on_err
+                #fork.run(#fut)
+            };
             #[allow(clippy::needless_return)]
-            return #fork.run(#fut).await;
+            return #fut.await;
         }
     };
     let tail = match wrapper {
