@@ -130,33 +130,33 @@ pub(crate) struct Arg {
     pub(crate) kind: ArgKind,
 }
 
-/// Parses a comma-separated argument list, recording every error in `errors`.
-pub(crate) fn parse(tokens: TokenStream, entry: Entry, errors: &mut Errors) -> Vec<Arg> {
-    let parser = |input: ParseStream| Ok(parse_list(input, entry, errors));
+/// Parses a comma-separated argument list: each argument, or its error, in source order.
+pub(crate) fn parse(tokens: TokenStream, entry: Entry) -> Vec<Result<Arg>> {
+    let parser = |input: ParseStream| Ok(parse_list(input, entry));
     parser.parse2(tokens).unwrap_or_default()
 }
 
-/// The list parser itself, also used after `isolation:` by `scope!`.
-pub(crate) fn parse_list(input: ParseStream, entry: Entry, errors: &mut Errors) -> Vec<Arg> {
+/// The list parser itself, also used after `isolation:` by `scope!`. A failed argument is
+/// skipped up to the next top-level comma, so the ones after it are still checked.
+pub(crate) fn parse_list(input: ParseStream, entry: Entry) -> Vec<Result<Arg>> {
     let mut args = Vec::new();
     while !input.is_empty() {
         let fork = input.fork();
-        match parse_arg(&fork, entry) {
-            Ok(arg) => {
-                input.advance_to(&fork);
-                args.push(arg);
-                if !input.is_empty()
-                    && let Err(e) = input.parse::<Token![,]>()
-                {
-                    errors.push(e);
-                    skip_past_comma(input);
-                }
+        let arg = parse_arg(&fork, entry);
+        let ok = arg.is_ok();
+        args.push(arg);
+        if ok {
+            input.advance_to(&fork);
+            if input.is_empty() {
+                break;
             }
-            Err(e) => {
-                errors.push(e);
-                skip_past_comma(input);
+            if let Err(e) = input.parse::<Token![,]>() {
+                args.push(Err(e));
+            } else {
+                continue;
             }
         }
+        skip_past_comma(input);
     }
     args
 }

@@ -25,7 +25,7 @@ pub(crate) fn local(name: &str) -> Ident {
 /// by the item exactly as written (no cascade of "cannot find function" errors).
 pub(crate) fn attribute(entry: Entry, args: TokenStream, item: TokenStream) -> TokenStream {
     let mut errors = Errors::default();
-    let parsed = args::parse(args, entry, &mut errors);
+    let parsed = args::parse(args, entry);
     let args = valid::validate(parsed, &mut errors);
     let func = item::parse(item.clone(), entry)
         .map_err(|e| errors.push(e))
@@ -62,6 +62,7 @@ enum Conv {
 fn convert(p: &Private, value: &Value, conv: Conv) -> TokenStream {
     let expr = &value.expr;
     let span = expr.span();
+    let p = p.at(span);
     let func = match conv {
         Conv::Tag => Ident::new("tag_value", span),
         Conv::Extra => Ident::new("extra_value", span),
@@ -76,7 +77,11 @@ fn convert(p: &Private, value: &Value, conv: Conv) -> TokenStream {
 fn level_tokens(p: &Private, level: &Level) -> TokenStream {
     match level {
         Level::Named(name) => quote!(#p::Level::#name),
-        Level::Expr(expr) => quote_spanned!(expr.span()=> #p::level(&(#expr))),
+        Level::Expr(expr) => {
+            let span = expr.span();
+            let p = p.at(span);
+            quote_spanned!(span=> #p::level(&(#expr)))
+        }
     }
 }
 
@@ -128,16 +133,20 @@ pub(crate) fn prepare(p: &Private, items: &[Item], target: &Ident) -> Prepared {
                 )
             }
             Item::Fingerprint(parts) => {
-                let parts = parts
-                    .iter()
-                    .map(|part| quote_spanned!(part.span()=> #p::text(&(#part))));
+                let parts = parts.iter().map(|part| {
+                    let (span, p) = (part.span(), p.at(part.span()));
+                    quote_spanned!(span=> #p::text(&(#part)))
+                });
                 (
                     Some(quote!(#p::fingerprint([#(#parts),*]))),
                     quote!(#p::set_fingerprint(#target, &#v);),
                 )
             }
             Item::Transaction(expr) => (
-                Some(quote_spanned!(expr.span()=> #p::text(&(#expr)))),
+                Some({
+                    let (span, p) = (expr.span(), p.at(expr.span()));
+                    quote_spanned!(span=> #p::text(&(#expr)))
+                }),
                 quote!(#p::set_transaction(#target, &#v);),
             ),
         };
@@ -180,6 +189,7 @@ pub(crate) fn capture_err(p: &Private, err: &ErrArgs, e: &Ident) -> TokenStream 
         .level
         .as_ref()
         .map_or_else(|| quote!(#p::Level::Error), |l| level_tokens(p, l));
+    let p = p.at(span);
     match err.format.as_ref().map(ToString::to_string).as_deref() {
         Some("Display") => quote_spanned!(span=> #p::capture_display(#e, #level)),
         Some("Debug") => quote_spanned!(span=> #p::capture_debug(#e, #level)),
@@ -189,6 +199,15 @@ pub(crate) fn capture_err(p: &Private, err: &ErrArgs, e: &Ident) -> TokenStream 
             (&#p::ErrRef(#e)).__capture(#level)
         }},
     }
+}
+
+/// `let fut = OnErr::new(fut, |e| capture)`, spanned at `err`: the async form of `err`.
+pub(crate) fn on_err(p: &Private, err: &ErrArgs, fut: &Ident) -> TokenStream {
+    let e = local("__e");
+    let capture = capture_err(p, err, &e);
+    let span = err.kw.span();
+    let p = p.at(span);
+    quote_spanned!(span=> let #fut = #p::OnErr::new(#fut, |#e| #capture);)
 }
 
 /// `-> T` for a closure holding the body (`impl Trait` erased to `_`).
@@ -223,11 +242,7 @@ fn expand_fn(entry: Entry, args: &Args, func: &ItemFn, kind: FnKind) -> TokenStr
     let body = match kind {
         FnKind::Sync => sync_body(&p, args, func, prelude),
         FnKind::Async => async_body(&p, args, func, prelude),
-        FnKind::Tail {
-            prefix,
-            wrapper,
-            block,
-        } => future_tail::tail_body(&p, args, prelude, &prefix, wrapper.as_ref(), &block),
+        FnKind::Tail(tail) => future_tail::tail_body(&p, args, prelude, &tail),
         FnKind::Returns { boxed } => future_tail::returns_body(&p, args, func, prelude, boxed),
     };
     rebuild(func, body)
@@ -252,7 +267,9 @@ fn sync_body(p: &Private, args: &Args, func: &ItemFn, prelude: TokenStream) -> T
     };
     let ret = closure_return(func);
     let capture = capture_err(p, err, &e);
-    let check = quote_spanned!(err.kw.span()=> if let #p::Err(ref #e) = #r { #capture; });
+    let span = err.kw.span();
+    let at = p.at(span);
+    let check = quote_spanned!(span=> if let #at::Err(ref #e) = #r { #capture; });
     quote! {
         #prelude
         let #guard = #fork.enter();
@@ -289,13 +306,10 @@ pub(crate) fn fake_return(p: &Private, func: &ItemFn) -> TokenStream {
 /// `async fn`: the body becomes an inner `async move` block bound to the fork, polled inside
 /// it on every poll; the signature stays `async fn`.
 fn async_body(p: &Private, args: &Args, func: &ItemFn, prelude: TokenStream) -> TokenStream {
-    let (fork, fut, e) = (local("__fork"), local("__fut"), local("__e"));
+    let (fork, fut) = (local("__fork"), local("__fut"));
     let fake = fake_return(p, func);
     let block = func.user_block();
-    let on_err = args.err.as_ref().map(|err| {
-        let capture = capture_err(p, err, &e);
-        quote_spanned!(err.kw.span()=> let #fut = #p::OnErr::new(#fut, |#e| #capture);)
-    });
+    let on_err = args.err.as_ref().map(|err| on_err(p, err, &fut));
     // The prelude's locals end with the inner block, so they are not kept in the future's
     // state across the `.await`.
     quote! {

@@ -10,11 +10,10 @@
 //!   every change the synchronous part made.
 
 use proc_macro2::{Delimiter, Group, TokenStream};
-use quote::{ToTokens, quote, quote_spanned};
-use syn::{Expr, ExprAsync, Stmt};
+use quote::{ToTokens, quote};
 
-use crate::expand::{capture_err, closure_return, local};
-use crate::item::ItemFn;
+use crate::expand::{closure_return, local, on_err};
+use crate::item::{ItemFn, Tail};
 use crate::paths::Private;
 use crate::valid::Args;
 
@@ -23,15 +22,15 @@ pub(crate) fn tail_body(
     p: &Private,
     args: &Args,
     prelude: TokenStream,
-    prefix: &[Stmt],
-    wrapper: Option<&Expr>,
-    block: &ExprAsync,
+    tail: &Tail,
 ) -> TokenStream {
-    let (fork, fut, e) = (local("__fork"), local("__fut"), local("__e"));
-    let on_err = args.err.as_ref().map(|err| {
-        let capture = capture_err(p, err, &e);
-        quote_spanned!(err.kw.span()=> let #fut = #p::OnErr::new(#fut, |#e| #capture);)
-    });
+    let Tail {
+        prefix,
+        wrapper,
+        block,
+    } = tail;
+    let (fork, fut) = (local("__fork"), local("__fut"));
+    let on_err = args.err.as_ref().map(|err| on_err(p, err, &fut));
     let attrs = &block.attrs;
     let async_token = block.async_token;
     let outer = quote! {
@@ -55,7 +54,11 @@ pub(crate) fn tail_body(
         }
         None => outer,
     };
-    quote!(#(#prefix)* #tail)
+    quote! {
+        #(#prefix)*
+        #[allow(clippy::needless_return)]
+        return #tail;
+    }
 }
 
 /// The body in a closure inside the fork; the returned future bound to the fork afterwards.
@@ -66,18 +69,10 @@ pub(crate) fn returns_body(
     prelude: TokenStream,
     boxed: bool,
 ) -> TokenStream {
-    let (fork, guard, ret, e) = (
-        local("__fork"),
-        local("__guard"),
-        local("__ret"),
-        local("__e"),
-    );
+    let (fork, guard, ret) = (local("__fork"), local("__guard"), local("__ret"));
     let block = func.user_block();
     let closure_ret = closure_return(func);
-    let on_err = args.err.as_ref().map(|err| {
-        let capture = capture_err(p, err, &e);
-        quote_spanned!(err.kw.span()=> let #ret = #p::OnErr::new(#ret, |#e| #capture);)
-    });
+    let on_err = args.err.as_ref().map(|err| on_err(p, err, &ret));
     let bound = quote!(#p::bind_returned(#guard, #ret));
     let bound = if boxed {
         quote!(#p::Box::pin(#bound))

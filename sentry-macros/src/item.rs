@@ -32,14 +32,17 @@ pub(crate) enum FnKind {
     Async,
     /// A function whose body ends in `async move { .. }` or `Box::pin(async move { .. })`
     /// (`#[async_trait]` output among others): only that tail is rewritten.
-    Tail {
-        prefix: Vec<Stmt>,
-        /// The call around the async block (`Box::pin`), if any.
-        wrapper: Option<Expr>,
-        block: ExprAsync,
-    },
+    Tail(Box<Tail>),
     /// Another function returning a future: its returned value is bound at call time.
     Returns { boxed: bool },
+}
+
+/// A body ending in an async block: the statements before it, and the block.
+pub(crate) struct Tail {
+    pub(crate) prefix: Vec<Stmt>,
+    /// The call around the async block (`Box::pin`), if any.
+    pub(crate) wrapper: Option<Expr>,
+    pub(crate) block: ExprAsync,
 }
 
 /// Parses `item` as a function with a body; anything else is an error at the offending token.
@@ -48,7 +51,10 @@ pub(crate) fn parse(item: TokenStream, entry: Entry) -> syn::Result<ItemFn> {
         let attrs = input.call(Attribute::parse_outer)?;
         let vis: Visibility = input.parse()?;
         if !looks_like_fn(input) {
-            return Err(input.error(format!("{} can only be applied to functions", entry.name())));
+            return Err(input.error(format!(
+                "`{}` can only be applied to functions",
+                entry.name()
+            )));
         }
         let sig: Signature = input.parse()?;
         if input.peek(Token![;]) {
@@ -56,7 +62,7 @@ pub(crate) fn parse(item: TokenStream, entry: Entry) -> syn::Result<ItemFn> {
             return Err(Error::new(
                 semi.span,
                 format!(
-                    "{} needs a function body; on a trait method, put it on the `impl`, not the declaration",
+                    "`{}` needs a function body, not a declaration (for a trait method, put it on the `impl`)",
                     entry.name()
                 ),
             ));
@@ -156,11 +162,11 @@ impl ItemFn {
             }
             _ => return None,
         };
-        Some(FnKind::Tail {
+        Some(FnKind::Tail(Box::new(Tail {
             prefix: stmts,
             wrapper,
             block,
-        })
+        })))
     }
 
     /// The body's statements in a block with the user's brace location and call-site

@@ -29,7 +29,7 @@ pub(crate) fn expand(tokens: TokenStream) -> TokenStream {
                 isolation = true;
             }
         }
-        Ok(args::parse_list(input, Entry::Bang, &mut errors))
+        Ok(args::parse_list(input, Entry::Bang))
     };
     let parsed = parser.parse2(tokens).unwrap_or_default();
     let args = valid::validate(parsed, &mut errors);

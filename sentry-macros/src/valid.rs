@@ -98,12 +98,20 @@ fn check_tag_key(key: &Key) -> Option<Error> {
     })
 }
 
-/// Checks duplicates, tag keys and literal types; returns the arguments in order.
-pub(crate) fn validate(parsed: Vec<Arg>, errors: &mut Errors) -> Args {
+/// Checks duplicates, tag keys and literal types; returns the arguments in order. Parse errors
+/// are recorded where they occur, so all errors come out in source order.
+pub(crate) fn validate(parsed: Vec<syn::Result<Arg>>, errors: &mut Errors) -> Args {
     let mut args = Args::default();
     let mut scalars = HashMap::new();
     let mut keys = HashMap::new();
-    for Arg { kw, kind } in parsed {
+    for arg in parsed {
+        let Arg { kw, kind } = match arg {
+            Ok(arg) => arg,
+            Err(e) => {
+                errors.push(e);
+                continue;
+            }
+        };
         let name = kw.to_string();
         if name != "tag" && name != "tags" && name != "extra" && name != "context" {
             let kw_name = name.clone();
@@ -200,7 +208,7 @@ pub(crate) fn check_fn(
         errors.push(Error::new(
             track_caller_span(func).unwrap_or_else(|| func.sig.ident.span()),
             format!(
-                "{} runs the body of a future-returning function in a closure, which would break `#[track_caller]`",
+                "`{}` runs the body of a future-returning function in a closure, which would break `#[track_caller]`",
                 entry.name()
             ),
         ));
