@@ -258,7 +258,7 @@ fn unknown(what: &str, at: &dyn ToTokens, found: &str, valid: &[&str], sep: &str
         valid.join(", ")
     );
     if let Some(s) = suggest(found, valid) {
-        msg.push_str(&format!(" (did you mean `{s}`?)"));
+        msg = format!("{msg} (did you mean `{s}`?)");
     }
     Error::new_spanned(at, msg)
 }

@@ -6,6 +6,8 @@ mod api;
 mod client;
 mod context;
 mod debug;
+#[cfg(feature = "macros")]
+pub mod docs;
 mod error;
 pub mod protocol;
 mod scope;
