@@ -211,6 +211,8 @@ trait Repo {
     async fn find(&self, id: u32) -> Option<u32>;
 }
 
+// Mirrors tracing #1297: the statements of an `#[async_trait]` body before its tail must be
+// kept, and the future (not its constructor) must run in the scope.
 #[async_trait::async_trait]
 impl Repo for Store {
     #[with_scope(tag("repo", self.name), tag("id", id))]

@@ -69,7 +69,9 @@ mod shadowing {
 
     #[with_scope(tag("shadowed", true), err)]
     pub fn with_alias(fail: bool) -> Result<u8> {
-        use Shadow::*; // cannot reach the generated prelude, which is outside the user block
+        // Mirrors tracing #3306: a glob import in the body cannot reach the generated prelude,
+        // which sits outside the user's block.
+        use Shadow::*;
         let _ = (Ok, Err);
         scope!(tag("inner", "yes"));
         capture_message("shadowed", Level::Info);

@@ -51,7 +51,7 @@ mod explicit {
     use sentry_scopes::{Level, capture_message, isolation_scope, scope, with_scope};
     use tokio::task::yield_now;
 
-    use super::Failure;
+    use super::{Display, Failure};
 
     #[with_scope(tag("kind", "sync"), extra(n = n), level = Warning)]
     pub fn sync(n: u32) -> u32 {
@@ -62,7 +62,27 @@ mod explicit {
 
     #[with_scope]
     pub fn sync_unit() {
+        #![allow(unused_variables)] // an inner attribute: hoisted, still applies to the body
+        let unused = 1;
         capture_message("unit", Level::Info);
+    }
+
+    // The user's tokens are reused, so `dead_code` still sees this function, and the
+    // expectation is fulfilled (an unfulfilled one would fail this `deny(warnings)` file).
+    #[expect(
+        dead_code,
+        reason = "proves dead_code still applies to scoped functions"
+    )]
+    #[with_scope(tag("kind", "never_called"))]
+    fn never_called() {}
+
+    #[with_scope(tag("kind", "generic"), extra(item = %item))]
+    pub async fn generic<T>(item: T) -> String
+    where
+        T: Display + Send + Sync,
+    {
+        yield_now().await;
+        return item.to_string();
     }
 
     #[isolation_scope(user(id = id), err)]
@@ -195,6 +215,7 @@ fn strict_matrix_runs() {
             assert_eq!(explicit::tail(4).await, 4);
             assert_eq!(explicit::boxed(5).await.ok(), Some(5));
             assert_eq!(explicit::returned(6).await, 6);
+            assert_eq!(explicit::generic(7_u8).await, "7");
             service.async_method().await.push('!');
             assert_eq!(service.get().await, 1);
             assert!(tails::async_err(false).await.is_ok());
