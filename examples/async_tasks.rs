@@ -32,7 +32,7 @@ async fn job(n: u32) -> Result<u32, JobError> {
     for step in 1..=3 {
         fetch(n, step).await;
     }
-    if n % 3 == 0 {
+    if n.is_multiple_of(3) {
         return Err(JobError { job: n });
     }
     capture_message("job done", Level::Info);
