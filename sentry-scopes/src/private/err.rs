@@ -64,6 +64,15 @@ boxed!(
     dyn Error + Send + Sync
 );
 
+/// `anyhow::Error` derefs to `dyn Error` but is not `Error` itself.
+#[cfg(feature = "anyhow")]
+impl CaptureBoxedError for ErrRef<'_, anyhow::Error> {
+    fn __capture(&self, level: Level) {
+        let err: &(dyn Error + Send + Sync + 'static) = &**self.0;
+        capture_exception(err, level);
+    }
+}
+
 impl<E: fmt::Debug + ?Sized> CaptureMessage for &ErrRef<'_, E> {
     fn __capture(&self, level: Level) {
         capture_debug(self.0, level);
@@ -86,4 +95,50 @@ pub fn capture_debug<E: fmt::Debug + ?Sized>(err: &E, level: Level) {
         CaptureScope::Active,
         None,
     );
+}
+
+#[cfg(all(test, feature = "test"))]
+#[allow(
+    clippy::needless_borrow,
+    reason = "the extra borrow is the specialisation under test"
+)]
+mod tests {
+    use super::*;
+
+    fn exception_values(error_ref: impl FnOnce()) -> Vec<String> {
+        let events = crate::test::with_captured_events(error_ref);
+        events[0]
+            .exception
+            .values
+            .iter()
+            .filter_map(|e| e.value.clone())
+            .collect()
+    }
+
+    #[test]
+    fn specialisation_picks_exception_then_message() {
+        let io = std::io::Error::other("disk");
+        assert_eq!(
+            exception_values(|| (&ErrRef(&io)).__capture(Level::Error)),
+            ["disk"]
+        );
+        let boxed: Box<dyn Error + Send + Sync> = Box::new(io);
+        assert_eq!(
+            exception_values(|| (&ErrRef(&boxed)).__capture(Level::Error)),
+            ["disk"]
+        );
+        let events = crate::test::with_captured_events(|| (&ErrRef(&42)).__capture(Level::Info));
+        assert_eq!(events[0].message.as_deref(), Some("42"));
+    }
+
+    #[cfg(feature = "anyhow")]
+    #[test]
+    fn anyhow_errors_are_exceptions_with_their_chain() {
+        use anyhow::Context as _;
+        let err = Err::<(), _>(std::io::Error::other("disk"))
+            .context("saving")
+            .unwrap_err();
+        let values = exception_values(|| (&ErrRef(&err)).__capture(Level::Error));
+        assert_eq!(values, ["disk", "saving"]);
+    }
 }
