@@ -52,6 +52,10 @@ pub use crate::transport::{
     DiscardReason, Discards, Transport, TransportContext, TransportFactory,
 };
 
+#[cfg(feature = "macros")]
+#[doc(inline)]
+pub use sentry_macros::{isolation_scope, scope, with_scope};
+
 #[doc(hidden)]
 #[path = "private.rs"]
 pub mod __private;

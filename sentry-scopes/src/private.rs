@@ -1,18 +1,46 @@
-//! Support for the code the macros generate. **Not public API**: everything here may change in
-//! any release; use the macros, not these items.
+//! Support for the code that `#[with_scope]`, `#[isolation_scope]` and `scope!` generate.
+//!
+//! **Not public API**: everything here may change in any release, patch releases included. Use
+//! the macros, never these items. Generated code names every item through this module (std
+//! items included), so a user crate that shadows `Option`, `Result` or `Box`, or that is
+//! `#![no_implicit_prelude]`, still compiles.
+//!
+//! Invariant: nothing here runs user code, or can panic, while the thread-local slot is
+//! borrowed. Values are converted (user `Display`/`Debug` impls included) before a fork or an
+//! in-place update starts.
 
+#[path = "private/err.rs"]
+mod err;
+#[path = "private/on_err.rs"]
+mod on_err;
+#[path = "private/values.rs"]
+mod values;
+
+use std::future::Future;
 use std::sync::Arc;
 
+pub use self::err::{
+    CaptureBoxedError, CaptureError, CaptureMessage, ErrRef, capture_debug, capture_display,
+};
+pub use self::on_err::OnErr;
+pub use self::values::{
+    ContextValue, Extra, ExtraValue, Fingerprint, Tag, TagValue, Text, UserValue, context, debug,
+    display, extra_value, fingerprint, level, set_context, set_extra, set_fingerprint, set_level,
+    set_tag, set_transaction, set_user, tag_value, text,
+};
 use crate::context::thread::{Active, Current, with_active};
-use crate::context::update_current;
 pub use crate::context::{ScopeFuture, ScopeGuard};
 pub use crate::protocol::Level;
-use crate::scope::{ScopeData, arc_str};
+use crate::scope::{Scope, ScopeData};
 pub use std::boxed::Box;
 pub use std::convert::{AsRef, From};
 pub use std::option::Option::{self, None, Some};
 pub use std::pin::Pin;
 pub use std::result::Result::{self, Err, Ok};
+
+/// The size of the scopes a bound future carries (for the future-size guard test).
+/// Not public API.
+pub const SCOPES_SIZE: usize = size_of::<Option<Active>>();
 
 /// A fork of the active scopes, prepared before it is entered. Not public API.
 pub struct Fork {
@@ -50,8 +78,8 @@ impl Fork {
     /// The data the macro items write to: the forked isolation data for `#[isolation_scope]`,
     /// else the forked current data (copy-on-write). Not public API.
     pub fn target(&mut self) -> &mut ScopeData {
-        if self.isolation.is_some() {
-            return Arc::make_mut(self.isolation.get_or_insert_with(Default::default));
+        if let Some(isolation) = &mut self.isolation {
+            return Arc::make_mut(isolation);
         }
         if let Current::Shared(s) = &self.active.current {
             self.active.current = Current::Inline(s.data());
@@ -65,7 +93,7 @@ impl Fork {
     fn into_active(self) -> Active {
         let mut active = self.active;
         if let Some(iso) = self.isolation {
-            active.isolation = crate::scope::Scope::from_data(iso);
+            active.isolation = Scope::from_data(iso);
         }
         active
     }
@@ -75,22 +103,35 @@ impl Fork {
         ScopeGuard::enter(self.into_active())
     }
 
-    /// Binds `fut` to the fork. Not public API.
-    pub fn run<F: std::future::Future>(self, fut: F) -> ScopeFuture<F> {
+    /// Binds `fut` to the fork: it is installed on every poll, and takes back every change
+    /// made during the poll. Not public API.
+    pub fn run<F: Future>(self, fut: F) -> ScopeFuture<F> {
         ScopeFuture::new(self.into_active(), fut)
     }
 }
 
-impl ScopeData {
-    /// Sets a tag on a fork's data. Not public API.
-    #[doc(hidden)]
-    pub fn __set_tag(&mut self, key: &str, value: impl AsRef<str>) {
-        self.set_tag(arc_str(key), arc_str(value));
-    }
+/// Leaves the scopes `guard` entered and binds them, with every change the synchronous part of
+/// the function made, to the future it returned (`fn -> impl Future`). Not public API.
+pub fn bind_returned<F: Future>(guard: ScopeGuard, fut: F) -> ScopeFuture<F> {
+    ScopeFuture::new(guard.exit().unwrap_or_else(Active::fresh), fut)
 }
 
-/// Sets a tag on the active current scope in place (`scope!`). Not public API.
-pub fn set_current_tag(key: &str, value: &str) {
-    let (key, value) = (arc_str(key), arc_str(value));
-    update_current(|d| d.set_tag(key.clone(), value.clone()));
+/// Applies `f` to the active current scope in place (`scope!`). `f` may run more than once
+/// (the scope may be shared), so it only copies prepared values. Not public API.
+pub fn configure_current(f: impl FnMut(&mut ScopeData)) {
+    crate::context::update_current(f);
+}
+
+/// Applies `f` to the active isolation scope in place (`scope!(isolation: ..)`), which every
+/// clone of its handle sees. Not public API.
+pub fn configure_isolation(f: impl FnMut(&mut ScopeData)) {
+    crate::context::get_isolation_scope().update(f);
+}
+
+/// Returns `f` unchanged, typed as `FnOnce`, so that a body moved into the closure may return
+/// borrows of captured references (`fn f(&mut self) -> Result<&T, E>` with `err`).
+/// Not public API.
+#[inline]
+pub fn force_fn_once<R, F: FnOnce() -> R>(f: F) -> F {
+    f
 }

@@ -1,4 +1,6 @@
-//! Guides: prose with examples that are run as tests.
+//! Guides: prose with examples that are run as tests. Nothing here is code to call.
 
 pub mod async_and_threads;
+#[cfg(feature = "macros")]
+pub mod macros;
 pub mod scope_model;

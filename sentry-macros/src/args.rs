@@ -1,0 +1,467 @@
+//! The argument grammar of `macros.md` section 1, parsed into a small AST.
+//!
+//! Arguments are parsed one at a time from a fork of the stream. A failing argument records its
+//! error and the parser skips to the next top-level comma, so one build reports every broken
+//! argument of an attribute. Nothing here checks types: values stay expressions, to be checked
+//! by rustc against the `__private` trait bounds.
+
+use proc_macro2::{Span, TokenStream, TokenTree};
+use quote::ToTokens;
+use syn::ext::IdentExt;
+use syn::parse::discouraged::Speculative;
+use syn::parse::{ParseStream, Parser};
+use syn::punctuated::Punctuated;
+use syn::{Error, Expr, Ident, LitStr, Path, Result, Token, bracketed, parenthesized};
+
+use crate::valid::{Errors, suggest};
+
+/// Which macro is being expanded.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Entry {
+    WithScope,
+    IsolationScope,
+    Bang,
+}
+
+impl Entry {
+    /// The macro as users write it, for messages.
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Entry::WithScope => "#[with_scope]",
+            Entry::IsolationScope => "#[isolation_scope]",
+            Entry::Bang => "scope!",
+        }
+    }
+
+    fn arguments(self) -> &'static [&'static str] {
+        const ALL: &[&str] = &[
+            "tag",
+            "tags",
+            "extra",
+            "level",
+            "user",
+            "context",
+            "fingerprint",
+            "transaction",
+            "err",
+            "crate",
+        ];
+        const BANG: &[&str] = &[
+            "tag",
+            "tags",
+            "extra",
+            "level",
+            "user",
+            "context",
+            "fingerprint",
+            "transaction",
+            "crate",
+        ];
+        if self == Entry::Bang { BANG } else { ALL }
+    }
+}
+
+/// The five level names.
+pub(crate) const LEVELS: &[&str] = &["Debug", "Info", "Warning", "Error", "Fatal"];
+const USER_FIELDS: &[&str] = &["id", "email", "username", "ip_address"];
+
+/// A tag, extra or context key: a string literal or a dotted identifier (`http.method`).
+pub(crate) struct Key {
+    pub(crate) text: String,
+    pub(crate) tokens: TokenStream,
+    pub(crate) span: Span,
+}
+
+/// How a value is recorded: through its type's trait (`TagValue`/`ExtraValue`), or as text.
+#[derive(Clone, Copy)]
+pub(crate) enum Mode {
+    Plain,
+    Display,
+    Debug,
+}
+
+/// A value expression with its optional `%` / `?` sigil.
+pub(crate) struct Value {
+    pub(crate) mode: Mode,
+    pub(crate) expr: Expr,
+}
+
+/// `key = value`.
+pub(crate) struct Kv {
+    pub(crate) key: Key,
+    pub(crate) value: Value,
+}
+
+/// A level: one of the five names (from an identifier or a string), or an expression (a path
+/// with `::`, or `{ expr }`) that rustc type-checks.
+pub(crate) enum Level {
+    Named(Ident),
+    Expr(Expr),
+}
+
+/// One piece of scope data.
+pub(crate) enum Item {
+    Tag(Kv),
+    Extra(Kv),
+    Level(Level),
+    User(Vec<(Ident, Value)>),
+    Context { name: LitStr, entries: Vec<Kv> },
+    Fingerprint(Vec<Expr>),
+    Transaction(Expr),
+}
+
+/// `err` / `err(level = .., Display | Debug)`.
+pub(crate) struct ErrArgs {
+    pub(crate) kw: Ident,
+    pub(crate) level: Option<Level>,
+    pub(crate) format: Option<Ident>,
+}
+
+/// What one argument holds.
+pub(crate) enum ArgKind {
+    Items(Vec<Item>),
+    Err(ErrArgs),
+    Crate(Path),
+}
+
+/// One top-level argument and the keyword that introduced it.
+pub(crate) struct Arg {
+    pub(crate) kw: Ident,
+    pub(crate) kind: ArgKind,
+}
+
+/// Parses a comma-separated argument list: each argument, or its error, in source order.
+pub(crate) fn parse(tokens: TokenStream, entry: Entry) -> Vec<Result<Arg>> {
+    let parser = |input: ParseStream| Ok(parse_list(input, entry));
+    parser.parse2(tokens).unwrap_or_default()
+}
+
+/// The list parser itself, also used after `isolation:` by `scope!`. A failed argument is
+/// skipped up to the next top-level comma, so the ones after it are still checked.
+pub(crate) fn parse_list(input: ParseStream, entry: Entry) -> Vec<Result<Arg>> {
+    let mut args = Vec::new();
+    while !input.is_empty() {
+        let fork = input.fork();
+        let arg = parse_arg(&fork, entry);
+        let ok = arg.is_ok();
+        args.push(arg);
+        if ok {
+            input.advance_to(&fork);
+            if input.is_empty() {
+                break;
+            }
+            if let Err(e) = input.parse::<Token![,]>() {
+                args.push(Err(e));
+            } else {
+                continue;
+            }
+        }
+        skip_past_comma(input);
+    }
+    args
+}
+
+/// Skips to just after the next top-level comma (or to the end).
+fn skip_past_comma(input: ParseStream) {
+    let _ = input.step(|cursor| {
+        let mut rest = *cursor;
+        while let Some((tt, next)) = rest.token_tree() {
+            rest = next;
+            if matches!(&tt, TokenTree::Punct(p) if p.as_char() == ',') {
+                break;
+            }
+        }
+        Ok(((), rest))
+    });
+}
+
+fn parse_arg(input: ParseStream, entry: Entry) -> Result<Arg> {
+    let kw = input.call(Ident::parse_any)?;
+    let name = kw.unraw().to_string();
+    let kind = match name.as_str() {
+        "tag" => {
+            let content;
+            parenthesized!(content in input);
+            let key = parse_key(&content)?;
+            content.parse::<Token![,]>()?;
+            let value = parse_value(&content)?;
+            content.parse::<Option<Token![,]>>()?;
+            if !content.is_empty() {
+                return Err(content.error("`tag` takes a key and a value: `tag(\"key\", value)`"));
+            }
+            ArgKind::Items(vec![Item::Tag(Kv { key, value })])
+        }
+        "tags" | "extra" => {
+            let kvs = parse_kvs(
+                input,
+                &kw,
+                &format!("`{name}(...)` needs at least one `key = value`"),
+            )?;
+            let make = if name == "tags" {
+                Item::Tag
+            } else {
+                Item::Extra
+            };
+            ArgKind::Items(kvs.into_iter().map(make).collect())
+        }
+        "level" => {
+            input.parse::<Token![=]>()?;
+            ArgKind::Items(vec![Item::Level(parse_level(input)?)])
+        }
+        "user" => ArgKind::Items(vec![Item::User(parse_user(input, &kw)?)]),
+        "context" => ArgKind::Items(vec![parse_context(input, &kw)?]),
+        "fingerprint" => {
+            input.parse::<Token![=]>()?;
+            if !input.peek(syn::token::Bracket) {
+                let found: Expr = input.parse()?;
+                return Err(Error::new_spanned(
+                    found,
+                    "`fingerprint` expects an array literal, e.g. `fingerprint = [\"{{ default }}\", code]`",
+                ));
+            }
+            let content;
+            bracketed!(content in input);
+            let parts = Punctuated::<Expr, Token![,]>::parse_terminated(&content)?;
+            ArgKind::Items(vec![Item::Fingerprint(parts.into_iter().collect())])
+        }
+        "transaction" => {
+            input.parse::<Token![=]>()?;
+            ArgKind::Items(vec![Item::Transaction(input.parse()?)])
+        }
+        "err" if entry != Entry::Bang => ArgKind::Err(parse_err(input, kw.clone())?),
+        "err" => {
+            return Err(Error::new(
+                kw.span(),
+                "`err` is only meaningful on `#[with_scope]` / `#[isolation_scope]`",
+            ));
+        }
+        "crate" => {
+            input.parse::<Token![=]>()?;
+            if input.peek(LitStr) {
+                let lit: LitStr = input.parse()?;
+                return Err(Error::new(
+                    lit.span(),
+                    "`crate` expects a path, not a string: e.g. `crate = ::my_sentry`",
+                ));
+            }
+            ArgKind::Crate(input.call(Path::parse_mod_style)?)
+        }
+        _ => return Err(unknown("argument", &kw, &name, entry.arguments(), ": ")),
+    };
+    Ok(Arg { kw, kind })
+}
+
+/// "unknown {what} `x`; expected one of{sep}a, b (did you mean `a`?)"
+fn unknown(what: &str, at: &dyn ToTokens, found: &str, valid: &[&str], sep: &str) -> Error {
+    let mut msg = format!(
+        "unknown {what} `{found}`; expected one of{sep}{}",
+        valid.join(", ")
+    );
+    if let Some(s) = suggest(found, valid) {
+        msg = format!("{msg} (did you mean `{s}`?)");
+    }
+    Error::new_spanned(at, msg)
+}
+
+/// `"literal"` or `ident(.ident)*`; raw identifiers lose their `r#`.
+fn parse_key(input: ParseStream) -> Result<Key> {
+    if input.peek(LitStr) {
+        let lit: LitStr = input.parse()?;
+        return Ok(Key {
+            text: lit.value(),
+            span: lit.span(),
+            tokens: lit.to_token_stream(),
+        });
+    }
+    let first = input.call(Ident::parse_any).map_err(|e| {
+        Error::new(
+            e.span(),
+            "expected a key: a string literal or an identifier such as `http.method`",
+        )
+    })?;
+    let mut key = Key {
+        text: first.unraw().to_string(),
+        span: first.span(),
+        tokens: first.to_token_stream(),
+    };
+    while input.peek(Token![.]) {
+        let dot: Token![.] = input.parse()?;
+        let part = input.call(Ident::parse_any)?;
+        key.text.push('.');
+        key.text.push_str(&part.unraw().to_string());
+        dot.to_tokens(&mut key.tokens);
+        part.to_tokens(&mut key.tokens);
+    }
+    Ok(key)
+}
+
+/// `%expr`, `?expr` or `expr`.
+fn parse_value(input: ParseStream) -> Result<Value> {
+    let mode = if input.parse::<Option<Token![%]>>()?.is_some() {
+        Mode::Display
+    } else if input.parse::<Option<Token![?]>>()?.is_some() {
+        Mode::Debug
+    } else {
+        Mode::Plain
+    };
+    Ok(Value {
+        mode,
+        expr: input.parse()?,
+    })
+}
+
+fn parse_kv(input: ParseStream) -> Result<Kv> {
+    let key = parse_key(input)?;
+    input.parse::<Token![=]>()?;
+    Ok(Kv {
+        key,
+        value: parse_value(input)?,
+    })
+}
+
+/// `( kv, kv, .. )` with at least one entry.
+fn parse_kvs(input: ParseStream, kw: &Ident, empty_msg: &str) -> Result<Vec<Kv>> {
+    let content;
+    let parens = parenthesized!(content in input);
+    let kvs = Punctuated::<Kv, Token![,]>::parse_terminated_with(&content, parse_kv)?;
+    if kvs.is_empty() {
+        let mut tokens = kw.to_token_stream();
+        parens.surround(&mut tokens, |_| {});
+        return Err(Error::new_spanned(tokens, empty_msg));
+    }
+    Ok(kvs.into_iter().collect())
+}
+
+fn parse_user(input: ParseStream, kw: &Ident) -> Result<Vec<(Ident, Value)>> {
+    let content;
+    let parens = parenthesized!(content in input);
+    let mut fields = Vec::new();
+    let mut errors = Errors::default();
+    while !content.is_empty() {
+        let field = content.call(Ident::parse_any)?;
+        let name = field.unraw().to_string();
+        if !USER_FIELDS.contains(&name.as_str()) {
+            errors.push(unknown("`user` field", &field, &name, USER_FIELDS, " "));
+        }
+        content.parse::<Token![=]>()?;
+        fields.push((field, parse_value(&content)?));
+        if !content.is_empty() {
+            content.parse::<Token![,]>()?;
+        }
+    }
+    errors.finish()?;
+    if fields.is_empty() {
+        let mut tokens = kw.to_token_stream();
+        parens.surround(&mut tokens, |_| {});
+        return Err(Error::new_spanned(
+            tokens,
+            "`user(...)` needs at least one `field = value`",
+        ));
+    }
+    Ok(fields)
+}
+
+fn parse_context(input: ParseStream, kw: &Ident) -> Result<Item> {
+    let content;
+    let parens = parenthesized!(content in input);
+    let name: LitStr = content.parse().map_err(|e| {
+        Error::new(
+            e.span(),
+            "`context` starts with its name as a string literal",
+        )
+    })?;
+    let entries = if content.is_empty() {
+        Punctuated::new()
+    } else {
+        content.parse::<Token![,]>()?;
+        Punctuated::<Kv, Token![,]>::parse_terminated_with(&content, parse_kv)?
+    };
+    if entries.is_empty() {
+        let mut tokens = kw.to_token_stream();
+        parens.surround(&mut tokens, |_| {});
+        return Err(Error::new_spanned(
+            tokens,
+            "`context(...)` needs a name and at least one `key = value`",
+        ));
+    }
+    Ok(Item::Context {
+        name,
+        entries: entries.into_iter().collect(),
+    })
+}
+
+/// One of the five names, a case-insensitive string, a `::` path or `{ expr }`.
+fn parse_level(input: ParseStream) -> Result<Level> {
+    if input.peek(LitStr) {
+        let lit: LitStr = input.parse()?;
+        let text = lit.value();
+        return match LEVELS.iter().find(|l| l.eq_ignore_ascii_case(&text)) {
+            Some(name) => Ok(Level::Named(Ident::new(name, lit.span()))),
+            None => Err(unknown("level", &lit, &text, LEVELS, " ")),
+        };
+    }
+    if input.peek(syn::token::Brace) {
+        return Ok(Level::Expr(input.parse()?));
+    }
+    let path = input.call(Path::parse_mod_style).map_err(|e| {
+        Error::new(
+            e.span(),
+            "expected a level: Debug, Info, Warning, Error, Fatal, a string, a path or `{ expr }`",
+        )
+    })?;
+    if let Some(ident) = path.get_ident() {
+        let name = ident.to_string();
+        return if LEVELS.contains(&name.as_str()) {
+            Ok(Level::Named(ident.clone()))
+        } else {
+            Err(unknown("level", ident, &name, LEVELS, " "))
+        };
+    }
+    Ok(Level::Expr(syn::parse2(path.to_token_stream())?))
+}
+
+fn parse_err(input: ParseStream, kw: Ident) -> Result<ErrArgs> {
+    let mut args = ErrArgs {
+        kw,
+        level: None,
+        format: None,
+    };
+    if !input.peek(syn::token::Paren) {
+        return Ok(args);
+    }
+    let content;
+    parenthesized!(content in input);
+    let mut errors = Errors::default();
+    while !content.is_empty() {
+        let name = content.call(Ident::parse_any)?;
+        match name.to_string().as_str() {
+            "level" => {
+                content.parse::<Token![=]>()?;
+                let level = parse_level(&content)?;
+                if args.level.replace(level).is_some() {
+                    errors.push(Error::new(
+                        name.span(),
+                        "duplicate `level` argument in `err`",
+                    ));
+                }
+            }
+            "Display" | "Debug" => {
+                if args.format.replace(name.clone()).is_some() {
+                    errors.push(Error::new(
+                        name.span(),
+                        "`err` takes one format: `Display` or `Debug`",
+                    ));
+                }
+            }
+            other => {
+                let valid = ["level", "Display", "Debug"];
+                errors.push(unknown("`err` argument", &name, other, &valid, " "));
+            }
+        }
+        if !content.is_empty() {
+            content.parse::<Token![,]>()?;
+        }
+    }
+    errors.finish()?;
+    Ok(args)
+}

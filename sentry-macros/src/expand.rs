@@ -1,0 +1,328 @@
+//! Code generation: the value prelude and fork shared by every form, the sync and `async fn`
+//! expansions, and the `err` capture (`macros.md` sections 4, 5 and 7).
+//!
+//! Generated locals are `mixed_site` identifiers, invisible to user code. Code that can fail
+//! type checking is spanned at the user token that caused it (a value expression, the `err`
+//! keyword, the return type), so rustc reports errors there.
+
+use proc_macro2::{Delimiter, Group, Ident, Span, TokenStream};
+use quote::{format_ident, quote, quote_spanned};
+use syn::spanned::Spanned;
+use syn::{LitStr, ReturnType};
+
+use crate::args::{self, Entry, ErrArgs, Item, Level, Mode, Value};
+use crate::future_tail;
+use crate::item::{self, FnKind, ItemFn};
+use crate::paths::Private;
+use crate::valid::{self, Args, Errors};
+
+/// A generated local: `mixed_site`, so user code can neither see nor shadow it.
+pub(crate) fn local(name: &str) -> Ident {
+    Ident::new(name, Span::mixed_site())
+}
+
+/// Entry point of both attributes: parse, validate, expand; on any error, the errors followed
+/// by the item exactly as written (no cascade of "cannot find function" errors).
+pub(crate) fn attribute(entry: Entry, args: TokenStream, item: TokenStream) -> TokenStream {
+    let mut errors = Errors::default();
+    let parsed = args::parse(args, entry);
+    let args = valid::validate(parsed, &mut errors);
+    let func = item::parse(item.clone(), entry)
+        .map_err(|e| errors.push(e))
+        .ok();
+    let kind = func.as_ref().map(ItemFn::kind);
+    if let (Some(func), Some(kind)) = (&func, &kind) {
+        valid::check_fn(&args, func, kind, entry, &mut errors);
+    }
+    match (errors.finish(), func, kind) {
+        (Ok(()), Some(func), Some(kind)) => expand_fn(entry, &args, &func, kind),
+        (Err(e), ..) => {
+            let mut out = e.to_compile_error();
+            out.extend(item);
+            out
+        }
+        _ => item,
+    }
+}
+
+/// Value conversions (`let __vN = ..;`, in source order) and the writes that apply them.
+pub(crate) struct Prepared {
+    pub(crate) lets: TokenStream,
+    pub(crate) applies: Vec<TokenStream>,
+}
+
+#[derive(Clone, Copy)]
+enum Conv {
+    Tag,
+    Extra,
+}
+
+/// `&(expr)` through the conversion of `conv`, spanned at the expression so that a type error
+/// lands on it.
+fn convert(p: &Private, value: &Value, conv: Conv) -> TokenStream {
+    let expr = &value.expr;
+    let span = expr.span();
+    let p = p.at(span);
+    let func = match conv {
+        Conv::Tag => Ident::new("tag_value", span),
+        Conv::Extra => Ident::new("extra_value", span),
+    };
+    match value.mode {
+        Mode::Plain => quote_spanned!(span=> #p::#func(&(#expr))),
+        Mode::Display => quote_spanned!(span=> #p::#func(&#p::display(&(#expr)))),
+        Mode::Debug => quote_spanned!(span=> #p::#func(&#p::debug(&(#expr)))),
+    }
+}
+
+fn level_tokens(p: &Private, level: &Level) -> TokenStream {
+    match level {
+        Level::Named(name) => quote!(#p::Level::#name),
+        Level::Expr(expr) => {
+            let span = expr.span();
+            let p = p.at(span);
+            quote_spanned!(span=> #p::level(&(#expr)))
+        }
+    }
+}
+
+/// Converts every value once, before anything else, and prepares one write per item against
+/// the `&mut ScopeData` named `target`.
+pub(crate) fn prepare(p: &Private, items: &[Item], target: &Ident) -> Prepared {
+    let mut lets = TokenStream::new();
+    let mut applies = Vec::new();
+    for (n, item) in items.iter().enumerate() {
+        let v = format_ident!("__v{}", n, span = Span::mixed_site());
+        let (value, apply) = match item {
+            Item::Tag(kv) | Item::Extra(kv) => {
+                let key = LitStr::new(&kv.key.text, kv.key.span);
+                let (conv, setter) = match item {
+                    Item::Tag(_) => (Conv::Tag, quote!(set_tag)),
+                    _ => (Conv::Extra, quote!(set_extra)),
+                };
+                let value = convert(p, &kv.value, conv);
+                (Some(value), quote!(#p::#setter(#target, #key, &#v);))
+            }
+            Item::Level(Level::Named(name)) => {
+                (None, quote!(#p::set_level(#target, #p::Level::#name);))
+            }
+            Item::Level(level) => (
+                Some(level_tokens(p, level)),
+                quote!(#p::set_level(#target, #v);),
+            ),
+            Item::User(fields) => {
+                let fields = fields.iter().map(|(field, value)| {
+                    let method =
+                        Ident::new(&syn::ext::IdentExt::unraw(field).to_string(), field.span());
+                    let value = convert(p, value, Conv::Tag);
+                    quote!(.#method(#value))
+                });
+                (
+                    Some(quote!(#p::UserValue::new() #(#fields)*)),
+                    quote!(#p::set_user(#target, &#v);),
+                )
+            }
+            Item::Context { name, entries } => {
+                let entries = entries.iter().map(|kv| {
+                    let key = LitStr::new(&kv.key.text, kv.key.span);
+                    let value = convert(p, &kv.value, Conv::Extra);
+                    quote!((#key, #value))
+                });
+                (
+                    Some(quote!(#p::context([#(#entries),*]))),
+                    quote!(#p::set_context(#target, #name, &#v);),
+                )
+            }
+            Item::Fingerprint(parts) => {
+                let parts = parts.iter().map(|part| {
+                    let (span, p) = (part.span(), p.at(part.span()));
+                    quote_spanned!(span=> #p::text(&(#part)))
+                });
+                (
+                    Some(quote!(#p::fingerprint([#(#parts),*]))),
+                    quote!(#p::set_fingerprint(#target, &#v);),
+                )
+            }
+            Item::Transaction(expr) => (
+                Some({
+                    let (span, p) = (expr.span(), p.at(expr.span()));
+                    quote_spanned!(span=> #p::text(&(#expr)))
+                }),
+                quote!(#p::set_transaction(#target, &#v);),
+            ),
+        };
+        if let Some(value) = value {
+            lets.extend(quote!(let #v = #value;));
+        }
+        applies.push(apply);
+    }
+    Prepared { lets, applies }
+}
+
+/// The values, then the fork with every item written to its target: `__fork` is in scope
+/// afterwards.
+pub(crate) fn fork_prelude(p: &Private, entry: Entry, args: &Args) -> TokenStream {
+    let fork = local("__fork");
+    let target = local("__t");
+    let fork_fn = match entry {
+        Entry::IsolationScope => quote!(fork_isolation),
+        Entry::WithScope | Entry::Bang => quote!(fork_current),
+    };
+    let Prepared { lets, applies } = prepare(p, &args.items, &target);
+    if applies.is_empty() {
+        return quote!(let #fork = #p::#fork_fn(););
+    }
+    quote! {
+        #lets
+        let mut #fork = #p::#fork_fn();
+        {
+            let #target = #fork.target();
+            #(#applies)*
+        }
+    }
+}
+
+/// Captures the error bound to `e` (a `&E`) inside the fork, spanned at `err` so that an `E`
+/// that is neither `Error` nor `Debug` is reported there.
+pub(crate) fn capture_err(p: &Private, err: &ErrArgs, e: &Ident) -> TokenStream {
+    let span = err.kw.span();
+    let level = err
+        .level
+        .as_ref()
+        .map_or_else(|| quote!(#p::Level::Error), |l| level_tokens(p, l));
+    let p = p.at(span);
+    match err.format.as_ref().map(ToString::to_string).as_deref() {
+        Some("Display") => quote_spanned!(span=> #p::capture_display(#e, #level)),
+        Some("Debug") => quote_spanned!(span=> #p::capture_debug(#e, #level)),
+        _ => quote_spanned! {span=> {
+            #[allow(unused_imports)] // only the trait that applies is used
+            use #p::{CaptureBoxedError as _, CaptureError as _, CaptureMessage as _};
+            (&#p::ErrRef(#e)).__capture(#level)
+        }},
+    }
+}
+
+/// `let fut = OnErr::new(fut, |e| capture)`, spanned at `err`: the async form of `err`.
+pub(crate) fn on_err(p: &Private, err: &ErrArgs, fut: &Ident) -> TokenStream {
+    let e = local("__e");
+    let capture = capture_err(p, err, &e);
+    let span = err.kw.span();
+    let p = p.at(span);
+    quote_spanned!(span=> let #fut = #p::OnErr::new(#fut, |#e| #capture);)
+}
+
+/// `-> T` for a closure holding the body (`impl Trait` erased to `_`).
+pub(crate) fn closure_return(func: &ItemFn) -> TokenStream {
+    match &func.sig.output {
+        ReturnType::Type(arrow, ty) => {
+            let ty = item::erase_impl_trait(ty);
+            quote!(#arrow #ty)
+        }
+        ReturnType::Default => TokenStream::new(),
+    }
+}
+
+/// Rebuilds the function around `body`: the user's attributes, visibility, signature and
+/// brace span, with the body's inner attributes hoisted first.
+pub(crate) fn rebuild(func: &ItemFn, body: TokenStream) -> TokenStream {
+    let ItemFn {
+        attrs,
+        vis,
+        sig,
+        inner_attrs,
+        ..
+    } = func;
+    let mut block = Group::new(Delimiter::Brace, quote!(#inner_attrs #body));
+    block.set_span(func.brace);
+    quote!(#(#attrs)* #vis #sig #block)
+}
+
+fn expand_fn(entry: Entry, args: &Args, func: &ItemFn, kind: FnKind) -> TokenStream {
+    let p = Private::new(args.krate.as_ref());
+    let prelude = fork_prelude(&p, entry, args);
+    let body = match kind {
+        FnKind::Sync => sync_body(&p, args, func, prelude),
+        FnKind::Async => async_body(&p, args, func, prelude),
+        FnKind::Tail(tail) => future_tail::tail_body(&p, args, prelude, &tail),
+        FnKind::Returns { boxed } => future_tail::returns_body(&p, args, func, prelude, boxed),
+    };
+    rebuild(func, body)
+}
+
+/// Sync: a guard restores the previous scopes on return, `?` and panic. No closure unless
+/// `err` needs the result, so `#[track_caller]` keeps working.
+fn sync_body(p: &Private, args: &Args, func: &ItemFn, prelude: TokenStream) -> TokenStream {
+    let (fork, guard, r, e) = (
+        local("__fork"),
+        local("__guard"),
+        local("__r"),
+        local("__e"),
+    );
+    let block = func.user_block();
+    let Some(err) = &args.err else {
+        return quote! {
+            #prelude
+            let #guard = #fork.enter();
+            #block
+        };
+    };
+    let ret = closure_return(func);
+    let capture = capture_err(p, err, &e);
+    let span = err.kw.span();
+    let at = p.at(span);
+    let check = quote_spanned!(span=> if let #at::Err(ref #e) = #r { #capture; });
+    quote! {
+        #prelude
+        let #guard = #fork.enter();
+        #[allow(clippy::redundant_closure_call)]
+        let #r = (#p::force_fn_once(move || #ret #block))();
+        #check
+        #[allow(clippy::needless_return)]
+        return #r;
+    }
+}
+
+/// `if let Some(__ret) = None::<T> { return __ret; }`: gives the async block its return type
+/// before the body, so a body type error is reported on the user's expression with "return
+/// type inferred to be `T` here" at `-> T`.
+pub(crate) fn fake_return(p: &Private, func: &ItemFn) -> TokenStream {
+    let ret_span = item::return_span(&func.sig);
+    let ret = local("__ret");
+    let ret = Ident::new("__ret", ret.span().located_at(ret_span));
+    let ty = match &func.sig.output {
+        ReturnType::Type(_, ty) => {
+            let ty = item::erase_impl_trait(ty);
+            quote!(#ty)
+        }
+        ReturnType::Default => quote_spanned!(ret_span=> ()),
+    };
+    quote! {
+        #[allow(unreachable_code, clippy::diverging_sub_expression)]
+        if let #p::Some(#ret) = #p::None::<#ty> {
+            return #ret;
+        }
+    }
+}
+
+/// `async fn`: the body becomes an inner `async move` block bound to the fork, polled inside
+/// it on every poll; the signature stays `async fn`.
+fn async_body(p: &Private, args: &Args, func: &ItemFn, prelude: TokenStream) -> TokenStream {
+    let (fork, fut) = (local("__fork"), local("__fut"));
+    let fake = fake_return(p, func);
+    let block = func.user_block();
+    let on_err = args.err.as_ref().map(|err| on_err(p, err, &fut));
+    // The prelude's locals end with the inner block, so they are not kept in the future's
+    // state across the `.await`.
+    quote! {
+        let #fut = {
+            #prelude
+            let #fut = async move {
+                #fake
+                #block
+            };
+            #on_err
+            #fork.run(#fut)
+        };
+        #[allow(clippy::needless_return)]
+        return #fut.await;
+    }
+}

@@ -1,0 +1,380 @@
+//! # The macros: `#[with_scope]`, `#[isolation_scope]` and `scope!`
+//!
+//! Three macros put data on the scopes without hand-written forking:
+//!
+//! | macro | forks | the arguments write to | fork taken |
+//! |---|---|---|---|
+//! | [`#[with_scope(..)]`](macro@crate::with_scope) | the current scope | the forked current scope | sync fn: at the call; `async fn`: at its first poll |
+//! | [`#[isolation_scope(..)]`](macro@crate::isolation_scope) | isolation **and** current | the forked isolation scope | same |
+//! | [`scope!(..)`](crate::scope!) | nothing | the active current scope, in place | where it stands |
+//! | `scope!(isolation: ..)` | nothing | the active isolation scope, in place | where it stands |
+//!
+//! `#[with_scope]` forks only the current scope, so a top-level [`set_tag`](crate::set_tag)
+//! inside it (which writes to the shared isolation scope) outlives the call.
+//! `#[isolation_scope]` starts a new unit of work: top-level setters inside write to its own
+//! isolation scope, and nothing leaks out. Function arguments are never recorded
+//! automatically (scope data leaves the process): name each value you want.
+//!
+//! ```
+//! use sentry_scopes::{Level, capture_message, isolation_scope, set_tag, with_scope};
+//!
+//! #[with_scope(tag("step", "charge"))]
+//! fn charge() {
+//!     set_tag("charged", "yes"); // isolation scope: survives the call
+//!     capture_message("charging", Level::Info);
+//! }
+//!
+//! #[isolation_scope(tag("request_id", id))]
+//! fn request(id: u32) {
+//!     charge();
+//!     capture_message("request done", Level::Info);
+//! }
+//!
+//! # let events = sentry_scopes::test::with_captured_events(|| {
+//! request(7);
+//! capture_message("after", Level::Info);
+//! # });
+//! # assert_eq!(events[0].tags["step"], "charge");
+//! # assert_eq!(events[0].tags["request_id"], "7");
+//! # assert!(!events[1].tags.contains_key("step"));
+//! # assert_eq!(events[1].tags["charged"], "yes");
+//! # assert!(events[2].tags.is_empty()); // the request's isolation scope is gone
+//! ```
+//!
+//! ## Arguments
+//!
+//! Comma-separated, applied in order; the same grammar for all three macros (`err` only on the
+//! attributes).
+//!
+//! | argument | example |
+//! |---|---|
+//! | one tag | `tag("order_id", id)` |
+//! | several tags | `tags(http.method = method, region = "eu", "x-req" = n)` |
+//! | extra data | `extra(attempt = n, payload = ?body)` |
+//! | level | `level = Warning`, `level = "warning"`, `level = Level::Error`, `level = { expr }` |
+//! | user | `user(id = uid, email = mail, username = name, ip_address = ip)` |
+//! | context | `context("order", id = id, paid = true)` |
+//! | fingerprint | `fingerprint = ["{{ default }}", code]` |
+//! | transaction | `transaction = "GET /orders"` |
+//! | capture a returned `Err` | `err`, `err(level = Warning)`, `err(Display)`, `err(Debug)` |
+//! | runtime crate path | `crate = ::my_sentry` |
+//!
+//! - **Keys** are string literals or dotted identifiers (`http.method` is sent as
+//!   `"http.method"`; keywords work, `r#type` is sent as `type`). Tag keys are checked at
+//!   compile time: 1 to 32 characters of `a-z A-Z 0-9 _ . : -`.
+//! - **Values**: tags and user fields take strings, integers, `bool` and `char`; extra and
+//!   context entries also floats, `Option`s, slices, arrays and `Vec`s of those, and
+//!   `serde_json::Value`. `%value` records the `Display` output, `?value` the `Debug` output.
+//!   Another type is a compile error at the expression, suggesting `%` or `?`. Tag values are
+//!   cut to 200 characters and line breaks become spaces (Sentry drops such tags otherwise).
+//! - **Evaluation**: every value expression runs exactly once, in source order, before the
+//!   body, and is taken by reference: `tag("name", name)` does not move `name`. Expressions
+//!   may use the parameters, `self` and `Self`.
+//!
+//! ```
+//! use sentry_scopes::{Level, capture_message, with_scope};
+//!
+//! #[derive(Debug)]
+//! struct Cart {
+//!     items: Vec<&'static str>,
+//! }
+//!
+//! #[with_scope(
+//!     tags(http.method = "POST", r#type = "checkout"),
+//!     extra(items = cart.items, cart = ?cart),
+//!     user(id = user_id),
+//!     fingerprint = ["checkout", user_id.to_string()],
+//!     level = "warning",
+//! )]
+//! fn checkout(user_id: u64, cart: Cart) -> usize {
+//!     capture_message("checking out", Level::Info);
+//!     cart.items.len() // `cart` was only borrowed by the arguments
+//! }
+//!
+//! # let events = sentry_scopes::test::with_captured_events(|| {
+//! assert_eq!(checkout(7, Cart { items: vec!["book"] }), 1);
+//! # });
+//! # let e = &events[0];
+//! # assert_eq!(e.tags["http.method"], "POST");
+//! # assert_eq!(e.tags["type"], "checkout");
+//! # assert_eq!(e.extra["items"], serde_json::json!(["book"]));
+//! # assert_eq!(e.extra["cart"], r#"Cart { items: ["book"] }"#);
+//! # assert_eq!(e.user.as_ref().unwrap().id.as_deref(), Some("7"));
+//! # assert_eq!(*e.fingerprint, ["checkout", "7"]);
+//! # assert_eq!(e.level, Level::Warning);
+//! ```
+//!
+//! ## What the attributes expand to
+//!
+//! The expansions below are written by hand with readable names; the real ones use hygienic
+//! names that user code cannot see, and name every item through `sentry_scopes::__private`
+//! (not public API). Each doctest checks that the hand-written version behaves like the macro.
+//!
+//! ### Synchronous functions
+//!
+//! The values, then the fork with the items written to it, then a guard: its `Drop` restores
+//! the previous scopes on every exit (`return`, `?`, panic). There is no closure, so
+//! `#[track_caller]` keeps working.
+//!
+//! ```
+//! use sentry_scopes::__private as p;
+//! use sentry_scopes::{Level, capture_message, with_scope};
+//!
+//! #[with_scope(tag("route", route), level = Warning)]
+//! fn handle(route: &str) -> u32 {
+//!     capture_message("hit", Level::Info);
+//!     1
+//! }
+//!
+//! fn handle_expanded(route: &str) -> u32 {
+//!     let v0 = p::tag_value(&(route)); // values first, once, by reference
+//!     let mut fork = p::fork_current(); // `fork_isolation()` for #[isolation_scope]
+//!     {
+//!         let target = fork.target();
+//!         p::set_tag(target, "route", &v0);
+//!         p::set_level(target, p::Level::Warning);
+//!     }
+//!     let _guard = fork.enter(); // restores on drop
+//!     {
+//!         capture_message("hit", Level::Info);
+//!         1
+//!     }
+//! }
+//!
+//! # let events = sentry_scopes::test::with_captured_events(|| {
+//! assert_eq!(handle("/pay"), handle_expanded("/pay"));
+//! # });
+//! # assert_eq!(events[0].tags, events[1].tags);
+//! # assert_eq!(events[0].level, events[1].level);
+//! ```
+//!
+//! ### `err`
+//!
+//! With `err`, the body runs in a closure so that its result can be inspected inside the
+//! fork; the closure has the function's return type (so `?` converts as usual) and is forced
+//! to be `FnOnce` (so the body may return borrows of `&mut self`). On `Err(e)` the error is
+//! captured, borrowed, and the `Err` is returned unchanged:
+//!
+//! - `E: std::error::Error` (or a boxed `dyn Error`): an exception event with the `source()`
+//!   chain;
+//! - otherwise `E: Debug`: a message event with the `Debug` text;
+//! - `err(Display)` / `err(Debug)` force a message in that format; `err(level = ..)` sets the
+//!   event's level (default `Error`; a scope `level` still overrides it).
+//!
+//! The closure would break `#[track_caller]`, so `err` on a synchronous `#[track_caller]`
+//! function is a compile error.
+//!
+//! ```
+//! use sentry_scopes::__private as p;
+//! use sentry_scopes::with_scope;
+//!
+//! #[with_scope(tag("file", path), err)]
+//! fn read(path: &str) -> Result<String, std::io::Error> {
+//!     std::fs::read_to_string(path)
+//! }
+//!
+//! fn read_expanded(path: &str) -> Result<String, std::io::Error> {
+//!     let v0 = p::tag_value(&(path));
+//!     let mut fork = p::fork_current();
+//!     p::set_tag(fork.target(), "file", &v0);
+//!     let _guard = fork.enter();
+//!     let result = (p::force_fn_once(move || -> Result<String, std::io::Error> {
+//!         std::fs::read_to_string(path)
+//!     }))();
+//!     if let p::Err(ref e) = result {
+//!         #[allow(unused_imports)] // only the trait that applies to `E` is used
+//!         use p::{CaptureBoxedError as _, CaptureError as _, CaptureMessage as _};
+//!         (&p::ErrRef(e)).__capture(p::Level::Error); // exception or message, chosen by type
+//!     }
+//!     result
+//! }
+//!
+//! # let events = sentry_scopes::test::with_captured_events(|| {
+//! assert!(read("/no/such/file").is_err());
+//! assert!(read_expanded("/no/such/file").is_err());
+//! # });
+//! # assert_eq!(events.len(), 2);
+//! # for e in &events {
+//! #     assert_eq!(e.tags["file"], "/no/such/file");
+//! #     assert_eq!(e.exception.values.len(), 1);
+//! # }
+//! ```
+//!
+//! ### `async fn`
+//!
+//! The function stays an `async fn` (same signature, same `Send`-ness). Its body becomes an
+//! inner `async move` block bound to the fork: every poll installs the fork on the polling
+//! thread and takes it back afterwards, **with every change made during the poll**, so a
+//! `scope!` before an `.await` is still there after it, on whichever worker thread resumes
+//! the task. Dropping the future (cancellation) drops the body inside the fork too. The
+//! values run, and the fork is taken, at the first poll. A leading `if let Some(ret) =
+//! None::<T> { return ret; }` gives the block the declared return type, so a type error in
+//! the body is reported at the body, with "return type inferred to be `T` here".
+//!
+//! ```
+//! use sentry_scopes::__private as p;
+//! use sentry_scopes::{Level, capture_message, scope, with_scope};
+//!
+//! #[with_scope(tag("job", n))]
+//! async fn job(n: u32) -> u32 {
+//!     scope!(tag("phase", "load"));
+//!     tokio::task::yield_now().await; // may resume on another worker thread
+//!     capture_message("loaded", Level::Info); // still has `job` and `phase`
+//!     n
+//! }
+//!
+//! async fn job_expanded(n: u32) -> u32 {
+//!     let fut = {
+//!         let v0 = p::tag_value(&(n));
+//!         let mut fork = p::fork_current();
+//!         p::set_tag(fork.target(), "job", &v0);
+//!         let body = async move {
+//!             if let p::Some(ret) = p::None::<u32> {
+//!                 return ret;
+//!             }
+//!             {
+//!                 scope!(tag("phase", "load"));
+//!                 tokio::task::yield_now().await;
+//!                 capture_message("loaded", Level::Info);
+//!                 n
+//!             }
+//!         };
+//!         // with `err`: `let body = p::OnErr::new(body, |e| /* capture */);`
+//!         fork.run(body)
+//!     };
+//!     fut.await
+//! }
+//!
+//! # let events = sentry_scopes::test::with_captured_events(|| {
+//! let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).build().unwrap();
+//! rt.block_on(async {
+//!     let a = tokio::spawn(job(1));
+//!     let b = tokio::spawn(job_expanded(2));
+//!     assert_eq!((a.await.unwrap(), b.await.unwrap()), (1, 2));
+//! });
+//! # });
+//! # let mut jobs: Vec<_> = events.iter().map(|e| e.tags["job"].clone()).collect();
+//! # jobs.sort();
+//! # assert_eq!(jobs, ["1", "2"]);
+//! # assert!(events.iter().all(|e| e.tags["phase"] == "load"));
+//! ```
+//!
+//! Put the attribute **above** `#[tokio::main]` / `#[tokio::test]` so that it sees the real
+//! `async fn` (both orders compile; below, it scopes the whole blocking call instead).
+//!
+//! ### `#[async_trait]` and functions returning a future
+//!
+//! - A body that ends in `async move { .. }` or `Box::pin(async move { .. })`, which is what
+//!   `#[async_trait]` produces for an `async fn` in a trait impl: only that tail is rewritten,
+//!   into `Box::pin(async move { <values, fork>; <their block, bound to the fork>.await })`.
+//!   The statements before the tail are kept and run at the call, outside the fork; the fork
+//!   is taken at the first poll, as for `async fn`.
+//! - Any other function whose return type is `impl Future<..>`, `Pin<Box<dyn Future<..>>>`,
+//!   `BoxFuture` or `LocalBoxFuture`: the fork is entered at the call, the body runs inside
+//!   it (in a closure, so an early `return` is covered), and the returned future is bound to
+//!   the same fork, with what the synchronous part wrote: one fork covers both halves.
+//!   `#[track_caller]` is rejected there because of the closure.
+//!
+//! ```
+//! use std::future::Future;
+//! use sentry_scopes::{Level, capture_message, scope, with_scope};
+//!
+//! async fn report() {
+//!     capture_message("later", Level::Info);
+//! }
+//!
+//! #[with_scope(tag("kind", "prepared"))]
+//! fn prepared() -> impl Future<Output = ()> {
+//!     scope!(tag("prepared_at", "call")); // the sync part writes to the same fork
+//!     report()
+//! }
+//!
+//! # let events = sentry_scopes::test::with_captured_events(|| {
+//! let fut = prepared();
+//! capture_message("in between", Level::Info);
+//! tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(fut);
+//! # });
+//! # assert!(events[0].tags.is_empty());
+//! # assert_eq!(events[1].tags["kind"], "prepared");
+//! # assert_eq!(events[1].tags["prepared_at"], "call");
+//! ```
+//!
+//! ## `scope!`
+//!
+//! `scope!(tags(n = n * 2))` converts its values first, then applies them to the active
+//! current scope with one update that runs no user code:
+//!
+//! ```
+//! use sentry_scopes::__private as p;
+//! use sentry_scopes::{Level, capture_message, scope, with_scope};
+//!
+//! #[with_scope]
+//! fn step(n: u32) {
+//!     scope!(tags(n = n * 2));
+//!     // is
+//!     let v0 = p::tag_value(&(n * 2));
+//!     p::configure_current(|current| p::set_tag(current, "m", &v0));
+//!     capture_message("step", Level::Info);
+//! }
+//!
+//! # let events = sentry_scopes::test::with_captured_events(|| {
+//! step(2);
+//! # });
+//! # assert_eq!(events[0].tags["n"], events[0].tags["m"]);
+//! ```
+//!
+//! In async code, use `scope!` only inside a scoped function (an empty `#[with_scope]` is
+//! enough) or a future bound with [`bind_current_scope`](crate::ScopeFutureExt): otherwise it
+//! writes to the worker thread's own scope, which every unbound task polled on that thread
+//! shares, so one task's data shows up on another's events.
+//!
+//! ## Compile-time errors
+//!
+//! Every misuse is an error at the offending token, all errors of one attribute in one build,
+//! and the function is still emitted (no cascade of "cannot find function" errors, and
+//! rust-analyzer keeps working): unknown arguments, levels, `user` fields and `err` formats
+//! (with "did you mean"), duplicates (`level` twice, a tag key set twice across `tag` and
+//! `tags`), invalid tag keys, a value type that is not a tag or extra value, `transaction =
+//! 5`, a `fingerprint` that is not an array literal, `crate = "str"`, `err` on a function
+//! without a `Result`, an error type that is neither `Error` nor `Debug`, `err` with
+//! `#[track_caller]`, `err` in `scope!`, a `const fn`, and anything that is not a function
+//! with a body.
+//!
+//! ```compile_fail
+//! #[sentry_scopes::with_scope(tgas("a", 1))] // unknown argument `tgas` (did you mean `tag`?)
+//! fn f() {}
+//! ```
+//!
+//! ```compile_fail
+//! struct Opaque;
+//! #[sentry_scopes::with_scope(tag("a", Opaque))] // `Opaque` cannot be used as a scope tag value
+//! fn f() {}
+//! ```
+//!
+//! ## Paths and hygiene
+//!
+//! Generated code names only `::sentry_scopes::__private::…`, standard items included, and
+//! its locals are invisible to user code, so the macros work in `#![no_implicit_prelude]`
+//! crates and next to user items named `Option`, `Result`, `Box`, `core` or `std`. When the
+//! crate is renamed or re-exported, say where it is:
+//!
+//! ```
+//! mod reexport {
+//!     pub(crate) use ::sentry_scopes as sentry;
+//! }
+//!
+//! #[reexport::sentry::with_scope(crate = crate::reexport::sentry, tag("a", 1))]
+//! fn f() {}
+//!
+//! fn main() {
+//!     # let events = sentry_scopes::test::with_captured_events(|| {
+//!     f();
+//!     # sentry_scopes::capture_message("in f's scope?", sentry_scopes::Level::Info);
+//!     # });
+//!     # assert!(events[0].tags.is_empty());
+//! }
+//! ```
+//!
+//! The expansion is lint-clean under `#![deny(warnings, clippy::pedantic, clippy::nursery)]`
+//! and restriction lints such as `implicit_return`; lints on your own code inside the body
+//! keep the levels you set.

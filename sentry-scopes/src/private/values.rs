@@ -1,0 +1,430 @@
+//! Value conversion for the macro items, and the setters that apply prepared values.
+//!
+//! Every value expression of a macro is converted once, by reference, through one of the
+//! functions here, before the fork is taken. The trait bounds carry
+//! `#[diagnostic::on_unimplemented]`, so a value of the wrong type is reported at the user's
+//! expression, with a hint to use `%` (Display) or `?` (Debug). Not public API.
+
+use std::borrow::Cow;
+use std::fmt;
+use std::sync::Arc;
+
+use crate::protocol::{Context, Level, Map, User, Value};
+use crate::scope::ScopeData;
+
+/// The longest tag value Sentry accepts, in characters.
+const MAX_TAG_VALUE_CHARS: usize = 200;
+
+/// A prepared tag value. Not public API.
+#[derive(Clone, Debug)]
+pub struct Tag(Arc<str>);
+
+/// A prepared extra or context value. Not public API.
+#[derive(Clone, Debug)]
+pub struct Extra(Arc<Value>);
+
+/// A string recorded from `Display` (`%value`), `Debug` (`?value`) or `AsRef<str>`.
+/// Not public API.
+#[derive(Clone, Debug)]
+pub struct Text(Arc<str>);
+
+/// Values a tag (or a `user` field) accepts: strings, integers, `bool`, `char`, and
+/// references to them. Not public API.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be used as a scope tag value",
+    label = "not a tag value",
+    note = "tag values are strings, integers, `bool` or `char`",
+    note = "write `%value` to record its `Display` output, or `?value` for its `Debug` output"
+)]
+pub trait TagValue {
+    /// The tag text. Not public API.
+    #[doc(hidden)]
+    fn __tag(&self) -> Arc<str>;
+}
+
+/// Values an `extra` or `context` entry accepts: what [`TagValue`] accepts, floats,
+/// `Option`s, slices, arrays and `Vec`s of them, and `serde_json::Value`. Not public API.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be used as a scope extra or context value",
+    label = "not an extra value",
+    note = "extra values are strings, numbers, `bool`, `char`, `Option`s, slices and `Vec`s of them, or a `serde_json::Value`",
+    note = "write `%value` to record its `Display` output, or `?value` for its `Debug` output"
+)]
+pub trait ExtraValue {
+    /// The JSON value. Not public API.
+    #[doc(hidden)]
+    fn __extra(&self) -> Value;
+}
+
+/// Sentry drops tag values with a newline or over 200 characters: replace line breaks by
+/// spaces and cut at 200 characters. Allocates only when something must change.
+fn tag_text(s: &str) -> Option<String> {
+    let too_long = s.len() > MAX_TAG_VALUE_CHARS && s.chars().nth(MAX_TAG_VALUE_CHARS).is_some();
+    if !too_long && !s.contains(['\n', '\r']) {
+        return None;
+    }
+    let cleaned = s
+        .chars()
+        .take(MAX_TAG_VALUE_CHARS)
+        .map(|c| if c == '\n' || c == '\r' { ' ' } else { c })
+        .collect();
+    Some(cleaned)
+}
+
+fn tag_from_str(s: &str) -> Arc<str> {
+    tag_text(s).map_or_else(|| Arc::from(s), Arc::from)
+}
+
+fn tag_from_arc(s: &Arc<str>) -> Arc<str> {
+    tag_text(s).map_or_else(|| s.clone(), Arc::from)
+}
+
+impl TagValue for str {
+    fn __tag(&self) -> Arc<str> {
+        tag_from_str(self)
+    }
+}
+
+impl TagValue for String {
+    fn __tag(&self) -> Arc<str> {
+        tag_from_str(self)
+    }
+}
+
+impl TagValue for Box<str> {
+    fn __tag(&self) -> Arc<str> {
+        tag_from_str(self)
+    }
+}
+
+impl TagValue for Cow<'_, str> {
+    fn __tag(&self) -> Arc<str> {
+        tag_from_str(self)
+    }
+}
+
+impl TagValue for Arc<str> {
+    fn __tag(&self) -> Arc<str> {
+        tag_from_arc(self)
+    }
+}
+
+impl TagValue for Text {
+    fn __tag(&self) -> Arc<str> {
+        tag_from_arc(&self.0)
+    }
+}
+
+impl TagValue for bool {
+    fn __tag(&self) -> Arc<str> {
+        Arc::from(if *self { "true" } else { "false" })
+    }
+}
+
+impl TagValue for char {
+    fn __tag(&self) -> Arc<str> {
+        tag_from_str(self.encode_utf8(&mut [0; 4]))
+    }
+}
+
+impl<T: TagValue + ?Sized> TagValue for &T {
+    fn __tag(&self) -> Arc<str> {
+        (**self).__tag()
+    }
+}
+
+impl<T: TagValue + ?Sized> TagValue for &mut T {
+    fn __tag(&self) -> Arc<str> {
+        (**self).__tag()
+    }
+}
+
+macro_rules! integers {
+    ($($t:ty),*) => {$(
+        impl TagValue for $t {
+            fn __tag(&self) -> Arc<str> {
+                Arc::from(self.to_string())
+            }
+        }
+        impl ExtraValue for $t {
+            fn __extra(&self) -> Value {
+                // `.ok()`: for some types one of these conversions is infallible.
+                i64::try_from(*self)
+                    .ok()
+                    .map(Value::from)
+                    .or_else(|| u64::try_from(*self).ok().map(Value::from))
+                    .unwrap_or_else(|| Value::from(self.to_string()))
+            }
+        }
+    )*};
+}
+
+integers!(
+    i8, i16, i32, i64, i128, isize, u8, u16, u32, u64, u128, usize
+);
+
+macro_rules! strings {
+    ($($t:ty),*) => {$(
+        impl ExtraValue for $t {
+            fn __extra(&self) -> Value {
+                Value::from(AsRef::<str>::as_ref(self))
+            }
+        }
+    )*};
+}
+
+strings!(str, String, Box<str>, Arc<str>, Cow<'_, str>);
+
+impl ExtraValue for Text {
+    fn __extra(&self) -> Value {
+        Value::from(&*self.0)
+    }
+}
+
+impl ExtraValue for bool {
+    fn __extra(&self) -> Value {
+        Value::from(*self)
+    }
+}
+
+impl ExtraValue for char {
+    fn __extra(&self) -> Value {
+        Value::from(self.to_string())
+    }
+}
+
+impl ExtraValue for f32 {
+    fn __extra(&self) -> Value {
+        Value::from(f64::from(*self))
+    }
+}
+
+impl ExtraValue for f64 {
+    fn __extra(&self) -> Value {
+        Value::from(*self)
+    }
+}
+
+impl ExtraValue for Value {
+    fn __extra(&self) -> Value {
+        self.clone()
+    }
+}
+
+impl<T: ExtraValue> ExtraValue for Option<T> {
+    fn __extra(&self) -> Value {
+        self.as_ref().map_or(Value::Null, ExtraValue::__extra)
+    }
+}
+
+impl<T: ExtraValue> ExtraValue for [T] {
+    fn __extra(&self) -> Value {
+        Value::Array(self.iter().map(ExtraValue::__extra).collect())
+    }
+}
+
+impl<T: ExtraValue, const N: usize> ExtraValue for [T; N] {
+    fn __extra(&self) -> Value {
+        self.as_slice().__extra()
+    }
+}
+
+impl<T: ExtraValue> ExtraValue for Vec<T> {
+    fn __extra(&self) -> Value {
+        self.as_slice().__extra()
+    }
+}
+
+impl<T: ExtraValue + ?Sized> ExtraValue for &T {
+    fn __extra(&self) -> Value {
+        (**self).__extra()
+    }
+}
+
+impl<T: ExtraValue + ?Sized> ExtraValue for &mut T {
+    fn __extra(&self) -> Value {
+        (**self).__extra()
+    }
+}
+
+/// Converts a tag or `user` field value. Not public API.
+pub fn tag_value<T: TagValue + ?Sized>(value: &T) -> Tag {
+    Tag(value.__tag())
+}
+
+/// Converts an `extra` or `context` value. Not public API.
+pub fn extra_value<T: ExtraValue + ?Sized>(value: &T) -> Extra {
+    Extra(Arc::new(value.__extra()))
+}
+
+/// Records `value` with `Display` (`%value`). Not public API.
+pub fn display<T: fmt::Display + ?Sized>(value: &T) -> Text {
+    Text(Arc::from(value.to_string()))
+}
+
+/// Records `value` with `Debug` (`?value`). Not public API.
+pub fn debug<T: fmt::Debug + ?Sized>(value: &T) -> Text {
+    Text(Arc::from(format!("{value:?}")))
+}
+
+/// A string-like value: a fingerprint part or a transaction name. Not public API.
+pub fn text<T: AsRef<str> + ?Sized>(value: &T) -> Text {
+    Text(Arc::from(value.as_ref()))
+}
+
+/// A level given as an expression (`level = { expr }` or a path). Not public API.
+#[must_use]
+pub fn level(value: &Level) -> Level {
+    *value
+}
+
+/// A prepared fingerprint. Not public API.
+#[derive(Clone, Debug)]
+pub struct Fingerprint(Arc<[Arc<str>]>);
+
+/// Builds a fingerprint from its parts, in order. Not public API.
+pub fn fingerprint<const N: usize>(parts: [Text; N]) -> Fingerprint {
+    Fingerprint(parts.into_iter().map(|p| p.0).collect())
+}
+
+/// A prepared context. Not public API.
+#[derive(Clone, Debug)]
+pub struct ContextValue(Arc<Context>);
+
+/// Builds a generic context from its entries, in order. Not public API.
+pub fn context<const N: usize>(entries: [(&str, Extra); N]) -> ContextValue {
+    let map: Map<String, Value> = entries
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), Arc::unwrap_or_clone(v.0)))
+        .collect();
+    ContextValue(Arc::new(Context::Other(map)))
+}
+
+/// A prepared user, built field by field in source order. Not public API.
+#[derive(Clone, Debug, Default)]
+pub struct UserValue(User);
+
+impl UserValue {
+    /// An empty user. Not public API.
+    #[must_use]
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Sets `id`. Not public API.
+    #[must_use]
+    pub fn id(mut self, value: Tag) -> Self {
+        self.0.id = Some(value.0.to_string());
+        self
+    }
+
+    /// Sets `email`. Not public API.
+    #[must_use]
+    pub fn email(mut self, value: Tag) -> Self {
+        self.0.email = Some(value.0.to_string());
+        self
+    }
+
+    /// Sets `username`. Not public API.
+    #[must_use]
+    pub fn username(mut self, value: Tag) -> Self {
+        self.0.username = Some(value.0.to_string());
+        self
+    }
+
+    /// Sets `ip_address`; a value that is not an IP address (nor `{{auto}}`) is dropped.
+    /// Not public API.
+    #[must_use]
+    pub fn ip_address(mut self, value: Tag) -> Self {
+        self.0.ip_address = value.0.parse().ok();
+        self
+    }
+}
+
+/// Sets a tag. Not public API.
+pub fn set_tag(scope: &mut ScopeData, key: &str, value: &Tag) {
+    scope.set_tag(Arc::from(key), value.0.clone());
+}
+
+/// Sets an extra value. Not public API.
+pub fn set_extra(scope: &mut ScopeData, key: &str, value: &Extra) {
+    scope.set_extra(Arc::from(key), value.0.clone());
+}
+
+/// Sets a context. Not public API.
+pub fn set_context(scope: &mut ScopeData, name: &str, value: &ContextValue) {
+    scope.set_context(Arc::from(name), value.0.clone());
+}
+
+/// Sets the user. Not public API.
+pub fn set_user(scope: &mut ScopeData, value: &UserValue) {
+    scope.set_user(Some(Arc::new(value.0.clone())));
+}
+
+/// Sets the level. Not public API.
+pub fn set_level(scope: &mut ScopeData, level: Level) {
+    scope.set_level(Some(level));
+}
+
+/// Sets the fingerprint. Not public API.
+pub fn set_fingerprint(scope: &mut ScopeData, value: &Fingerprint) {
+    scope.set_fingerprint(Some(value.0.clone()));
+}
+
+/// Sets the transaction name. Not public API.
+pub fn set_transaction(scope: &mut ScopeData, value: &Text) {
+    scope.set_transaction(Some(value.0.clone()));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tag_values_are_cleaned_only_when_needed() {
+        assert_eq!(&*tag_value("a b").0, "a b");
+        assert_eq!(&*tag_value("a\nb").0, "a b");
+        let long = "é".repeat(250);
+        assert_eq!(tag_value(&long).0.chars().count(), 200);
+        let exact = "x".repeat(200);
+        assert_eq!(tag_value(&exact).0.len(), 200);
+    }
+
+    #[test]
+    fn scalars_convert_as_expected() {
+        assert_eq!(&*tag_value(&-5_i32).0, "-5");
+        assert_eq!(&*tag_value(&true).0, "true");
+        assert_eq!(&*tag_value(&'x').0, "x");
+        assert_eq!(
+            *extra_value(&u128::MAX).0,
+            Value::from(u128::MAX.to_string())
+        );
+        assert_eq!(*extra_value(&7_u8).0, Value::from(7));
+        assert_eq!(*extra_value(&Some(1.5_f64)).0, Value::from(1.5));
+        assert_eq!(*extra_value(&None::<u8>).0, Value::Null);
+        assert_eq!(
+            *extra_value(&vec!["a", "b"]).0,
+            serde_json::json!(["a", "b"])
+        );
+    }
+
+    #[test]
+    fn user_fields_and_invalid_ip() {
+        let user = UserValue::new()
+            .id(tag_value("7"))
+            .ip_address(tag_value("10.0.0.1"))
+            .username(tag_value("ann"));
+        assert_eq!(user.0.id.as_deref(), Some("7"));
+        assert_eq!(
+            user.0.ip_address.map(|ip| ip.to_string()).as_deref(),
+            Some("10.0.0.1")
+        );
+        assert!(
+            UserValue::new()
+                .ip_address(tag_value("nope"))
+                .0
+                .ip_address
+                .is_none()
+        );
+    }
+}

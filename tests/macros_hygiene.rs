@@ -1,0 +1,166 @@
+//! The expansions name only `::sentry_scopes::__private` (or `crate = path`), so they work in a
+//! `#[no_implicit_prelude]` module, next to user items that shadow `Option`, `Result`, `Box`,
+//! `Some`, `core` or `std`, with a renamed or re-exported crate, and next to user locals that
+//! share the generated names.
+
+extern crate sentry_scopes as renamed;
+
+use sentry_scopes::test::with_captured_events;
+use sentry_scopes::{Event, Level};
+
+fn tags(events: &[Event<'static>]) -> Vec<String> {
+    events
+        .iter()
+        .flat_map(|e| e.tags.iter().map(|(k, v)| format!("{k}={v}")))
+        .collect()
+}
+
+#[no_implicit_prelude]
+mod strict {
+    use ::sentry_scopes::{Level, capture_message, isolation_scope, scope, with_scope};
+    use ::std::result::Result;
+    use ::std::string::String;
+
+    #[derive(Debug)]
+    pub struct Failure;
+
+    #[with_scope(tag("mod", "strict"), extra(n = n), level = Warning, err)]
+    pub fn sync(n: u32) -> Result<u32, Failure> {
+        scope!(tag("bang", n));
+        capture_message("strict sync", Level::Info);
+        if n == 0 {
+            return Result::Err(Failure);
+        }
+        Result::Ok(n)
+    }
+
+    #[isolation_scope(tag("mod", "strict_async"), err)]
+    pub async fn not_sync(name: String) -> Result<String, Failure> {
+        ::tokio::task::yield_now().await;
+        capture_message("strict async", Level::Info);
+        Result::Ok(name)
+    }
+}
+
+#[allow(dead_code, unused_macros, non_upper_case_globals)]
+mod shadowing {
+    use ::sentry_scopes::{Level, capture_message, scope, with_scope};
+
+    // Names generated code might be tempted to use unqualified.
+    pub struct Option;
+    pub struct Box;
+    pub type Result<T> = ::std::result::Result<T, Bad>;
+    pub const Some: u8 = 1;
+    pub const None: u8 = 0;
+    mod core {}
+    mod std {}
+    mod sentry_scopes {}
+    macro_rules! concat {
+        () => {};
+    }
+
+    #[derive(Debug)]
+    pub struct Bad;
+
+    pub enum Shadow {
+        Ok,
+        Err,
+    }
+
+    #[with_scope(tag("shadowed", true), err)]
+    pub fn with_alias(fail: bool) -> Result<u8> {
+        // Mirrors tracing #3306: a glob import in the body cannot reach the generated prelude,
+        // which sits outside the user's block.
+        use Shadow::*;
+        let _ = (Ok, Err);
+        scope!(tag("inner", "yes"));
+        capture_message("shadowed", Level::Info);
+        if fail {
+            ::std::result::Result::Err(Bad)
+        } else {
+            ::std::result::Result::Ok(Some)
+        }
+    }
+
+    #[with_scope(tag("shadowed_async", true))]
+    pub async fn async_alias() -> Result<u8> {
+        ::std::result::Result::Ok(None)
+    }
+}
+
+mod reexport {
+    pub use ::sentry_scopes as inner;
+}
+
+#[renamed::with_scope(crate = ::renamed, tag("via", "extern_crate_rename"))]
+fn via_rename() {
+    renamed::scope!(crate = ::renamed, extra(k = 1));
+    renamed::capture_message("rename", Level::Info);
+}
+
+#[reexport::inner::with_scope(crate = crate::reexport::inner, tag("via", "reexport"))]
+fn via_reexport() {
+    reexport::inner::capture_message("reexport", Level::Info);
+}
+
+#[sentry_scopes::with_scope(tag("user", __fork), tag("v0", __v0))]
+fn user_locals_with_generated_names(__fork: u32, __v0: &str) -> u32 {
+    let __guard = 5; // shadows nothing generated
+    sentry_scopes::capture_message("locals", Level::Info);
+    __fork + __guard
+}
+
+#[test]
+fn no_implicit_prelude_module() {
+    let events = with_captured_events(|| {
+        assert_eq!(strict::sync(3).unwrap(), 3);
+        assert!(strict::sync(0).is_err());
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        assert_eq!(rt.block_on(strict::not_sync("a".into())).unwrap(), "a");
+    });
+    assert_eq!(
+        events.len(),
+        4,
+        "two sync captures, one err capture, one async"
+    );
+    assert_eq!(tags(&events[..1]), ["bang=3", "mod=strict"]);
+    assert_eq!(events[0].level, Level::Warning);
+    assert_eq!(events[2].message.as_deref(), Some("Failure"));
+    assert_eq!(tags(&events[3..]), ["mod=strict_async"]);
+}
+
+#[test]
+fn shadowed_std_names() {
+    let events = with_captured_events(|| {
+        assert!(shadowing::with_alias(false).is_ok());
+        assert!(shadowing::with_alias(true).is_err());
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        assert!(rt.block_on(shadowing::async_alias()).is_ok());
+    });
+    assert_eq!(tags(&events[..1]), ["inner=yes", "shadowed=true"]);
+    assert_eq!(events.len(), 3);
+    assert_eq!(events[2].message.as_deref(), Some("Bad"));
+}
+
+#[test]
+fn renamed_and_reexported_crate() {
+    let events = with_captured_events(|| {
+        via_rename();
+        via_reexport();
+    });
+    assert_eq!(tags(&events[..1]), ["via=extern_crate_rename"]);
+    assert_eq!(events[0].extra["k"], 1);
+    assert_eq!(tags(&events[1..]), ["via=reexport"]);
+}
+
+#[test]
+fn user_locals_named_like_generated_ones() {
+    let events = with_captured_events(|| {
+        assert_eq!(user_locals_with_generated_names(1, "x"), 6);
+    });
+    assert_eq!(tags(&events), ["user=1", "v0=x"]);
+}

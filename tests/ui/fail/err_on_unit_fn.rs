@@ -1,0 +1,8 @@
+use sentry_scopes::with_scope;
+
+#[with_scope(err)]
+fn save() {}
+
+fn main() {
+    save();
+}

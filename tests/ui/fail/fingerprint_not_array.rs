@@ -1,0 +1,8 @@
+use sentry_scopes::with_scope;
+
+#[with_scope(fingerprint = "checkout")]
+fn f() {}
+
+fn main() {
+    f();
+}

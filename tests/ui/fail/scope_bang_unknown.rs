@@ -1,0 +1,5 @@
+use sentry_scopes::scope;
+
+fn main() {
+    scope!(lvl = Warning);
+}
