@@ -30,7 +30,7 @@
 //! thread and takes them back afterwards, changes included, so data set before an `.await` is
 //! still there after it, on any worker. Nothing reaches the spawner or other tasks. A plain
 //! `tokio::spawn` carries no scopes: bind every task that needs scope data, or use
-//! [`task::spawn`](crate::task::spawn).
+//! `task::spawn` (feature `tokio`).
 //!
 //! ```
 //! use sentry_scopes::{Level, ScopeFutureExt, capture_message, set_tag};

@@ -5,7 +5,7 @@
 //! - **global**: one per process, never forked. Release, environment, data for every event.
 //! - **isolation**: one per unit of work (a request, a job, a task, a thread). Every top-level
 //!   setter (`set_tag`, `set_user`, `add_breadcrumb`, …) writes here.
-//! - **current**: forked by [`with_scope`](crate::with_scope) for data meant for a handful of
+//! - **current**: forked by [`with_scope`](fn@crate::with_scope) for data meant for a handful of
 //!   events.
 //!
 //! ## Precedence
@@ -87,7 +87,7 @@
 //!
 //! ## Forks
 //!
-//! [`with_scope`](crate::with_scope) forks the current scope; [`with_isolation_scope`](
+//! [`with_scope`](fn@crate::with_scope) forks the current scope; [`with_isolation_scope`](
 //! crate::with_isolation_scope) forks both the isolation and the current scope. A fork starts
 //! with everything its parent holds at that instant and is independent from then on. Top-level
 //! setters inside `with_scope` still write to the outer isolation scope, so their data outlives

@@ -8,8 +8,8 @@
 //! | [`trace_headers`](crate::trace_headers) | always | `sentry-trace` and `baggage` values for outgoing requests |
 //!
 //! Every integration writes through the same scope API as your code: a request layer is
-//! [`with_isolation_scope`](crate::with_isolation_scope) around a future, a span is a
-//! [`with_scope`](crate::with_scope) that is entered and left many times.
+//! [`with_isolation_scope`](fn@crate::with_isolation_scope) around a future, a span is a
+//! [`with_scope`](fn@crate::with_scope) that is entered and left many times.
 
 #[cfg(feature = "panic")]
 pub mod panic;

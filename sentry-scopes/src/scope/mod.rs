@@ -111,6 +111,7 @@ impl Scope {
     }
 
     /// Replaces the data wholesale (used to reset the global scope in tests).
+    #[cfg(feature = "test")]
     pub(crate) fn store(&self, data: Arc<ScopeData>) {
         self.cell.store(data);
     }

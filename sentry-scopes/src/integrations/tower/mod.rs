@@ -2,7 +2,7 @@
 //!
 //! [`SentryHttpLayer`] wraps a service so that every request runs in a fresh isolation scope,
 //! and so in a fresh current scope (both forked, as
-//! [`with_isolation_scope`](crate::with_isolation_scope) does). Before the inner service sees
+//! [`with_isolation_scope`](fn@crate::with_isolation_scope) does). Before the inner service sees
 //! the request, that isolation scope gets:
 //!
 //! - the request (method, URL, query string, headers) for every event captured while handling

@@ -10,7 +10,7 @@
 //!   [`breadcrumb_level`](SentryTracingLayer::breadcrumb_level)) becomes a breadcrumb on the
 //!   isolation scope, with the target as category and the fields as data;
 //! - with [`span_scopes(true)`](SentryTracingLayer::span_scopes), entering a span forks the
-//!   current scope with the span's fields as tags, as [`with_scope`](crate::with_scope)
+//!   current scope with the span's fields as tags, as [`with_scope`](fn@crate::with_scope)
 //!   would, and leaving it restores the previous one. Code under `#[tracing::instrument]` then
 //!   gets scope data without our macros. Off by default: `#[instrument]` records every argument,
 //!   and arguments can be personal data.
