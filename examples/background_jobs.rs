@@ -12,8 +12,8 @@ use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 
 use sentry_scopes::{
-    Breadcrumb, ClientOptions, Level, PropagationContext, User, add_breadcrumb, bind_fn,
-    capture_error, capture_message, set_tag, set_user, with_isolation_scope,
+    Breadcrumb, ClientOptions, Level, PropagationContext, add_breadcrumb, bind_fn, capture_message,
+    get_isolation_scope, isolation_scope, set_tag,
 };
 
 type Job = Box<dyn FnOnce() + Send>;
@@ -29,29 +29,22 @@ impl std::fmt::Display for ResizeError {
 
 impl std::error::Error for ResizeError {}
 
-/// One job. The lead switches this to `#[isolation_scope(tags(job = image_id))]` once the
-/// attribute from `sentry-macros` is available; until then `with_isolation_scope` does the
-/// same by hand.
-fn resize_image(image_id: u32, owner: &str) {
-    with_isolation_scope(|scope| {
-        // A job is a unit of work of its own: a new trace, not the submitter's.
-        scope.set_propagation_context(PropagationContext::new());
-        set_tag("job", image_id);
-        set_user(Some(User {
-            username: Some(owner.to_owned()),
-            ..User::default()
-        }));
-        add_breadcrumb(Breadcrumb {
-            category: Some("job".into()),
-            message: Some(format!("resizing image {image_id}")),
-            ..Breadcrumb::default()
-        });
-        if image_id.is_multiple_of(3) {
-            capture_error(&ResizeError(image_id));
-        } else {
-            capture_message(&format!("image {image_id} resized"), Level::Info);
-        }
+/// One job, in an isolation scope of its own: the tag and user below are on it before the body
+/// runs, and an `Err` it returns is captured inside that scope before it is handed back.
+#[isolation_scope(tag("job", image_id), user(username = owner), err)]
+fn resize_image(image_id: u32, owner: &str) -> Result<(), ResizeError> {
+    // A job is a unit of work of its own: a new trace, not the submitter's.
+    get_isolation_scope().set_propagation_context(PropagationContext::new());
+    add_breadcrumb(Breadcrumb {
+        category: Some("job".into()),
+        message: Some(format!("resizing image {image_id}")),
+        ..Breadcrumb::default()
     });
+    if image_id.is_multiple_of(3) {
+        return Err(ResizeError(image_id));
+    }
+    capture_message(&format!("image {image_id} resized"), Level::Info);
+    Ok(())
 }
 
 /// A fixed-size pool of OS threads taking jobs from a channel.
@@ -116,7 +109,9 @@ fn main() {
     for (batch, owner) in [("morning", "ann"), ("evening", "bob")] {
         set_tag("batch", batch); // the submitter's isolation scope: carried into each job
         for image_id in 1..=3 {
-            pool.submit(move || resize_image(image_id, owner));
+            pool.submit(move || {
+                let _ = resize_image(image_id, owner);
+            });
         }
     }
     drop(pool); // waits for every job
