@@ -2,6 +2,7 @@
 
 use std::borrow::Cow;
 use std::fmt;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -54,6 +55,18 @@ pub struct ClientOptions {
     /// How long dropping the [`ClientInitGuard`](crate::ClientInitGuard) waits for queued events
     /// (default 2 s).
     pub shutdown_timeout: Duration,
+    /// How many envelopes the HTTP transport holds while it sends (default 100). When the queue
+    /// is full, new envelopes are dropped and counted as `queue_overflow` in client reports.
+    pub queue_size: usize,
+    /// Directory of the offline cache (default none). When set, envelopes the server could not
+    /// take (5xx answers, connection errors, time-outs) are written there and sent again after a
+    /// back-off and at the next start, instead of being dropped. Use one directory per process.
+    pub cache_dir: Option<PathBuf>,
+    /// How many envelopes the offline cache keeps at most (default 30); the oldest go first.
+    pub max_cache_items: usize,
+    /// How long one HTTP request may take, from connecting to the end of the answer (default
+    /// 30 s; connecting alone at most 10 s). Only the transport's own thread waits this long.
+    pub http_timeout: Duration,
 }
 
 impl Default for ClientOptions {
@@ -71,6 +84,10 @@ impl Default for ClientOptions {
             debug: false,
             transport: None,
             shutdown_timeout: Duration::from_secs(2),
+            queue_size: 100,
+            cache_dir: None,
+            max_cache_items: 30,
+            http_timeout: Duration::from_secs(30),
         }
     }
 }
@@ -90,6 +107,10 @@ impl fmt::Debug for ClientOptions {
             .field("debug", &self.debug)
             .field("transport", &self.transport.is_some())
             .field("shutdown_timeout", &self.shutdown_timeout)
+            .field("queue_size", &self.queue_size)
+            .field("cache_dir", &self.cache_dir)
+            .field("max_cache_items", &self.max_cache_items)
+            .field("http_timeout", &self.http_timeout)
             .finish()
     }
 }
@@ -188,6 +209,41 @@ impl ClientOptions {
     #[must_use]
     pub fn shutdown_timeout(mut self, timeout: Duration) -> Self {
         self.shutdown_timeout = timeout;
+        self
+    }
+
+    /// Sets how many envelopes the transport queues before it drops new ones (at least 1).
+    #[must_use]
+    pub fn queue_size(mut self, size: usize) -> Self {
+        self.queue_size = size;
+        self
+    }
+
+    /// Turns the offline cache on, in `dir` (created if missing).
+    ///
+    /// ```
+    /// let options = sentry_scopes::ClientOptions::new()
+    ///     .cache_dir(std::env::temp_dir().join("my-app-sentry"))
+    ///     .max_cache_items(50);
+    /// assert_eq!(options.max_cache_items, 50);
+    /// ```
+    #[must_use]
+    pub fn cache_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.cache_dir = Some(dir.into());
+        self
+    }
+
+    /// Sets how many envelopes the offline cache keeps.
+    #[must_use]
+    pub fn max_cache_items(mut self, max: usize) -> Self {
+        self.max_cache_items = max;
+        self
+    }
+
+    /// Sets the time limit of one HTTP request.
+    #[must_use]
+    pub fn http_timeout(mut self, timeout: Duration) -> Self {
+        self.http_timeout = timeout;
         self
     }
 }
