@@ -102,6 +102,7 @@ pub(crate) fn capture(
         event = e;
     }
 
+    crate::transport::finish_event(&mut event, client.options());
     let id = event.event_id;
     let mut envelope = Envelope::from(event);
     for a in attachments(&layers, false) {
@@ -134,6 +135,7 @@ pub(crate) fn capture_transaction(mut txn: Transaction<'static>) -> Option<Uuid>
     }
     txn.platform = "native".into();
     txn.sdk = Some(std::borrow::Cow::Owned(client.sdk.clone()));
+    crate::transport::finish_transaction(&mut txn, options);
     let id = txn.event_id;
     let mut envelope = Envelope::from(txn);
     for a in attachments(&layers, true) {

@@ -3,7 +3,9 @@
 use std::collections::HashMap;
 use std::sync::{Mutex, PoisonError};
 
-use crate::protocol::{Category, ClientReport, DiscardedItem, Envelope, LossSource};
+use crate::protocol::{
+    Category, ClientReport, DiscardedItem, Envelope, EnvelopeItem, LossSource,
+};
 
 /// Why an item was dropped before it reached the server (client reports).
 pub type DiscardReason = crate::protocol::Reason;
@@ -38,13 +40,19 @@ impl Discards {
         }
     }
 
-    /// Records every item of `envelope` as dropped for `reason` (client reports in it are not
-    /// counted: they are the reports themselves).
+    /// Records every item of `envelope` as dropped for `reason`. The counts of a client report in
+    /// it are recorded again under their original reasons, so that a later report carries them.
     pub fn record_envelope(&self, envelope: &Envelope, reason: DiscardReason) {
         for loss in envelope.losses() {
-            if loss.reason.is_none() {
-                self.record(reason, loss.category, loss.quantity);
-            }
+            self.record(loss.reason.unwrap_or(reason), loss.category, loss.quantity);
+        }
+    }
+
+    /// [`record_envelope`](Self::record_envelope) for one item.
+    #[cfg(feature = "http")]
+    pub(crate) fn record_item(&self, item: &EnvelopeItem, reason: DiscardReason) {
+        for loss in item.losses() {
+            self.record(loss.reason.unwrap_or(reason), loss.category, loss.quantity);
         }
     }
 

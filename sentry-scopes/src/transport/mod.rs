@@ -1,9 +1,23 @@
 //! Transports: where envelopes go once the pipeline has produced them.
 
+#[cfg(feature = "http")]
+mod cache;
 mod discards;
+#[cfg(feature = "http")]
+mod encode;
+#[cfg(feature = "http")]
+mod http;
+mod limits;
 mod print;
+mod privacy;
+#[cfg(feature = "http")]
+mod ratelimit;
 #[cfg(feature = "test")]
 pub(crate) mod testing;
+#[cfg(feature = "http")]
+mod thread;
+#[cfg(feature = "http")]
+mod worker;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -12,7 +26,7 @@ pub use self::discards::{DiscardReason, Discards};
 pub(crate) use self::print::PrintTransport;
 use crate::client::ClientOptions;
 use crate::error::InitError;
-use crate::protocol::{Dsn, Envelope};
+use crate::protocol::{Dsn, Envelope, Event, Transaction};
 
 /// Sends envelopes somewhere. Implementations must never block the caller of `send_envelope`
 /// on the network: queue and return.
@@ -104,12 +118,32 @@ impl<T: Transport> TransportFactory for Arc<T> {
     }
 }
 
-/// The default transport for these options: HTTP with a DSN, the stdout printer without.
-pub(crate) fn default_transport(
-    ctx: &TransportContext<'_>,
-) -> Result<Arc<dyn Transport>, InitError> {
+/// The default transport for these options: HTTP with a DSN (feature `http`), the stdout
+/// printer without.
+pub(crate) fn default_transport(ctx: &TransportContext<'_>) -> Result<Arc<dyn Transport>, InitError> {
     match ctx.dsn {
         None => Ok(Arc::new(PrintTransport::new())),
+        #[cfg(feature = "http")]
+        Some(dsn) => http::create(ctx, dsn),
+        #[cfg(not(feature = "http"))]
         Some(_) => Err(InitError::NoHttpTransport),
     }
+}
+
+/// The last step before an event becomes an envelope, after `before_send`: personal data out
+/// unless `send_default_pii`, then Sentry's size limits (tags, message). Events over 1 MiB are
+/// trimmed later, by the HTTP transport, where they are serialised anyway.
+pub(crate) fn finish_event(event: &mut Event<'static>, options: &ClientOptions) {
+    if !options.send_default_pii {
+        privacy::strip(&mut event.user, &mut event.request);
+    }
+    limits::trim_event(event);
+}
+
+/// [`finish_event`] for transactions.
+pub(crate) fn finish_transaction(txn: &mut Transaction<'static>, options: &ClientOptions) {
+    if !options.send_default_pii {
+        privacy::strip(&mut txn.user, &mut txn.request);
+    }
+    limits::trim_transaction(txn);
 }

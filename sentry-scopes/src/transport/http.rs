@@ -1,0 +1,197 @@
+//! The HTTP transport (feature `http`): envelopes to `/api/{project_id}/envelope/` with reqwest
+//! over rustls.
+//!
+//! Requests run on the transport thread inside a current-thread tokio runtime that the thread
+//! owns. `reqwest::blocking` would start a second thread with its own runtime per client and
+//! hand every request across a channel; owning the runtime keeps it to one thread and leaves
+//! time limits to reqwest's own `timeout`. TLS is rustls with the `ring` provider (no OpenSSL,
+//! no C toolchain beyond `cc`), passed to reqwest as a ready config so that no process-wide
+//! crypto provider is installed behind the application's back; certificates are checked
+//! against the system's trust store (`rustls-platform-verifier`), so a self-hosted server with
+//! a private CA works when the system trusts that CA.
+
+use std::io::Write;
+use std::sync::Arc;
+use std::time::Duration;
+
+use flate2::Compression;
+use flate2::write::GzEncoder;
+use reqwest::header::{CONTENT_ENCODING, CONTENT_TYPE};
+use rustls_platform_verifier::BuilderVerifierExt;
+
+use super::thread::{ThreadConfig, ThreadTransport};
+use super::worker::{Log, Reply, Sender};
+use super::{Transport, TransportContext};
+use crate::error::InitError;
+use crate::protocol::Dsn;
+
+/// Bodies at least this large are sent gzip-compressed.
+pub(crate) const GZIP_MIN_BYTES: usize = 1024;
+/// Connecting alone may take at most this long (or `http_timeout`, if shorter).
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// How much of an error answer is kept for the debug log.
+const MAX_ANSWER_BYTES: usize = 512;
+
+/// `sentry-scopes/VERSION`, as `User-Agent` and `sentry_client`.
+fn client_name() -> String {
+    format!("sentry-scopes/{}", env!("CARGO_PKG_VERSION"))
+}
+
+/// Builds the HTTP transport for `dsn` and starts its thread.
+pub(crate) fn create(ctx: &TransportContext<'_>, dsn: &Dsn) -> Result<Arc<dyn Transport>, InitError> {
+    let options = ctx.options;
+    let tls = tls_config().map_err(|e| InitError::Transport(format!("cannot set up TLS: {e}")))?;
+    let client = reqwest::Client::builder()
+        .tls_backend_preconfigured(tls)
+        .user_agent(client_name())
+        .timeout(options.http_timeout)
+        .connect_timeout(CONNECT_TIMEOUT.min(options.http_timeout))
+        // Sentry never redirects; a redirect means the DSN points at the wrong place.
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .map_err(|e| InitError::Transport(format!("cannot build the HTTP client: {e}")))?;
+    let url = dsn.envelope_api_url();
+    let auth = dsn.to_auth(Some(&client_name())).to_string();
+    let log = Log {
+        enabled: options.debug,
+        secrets: [Some(dsn.public_key()), dsn.secret_key()].into_iter().flatten().map(str::to_owned).collect(),
+    };
+    log.line(|| format!("sending to {url}"));
+    let config = ThreadConfig {
+        capacity: options.queue_size,
+        cache: options.cache_dir.clone().map(|dir| (dir, options.max_cache_items)),
+        discards: ctx.discards.clone(),
+        log,
+    };
+    let transport = ThreadTransport::spawn(config, move || {
+        Box::new(HttpSender {
+            client,
+            url,
+            auth,
+            runtime: None,
+        })
+    })
+    .map_err(|e| InitError::Transport(format!("cannot start the transport thread: {e}")))?;
+    Ok(Arc::new(transport))
+}
+
+fn tls_config() -> Result<rustls::ClientConfig, rustls::Error> {
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let mut config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()?
+        .with_platform_verifier()?
+        .with_no_client_auth();
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    Ok(config)
+}
+
+/// Sends bodies with reqwest; lives on the transport thread.
+struct HttpSender {
+    client: reqwest::Client,
+    url: reqwest::Url,
+    auth: String,
+    /// Built on first use, on the transport thread, and dropped there.
+    runtime: Option<tokio::runtime::Runtime>,
+}
+
+impl Sender for HttpSender {
+    fn send(&mut self, body: &[u8]) -> Reply {
+        let runtime = match &mut self.runtime {
+            Some(rt) => rt,
+            None => match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+                Ok(rt) => self.runtime.insert(rt),
+                Err(e) => return Reply::Failed(format!("cannot start the I/O runtime: {e}")),
+            },
+        };
+        let (body, gzipped) = compress(body);
+        let mut request = self
+            .client
+            .post(self.url.clone())
+            .header("X-Sentry-Auth", &self.auth)
+            .header(CONTENT_TYPE, "application/x-sentry-envelope");
+        if gzipped {
+            request = request.header(CONTENT_ENCODING, "gzip");
+        }
+        runtime.block_on(async move {
+            let mut response = match request.body(body).send().await {
+                Ok(response) => response,
+                Err(e) => return Reply::Failed(describe(&e)),
+            };
+            let status = response.status().as_u16();
+            let header = |name: &str| {
+                response.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_owned)
+            };
+            let rate_limits = header("x-sentry-rate-limits");
+            let retry_after = header("retry-after");
+            let mut answer = Vec::new();
+            if !(200..300).contains(&status) {
+                while answer.len() < MAX_ANSWER_BYTES {
+                    match response.chunk().await {
+                        Ok(Some(chunk)) => answer.extend_from_slice(&chunk),
+                        _ => break,
+                    }
+                }
+                answer.truncate(MAX_ANSWER_BYTES);
+            }
+            Reply::Http {
+                status,
+                rate_limits,
+                retry_after,
+                body: String::from_utf8_lossy(&answer).into_owned(),
+            }
+        })
+    }
+}
+
+/// gzip for bodies of at least [`GZIP_MIN_BYTES`]; returns the body and whether it is gzipped.
+pub(crate) fn compress(body: &[u8]) -> (Vec<u8>, bool) {
+    if body.len() >= GZIP_MIN_BYTES {
+        let mut encoder = GzEncoder::new(Vec::with_capacity(body.len() / 4), Compression::default());
+        if encoder.write_all(body).is_ok()
+            && let Ok(out) = encoder.finish()
+        {
+            return (out, true);
+        }
+    }
+    (body.to_vec(), false)
+}
+
+/// A reqwest error with its causes ("connection refused", "operation timed out", …).
+fn describe(error: &reqwest::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    if error.is_timeout() {
+        text.push_str(" (timed out; see ClientOptions::http_timeout)");
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Read;
+
+    use super::*;
+
+    #[test]
+    fn small_bodies_stay_plain_and_large_ones_are_gzipped() {
+        let small = b"{}\n".to_vec();
+        assert_eq!(compress(&small), (small.clone(), false));
+        let large = vec![b'x'; 10 * GZIP_MIN_BYTES];
+        let (gz, gzipped) = compress(&large);
+        assert!(gzipped && gz.len() < large.len() / 10);
+        let mut out = Vec::new();
+        flate2::read::GzDecoder::new(&gz[..]).read_to_end(&mut out).unwrap();
+        assert_eq!(out, large);
+    }
+
+    #[test]
+    fn tls_config_builds_without_a_process_wide_provider() {
+        assert!(tls_config().is_ok());
+        assert!(rustls::crypto::CryptoProvider::get_default().is_none());
+    }
+}
