@@ -117,7 +117,10 @@ mod tests {
     use super::*;
 
     fn temp_dir(name: &str) -> PathBuf {
-        let dir = std::env::temp_dir().join(format!("sentry-scopes-cache-{name}-{}", Uuid::new_v4().simple()));
+        let dir = std::env::temp_dir().join(format!(
+            "sentry-scopes-cache-{name}-{}",
+            Uuid::new_v4().simple()
+        ));
         let _ = fs::remove_dir_all(&dir);
         dir
     }
@@ -130,7 +133,12 @@ mod tests {
             let evicted = cache.store(&[i]).unwrap();
             assert_eq!(evicted, if i < 3 { vec![] } else { vec![vec![i - 3]] });
         }
-        let contents: Vec<Vec<u8>> = cache.entries().unwrap().iter().map(|p| fs::read(p).unwrap()).collect();
+        let contents: Vec<Vec<u8>> = cache
+            .entries()
+            .unwrap()
+            .iter()
+            .map(|p| fs::read(p).unwrap())
+            .collect();
         assert_eq!(contents, [vec![2], vec![3], vec![4]]);
         let oldest = cache.oldest().unwrap();
         cache.remove(&oldest);
@@ -145,7 +153,11 @@ mod tests {
         cache.store(b"whole").unwrap();
         fs::write(dir.join(".123-abc.envelope.tmp"), b"half").unwrap();
         let cache = Cache::open(&dir, 30).unwrap();
-        let names: Vec<_> = fs::read_dir(&dir).unwrap().flatten().map(|e| e.file_name()).collect();
+        let names: Vec<_> = fs::read_dir(&dir)
+            .unwrap()
+            .flatten()
+            .map(|e| e.file_name())
+            .collect();
         assert_eq!(names.len(), 1, "{names:?}");
         assert_eq!(fs::read(cache.oldest().unwrap()).unwrap(), b"whole");
         fs::remove_dir_all(&dir).unwrap();

@@ -3,9 +3,7 @@
 use std::collections::HashMap;
 use std::sync::{Mutex, PoisonError};
 
-use crate::protocol::{
-    Category, ClientReport, DiscardedItem, Envelope, EnvelopeItem, LossSource,
-};
+use crate::protocol::{Category, ClientReport, DiscardedItem, Envelope, EnvelopeItem, LossSource};
 
 /// Why an item was dropped before it reached the server (client reports).
 pub type DiscardReason = crate::protocol::Reason;

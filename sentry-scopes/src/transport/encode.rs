@@ -23,7 +23,11 @@ pub(crate) enum EncodeError {
 pub(crate) fn encode(envelope: Envelope) -> Result<Vec<u8>, EncodeError> {
     let mut body = serialize(&envelope)?;
     // Every event item is smaller than the body, so a small body needs no per-event check.
-    if body.len() > MAX_EVENT_BYTES && envelope.items().any(|i| matches!(i, EnvelopeItem::Event(_))) {
+    if body.len() > MAX_EVENT_BYTES
+        && envelope
+            .items()
+            .any(|i| matches!(i, EnvelopeItem::Event(_)))
+    {
         let mut fitted = Envelope::new().with_headers(envelope.headers().clone());
         for item in envelope.into_items() {
             match item {
@@ -86,7 +90,8 @@ mod tests {
         });
         let id = *envelope.uuid().unwrap();
         let body = encode(envelope).unwrap();
-        let header: Value = serde_json::from_slice(body.split(|&b| b == b'\n').next().unwrap()).unwrap();
+        let header: Value =
+            serde_json::from_slice(body.split(|&b| b == b'\n').next().unwrap()).unwrap();
         assert!(header["sent_at"].as_str().unwrap().ends_with('Z'));
         let parsed = Envelope::from_slice(&body).unwrap();
         assert_eq!(parsed.uuid(), Some(&id));
@@ -119,6 +124,9 @@ mod tests {
         assert!(encode(envelope).unwrap().len() > 2 * MAX_EVENT_BYTES);
 
         event.message = Some("m".repeat(MAX_EVENT_BYTES + 1));
-        assert!(matches!(encode(Envelope::from(event)), Err(EncodeError::TooLarge)));
+        assert!(matches!(
+            encode(Envelope::from(event)),
+            Err(EncodeError::TooLarge)
+        ));
     }
 }

@@ -38,7 +38,10 @@ fn client_name() -> String {
 }
 
 /// Builds the HTTP transport for `dsn` and starts its thread.
-pub(crate) fn create(ctx: &TransportContext<'_>, dsn: &Dsn) -> Result<Arc<dyn Transport>, InitError> {
+pub(crate) fn create(
+    ctx: &TransportContext<'_>,
+    dsn: &Dsn,
+) -> Result<Arc<dyn Transport>, InitError> {
     let options = ctx.options;
     let tls = tls_config().map_err(|e| InitError::Transport(format!("cannot set up TLS: {e}")))?;
     let client = reqwest::Client::builder()
@@ -54,12 +57,19 @@ pub(crate) fn create(ctx: &TransportContext<'_>, dsn: &Dsn) -> Result<Arc<dyn Tr
     let auth = dsn.to_auth(Some(&client_name())).to_string();
     let log = Log {
         enabled: options.debug,
-        secrets: [Some(dsn.public_key()), dsn.secret_key()].into_iter().flatten().map(str::to_owned).collect(),
+        secrets: [Some(dsn.public_key()), dsn.secret_key()]
+            .into_iter()
+            .flatten()
+            .map(str::to_owned)
+            .collect(),
     };
     log.line(|| format!("sending to {url}"));
     let config = ThreadConfig {
         capacity: options.queue_size,
-        cache: options.cache_dir.clone().map(|dir| (dir, options.max_cache_items)),
+        cache: options
+            .cache_dir
+            .clone()
+            .map(|dir| (dir, options.max_cache_items)),
         discards: ctx.discards.clone(),
         log,
     };
@@ -98,7 +108,10 @@ impl Sender for HttpSender {
     fn send(&mut self, body: &[u8]) -> Reply {
         let runtime = match &mut self.runtime {
             Some(rt) => rt,
-            None => match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+            None => match tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            {
                 Ok(rt) => self.runtime.insert(rt),
                 Err(e) => return Reply::Failed(format!("cannot start the I/O runtime: {e}")),
             },
@@ -119,7 +132,11 @@ impl Sender for HttpSender {
             };
             let status = response.status().as_u16();
             let header = |name: &str| {
-                response.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_owned)
+                response
+                    .headers()
+                    .get(name)
+                    .and_then(|v| v.to_str().ok())
+                    .map(str::to_owned)
             };
             let rate_limits = header("x-sentry-rate-limits");
             let retry_after = header("retry-after");
@@ -146,7 +163,8 @@ impl Sender for HttpSender {
 /// gzip for bodies of at least [`GZIP_MIN_BYTES`]; returns the body and whether it is gzipped.
 pub(crate) fn compress(body: &[u8]) -> (Vec<u8>, bool) {
     if body.len() >= GZIP_MIN_BYTES {
-        let mut encoder = GzEncoder::new(Vec::with_capacity(body.len() / 4), Compression::default());
+        let mut encoder =
+            GzEncoder::new(Vec::with_capacity(body.len() / 4), Compression::default());
         if encoder.write_all(body).is_ok()
             && let Ok(out) = encoder.finish()
         {
@@ -185,7 +203,9 @@ mod tests {
         let (gz, gzipped) = compress(&large);
         assert!(gzipped && gz.len() < large.len() / 10);
         let mut out = Vec::new();
-        flate2::read::GzDecoder::new(&gz[..]).read_to_end(&mut out).unwrap();
+        flate2::read::GzDecoder::new(&gz[..])
+            .read_to_end(&mut out)
+            .unwrap();
         assert_eq!(out, large);
     }
 

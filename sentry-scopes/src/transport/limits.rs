@@ -60,7 +60,10 @@ fn trim_tags(tags: &mut Map<String, String>) {
 /// Cuts `s` to at most `max` characters, the last three being `...` when something was cut.
 fn truncate(s: &mut String, max: usize) {
     if let Some((cut, _)) = s.char_indices().nth(max) {
-        let keep = s[..cut].char_indices().nth(max.saturating_sub(3)).map_or(cut, |(i, _)| i);
+        let keep = s[..cut]
+            .char_indices()
+            .nth(max.saturating_sub(3))
+            .map_or(cut, |(i, _)| i);
         s.truncate(keep);
         s.push_str("...");
     }
@@ -138,8 +141,19 @@ mod tests {
             ..Exception::default()
         });
         trim_event(&mut event);
-        assert_eq!(event.message.as_ref().unwrap().chars().count(), MAX_MESSAGE_CHARS);
-        assert_eq!(event.exception.values[0].value.as_ref().unwrap().chars().count(), MAX_MESSAGE_CHARS);
+        assert_eq!(
+            event.message.as_ref().unwrap().chars().count(),
+            MAX_MESSAGE_CHARS
+        );
+        assert_eq!(
+            event.exception.values[0]
+                .value
+                .as_ref()
+                .unwrap()
+                .chars()
+                .count(),
+            MAX_MESSAGE_CHARS
+        );
         let mut short = "short".to_owned();
         truncate(&mut short, 5);
         assert_eq!(short, "short");
@@ -159,17 +173,30 @@ mod tests {
         assert!(fit_event(&mut event, MAX_EVENT_BYTES));
         let kept = &event.breadcrumbs.values;
         assert!(!kept.is_empty() && kept.len() < 150);
-        assert!(kept.last().unwrap().message.as_ref().unwrap().starts_with("149:"), "newest kept");
+        assert!(
+            kept.last()
+                .unwrap()
+                .message
+                .as_ref()
+                .unwrap()
+                .starts_with("149:"),
+            "newest kept"
+        );
         assert!(event.extra.contains_key("small"));
 
         event.breadcrumbs.values.truncate(1);
-        event.extra.insert("huge".into(), "x".repeat(2 * MAX_EVENT_BYTES).into());
+        event
+            .extra
+            .insert("huge".into(), "x".repeat(2 * MAX_EVENT_BYTES).into());
         assert!(fit_event(&mut event, MAX_EVENT_BYTES));
         assert!(event.breadcrumbs.values.is_empty());
         assert!(!event.extra.contains_key("huge"));
         assert!(event.extra.contains_key("small"));
 
         event.message = Some("m".repeat(2 * MAX_EVENT_BYTES));
-        assert!(!fit_event(&mut event, MAX_EVENT_BYTES), "cannot fit: nothing left to drop");
+        assert!(
+            !fit_event(&mut event, MAX_EVENT_BYTES),
+            "cannot fit: nothing left to drop"
+        );
     }
 }

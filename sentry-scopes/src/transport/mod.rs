@@ -120,7 +120,9 @@ impl<T: Transport> TransportFactory for Arc<T> {
 
 /// The default transport for these options: HTTP with a DSN (feature `http`), the stdout
 /// printer without.
-pub(crate) fn default_transport(ctx: &TransportContext<'_>) -> Result<Arc<dyn Transport>, InitError> {
+pub(crate) fn default_transport(
+    ctx: &TransportContext<'_>,
+) -> Result<Arc<dyn Transport>, InitError> {
     match ctx.dsn {
         None => Ok(Arc::new(PrintTransport::new())),
         #[cfg(feature = "http")]

@@ -33,9 +33,11 @@ pub(crate) fn strip(user: &mut Option<User>, request: &mut Option<Request>) {
     }
     if let Some(request) = request {
         request.cookies = None;
-        request
-            .headers
-            .retain(|name, _| !SENSITIVE_HEADERS.iter().any(|s| name.eq_ignore_ascii_case(s)));
+        request.headers.retain(|name, _| {
+            !SENSITIVE_HEADERS
+                .iter()
+                .any(|s| name.eq_ignore_ascii_case(s))
+        });
         request
             .env
             .retain(|name, _| !SENSITIVE_ENV.iter().any(|s| name.eq_ignore_ascii_case(s)));
@@ -72,9 +74,12 @@ mod tests {
             .into_iter()
             .map(|(k, v)| (k.to_owned(), v.to_owned()))
             .collect(),
-            env: [("REMOTE_ADDR".to_owned(), "1.2.3.4".to_owned()), ("SERVER_NAME".to_owned(), "web".to_owned())]
-                .into_iter()
-                .collect(),
+            env: [
+                ("REMOTE_ADDR".to_owned(), "1.2.3.4".to_owned()),
+                ("SERVER_NAME".to_owned(), "web".to_owned()),
+            ]
+            .into_iter()
+            .collect(),
             ..Request::default()
         });
         strip(&mut user, &mut request);
@@ -85,6 +90,9 @@ mod tests {
         assert_eq!(request.cookies, None);
         assert_eq!(request.headers.keys().collect::<Vec<_>>(), ["Accept"]);
         assert_eq!(request.env.keys().collect::<Vec<_>>(), ["SERVER_NAME"]);
-        assert_eq!(request.url.unwrap().as_str(), "https://example.com/path?q=1");
+        assert_eq!(
+            request.url.unwrap().as_str(),
+            "https://example.com/path?q=1"
+        );
     }
 }

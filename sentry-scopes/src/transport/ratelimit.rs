@@ -36,7 +36,9 @@ impl RateLimits {
                 self.update_group(group.trim(), now);
             }
         } else if status == 429 {
-            let secs = retry_after.and_then(parse_seconds).unwrap_or(DEFAULT_RETRY_AFTER);
+            let secs = retry_after
+                .and_then(parse_seconds)
+                .unwrap_or(DEFAULT_RETRY_AFTER);
             extend(&mut self.all, now + secs);
         }
     }
@@ -66,7 +68,11 @@ impl RateLimits {
             .iter()
             .filter_map(|c| self.categories.get(*c).copied())
             .max();
-        [self.all, by_category].into_iter().flatten().filter(|t| *t > now).max()
+        [self.all, by_category]
+            .into_iter()
+            .flatten()
+            .filter(|t| *t > now)
+            .max()
     }
 
     /// Until when everything is blocked, if it is at `now`.
@@ -116,7 +122,12 @@ mod tests {
         Transaction::default().into()
     }
     fn attachment() -> EnvelopeItem {
-        Attachment { buffer: vec![1], filename: "a".into(), ..Attachment::default() }.into()
+        Attachment {
+            buffer: vec![1],
+            filename: "a".into(),
+            ..Attachment::default()
+        }
+        .into()
     }
 
     #[test]
@@ -126,7 +137,9 @@ mod tests {
         rl.update(200, Some("86400:transaction;span:organization"), None, now);
         assert!(rl.blocked_until(&event(), now).is_none());
         assert!(rl.blocked_until(&attachment(), now).is_none());
-        let until = rl.blocked_until(&transaction(), now).expect("transactions blocked");
+        let until = rl
+            .blocked_until(&transaction(), now)
+            .expect("transactions blocked");
         assert_eq!(until - now, Duration::from_secs(86400));
         assert!(rl.all_blocked_until(now).is_none());
     }
@@ -135,13 +148,25 @@ mod tests {
     fn empty_category_list_blocks_everything() {
         let now = Instant::now();
         let mut rl = RateLimits::default();
-        rl.update(429, Some("60::key, 86400:transaction;span:organization"), Some("5"), now);
+        rl.update(
+            429,
+            Some("60::key, 86400:transaction;span:organization"),
+            Some("5"),
+            now,
+        );
         // The Sentry header wins over Retry-After.
-        assert_eq!(rl.all_blocked_until(now), Some(now + Duration::from_secs(60)));
+        assert_eq!(
+            rl.all_blocked_until(now),
+            Some(now + Duration::from_secs(60))
+        );
         assert!(rl.blocked_until(&event(), now).is_some());
-        let report: EnvelopeItem = ClientReport::new(std::iter::empty::<crate::protocol::DiscardedItem>()).into();
+        let report: EnvelopeItem =
+            ClientReport::new(std::iter::empty::<crate::protocol::DiscardedItem>()).into();
         assert!(rl.blocked_until(&report, now).is_some());
-        assert!(rl.blocked_until(&event(), now + Duration::from_secs(61)).is_none());
+        assert!(
+            rl.blocked_until(&event(), now + Duration::from_secs(61))
+                .is_none()
+        );
     }
 
     #[test]
@@ -149,7 +174,10 @@ mod tests {
         let now = Instant::now();
         let mut rl = RateLimits::default();
         rl.update(429, None, Some("2.5"), now);
-        assert_eq!(rl.all_blocked_until(now), Some(now + Duration::from_secs(3)));
+        assert_eq!(
+            rl.all_blocked_until(now),
+            Some(now + Duration::from_secs(3))
+        );
         let mut rl = RateLimits::default();
         rl.update(429, None, Some("Wed, 21 Oct 2015 07:28:00 GMT"), now);
         assert_eq!(rl.all_blocked_until(now), Some(now + DEFAULT_RETRY_AFTER));
@@ -166,15 +194,29 @@ mod tests {
     fn per_category_limits_and_garbage() {
         let now = Instant::now();
         let mut rl = RateLimits::default();
-        rl.update(200, Some("garbage, -5:error:key, nan:error:key, 10:error;attachment:key:quota"), None, now);
-        assert_eq!(rl.blocked_until(&event(), now), Some(now + Duration::from_secs(10)));
+        rl.update(
+            200,
+            Some("garbage, -5:error:key, nan:error:key, 10:error;attachment:key:quota"),
+            None,
+            now,
+        );
+        assert_eq!(
+            rl.blocked_until(&event(), now),
+            Some(now + Duration::from_secs(10))
+        );
         assert!(rl.blocked_until(&attachment(), now).is_some());
         assert!(rl.blocked_until(&transaction(), now).is_none());
         // A shorter later limit does not shorten a longer one.
         rl.update(200, Some("1:error:key"), None, now);
-        assert_eq!(rl.blocked_until(&event(), now), Some(now + Duration::from_secs(10)));
+        assert_eq!(
+            rl.blocked_until(&event(), now),
+            Some(now + Duration::from_secs(10))
+        );
         // Huge values are capped.
         rl.update(200, Some("1e12:attachment:key"), None, now);
-        assert_eq!(rl.blocked_until(&attachment(), now), Some(now + MAX_RETRY_AFTER));
+        assert_eq!(
+            rl.blocked_until(&attachment(), now),
+            Some(now + MAX_RETRY_AFTER)
+        );
     }
 }

@@ -67,7 +67,12 @@ impl ThreadTransport {
     where
         F: FnOnce() -> Box<dyn super::worker::Sender> + Send + 'static,
     {
-        let ThreadConfig { capacity, cache, discards, log } = config;
+        let ThreadConfig {
+            capacity,
+            cache,
+            discards,
+            log,
+        } = config;
         let open = |(dir, max): &(std::path::PathBuf, usize)| match Cache::open(dir, *max) {
             Ok(cache) => Some(cache),
             Err(e) => {
@@ -162,8 +167,17 @@ fn run(shared: &Shared, mut worker: Worker) {
                 let now = Instant::now();
                 state = match worker.cache_retry_at(now) {
                     Some(at) if at <= now => break Job::Cache,
-                    Some(at) => shared.work.wait_timeout(state, at - now).unwrap_or_else(PoisonError::into_inner).0,
-                    None => shared.work.wait(state).unwrap_or_else(PoisonError::into_inner),
+                    Some(at) => {
+                        shared
+                            .work
+                            .wait_timeout(state, at - now)
+                            .unwrap_or_else(PoisonError::into_inner)
+                            .0
+                    }
+                    None => shared
+                        .work
+                        .wait(state)
+                        .unwrap_or_else(PoisonError::into_inner),
                 };
             }
         };
@@ -184,9 +198,14 @@ impl Transport for ThreadTransport {
     fn send_envelope(&self, envelope: Envelope) {
         let mut state = self.shared.lock();
         if state.shutdown || state.queue.len() >= state.capacity {
-            let reason = if state.shutdown { "the transport is shut down" } else { "the queue is full" };
+            let reason = if state.shutdown {
+                "the transport is shut down"
+            } else {
+                "the queue is full"
+            };
             drop(state);
-            self.discards.record_envelope(&envelope, DiscardReason::QueueOverflow);
+            self.discards
+                .record_envelope(&envelope, DiscardReason::QueueOverflow);
             self.log.line(|| format!("envelope dropped: {reason}"));
             return;
         }
@@ -221,10 +240,13 @@ impl Transport for ThreadTransport {
         // Whatever the thread did not get to: into the cache for the next start, or lost.
         for envelope in left_over {
             let stored = self.spill.as_ref().is_some_and(|cache| {
-                encode(envelope.clone()).ok().is_some_and(|body| cache.store(&body).is_ok())
+                encode(envelope.clone())
+                    .ok()
+                    .is_some_and(|body| cache.store(&body).is_ok())
             });
             if !stored {
-                self.discards.record_envelope(&envelope, DiscardReason::NetworkError);
+                self.discards
+                    .record_envelope(&envelope, DiscardReason::NetworkError);
             }
         }
         // Join only a thread that is exiting; one stuck in a request is left behind.
@@ -243,11 +265,17 @@ impl Transport for ThreadTransport {
         }
         let exited = state.exited;
         drop(state);
-        let handle = self.handle.lock().unwrap_or_else(PoisonError::into_inner).take();
+        let handle = self
+            .handle
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
         if exited && let Some(handle) = handle {
             let _ = handle.join();
         } else if !exited {
-            self.log.line(|| "the transport thread is still busy with a request; not waiting for it".to_owned());
+            self.log.line(|| {
+                "the transport thread is still busy with a request; not waiting for it".to_owned()
+            });
         }
         flushed
     }

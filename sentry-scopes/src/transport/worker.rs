@@ -74,7 +74,10 @@ impl Log {
 enum Origin<'a> {
     Queue,
     /// A cache file; `changed` when rate limits removed items since it was written.
-    Cache { path: &'a Path, changed: bool },
+    Cache {
+        path: &'a Path,
+        changed: bool,
+    },
 }
 
 /// The state of the transport thread between envelopes.
@@ -92,8 +95,16 @@ pub(crate) struct Worker {
 }
 
 impl Worker {
-    pub(crate) fn new(sender: Box<dyn Sender>, cache: Option<Cache>, discards: Arc<Discards>, log: Log) -> Self {
-        let cached = cache.as_ref().and_then(|c| c.entries().ok()).map_or(0, |e| e.len());
+    pub(crate) fn new(
+        sender: Box<dyn Sender>,
+        cache: Option<Cache>,
+        discards: Arc<Discards>,
+        log: Log,
+    ) -> Self {
+        let cached = cache
+            .as_ref()
+            .and_then(|c| c.entries().ok())
+            .map_or(0, |e| e.len());
         if cached > 0 {
             log.line(|| format!("{cached} envelope(s) in the offline cache from an earlier run"));
         }
@@ -160,7 +171,8 @@ impl Worker {
         let envelope = match parsed {
             Ok(envelope) => envelope,
             Err(e) => {
-                self.log.line(|| format!("removed unreadable cache file {}: {e}", path.display()));
+                self.log
+                    .line(|| format!("removed unreadable cache file {}: {e}", path.display()));
                 self.forget(&path);
                 return;
             }
@@ -170,7 +182,13 @@ impl Worker {
             None => self.forget(&path),
             Some(envelope) => {
                 let changed = envelope.items().count() != before;
-                self.deliver(envelope, Origin::Cache { path: &path, changed });
+                self.deliver(
+                    envelope,
+                    Origin::Cache {
+                        path: &path,
+                        changed,
+                    },
+                );
             }
         }
     }
@@ -178,7 +196,10 @@ impl Worker {
     /// Drops rate-limited items, counting them; `None` when nothing is left.
     fn apply_limits(&mut self, envelope: Envelope, now: Instant) -> Option<Envelope> {
         let limits = &self.limits;
-        if !envelope.items().any(|i| limits.blocked_until(i, now).is_some()) {
+        if !envelope
+            .items()
+            .any(|i| limits.blocked_until(i, now).is_some())
+        {
             return Some(envelope);
         }
         let headers = envelope.headers().clone();
@@ -192,9 +213,16 @@ impl Worker {
                 discards.record_item(&item, DiscardReason::RatelimitBackoff);
             },
         ));
-        self.log.line(|| format!("{dropped} item(s) dropped: rate limited by the server"));
+        self.log
+            .line(|| format!("{dropped} item(s) dropped: rate limited by the server"));
         // Keep the original headers unless the item that gave the event id went away.
-        filtered.map(|f| if f.uuid().copied() == id { f.with_headers(headers) } else { f })
+        filtered.map(|f| {
+            if f.uuid().copied() == id {
+                f.with_headers(headers)
+            } else {
+                f
+            }
+        })
     }
 
     fn deliver(&mut self, envelope: Envelope, origin: Origin<'_>) {
@@ -213,11 +241,23 @@ impl Worker {
         let reply = self.sender.send(&body);
         let now = Instant::now();
         match reply {
-            Reply::Http { status, rate_limits, retry_after, body: answer } => {
-                self.limits.update(status, rate_limits.as_deref(), retry_after.as_deref(), now);
+            Reply::Http {
+                status,
+                rate_limits,
+                retry_after,
+                body: answer,
+            } => {
+                self.limits
+                    .update(status, rate_limits.as_deref(), retry_after.as_deref(), now);
                 match status {
                     200..=299 => {
-                        self.log.line(|| format!("sent {} bytes: HTTP {status} in {:?}", body.len(), now - started));
+                        self.log.line(|| {
+                            format!(
+                                "sent {} bytes: HTTP {status} in {:?}",
+                                body.len(),
+                                now - started
+                            )
+                        });
                         self.backoff = Duration::ZERO;
                         self.backoff_until = None;
                         if let Origin::Cache { path, .. } = origin {
@@ -225,43 +265,64 @@ impl Worker {
                         }
                     }
                     429 => {
-                        self.log.line(|| "HTTP 429: rate limited; envelope dropped".to_owned());
+                        self.log
+                            .line(|| "HTTP 429: rate limited; envelope dropped".to_owned());
                         self.lose(&losses, DiscardReason::RatelimitBackoff, origin);
                     }
                     300..=499 => {
-                        self.log.line(|| format!("HTTP {status}, envelope dropped: {}", answer.trim()));
+                        self.log
+                            .line(|| format!("HTTP {status}, envelope dropped: {}", answer.trim()));
                         self.lose(&losses, DiscardReason::SendError, origin);
                     }
                     _ => {
-                        self.log.line(|| format!("HTTP {status} from the server: {}", answer.trim()));
+                        self.log
+                            .line(|| format!("HTTP {status} from the server: {}", answer.trim()));
                         let counts = !matches!(status, 502..=504);
                         self.server_failed(&body, &losses, origin, counts, now);
                     }
                 }
             }
             Reply::Failed(error) => {
-                self.log.line(|| format!("sending failed after {:?}: {error}", now - started));
+                self.log
+                    .line(|| format!("sending failed after {:?}: {error}", now - started));
                 self.server_failed(&body, &losses, origin, false, now);
             }
         }
     }
 
     /// 5xx or no answer: cache the envelope (or keep it cached) and back off, else drop it.
-    fn server_failed(&mut self, body: &[u8], losses: &[ItemLoss], origin: Origin<'_>, counts: bool, now: Instant) {
+    fn server_failed(
+        &mut self,
+        body: &[u8],
+        losses: &[ItemLoss],
+        origin: Origin<'_>,
+        counts: bool,
+        now: Instant,
+    ) {
         if self.cache.is_none() {
             self.record(losses, DiscardReason::NetworkError);
             return;
         }
         self.backoff = (self.backoff * 2).clamp(FIRST_BACKOFF, MAX_BACKOFF);
         self.backoff_until = Some(now + self.backoff);
-        self.log.line(|| format!("server unavailable; retrying cached envelopes in {:?}", self.backoff));
+        self.log.line(|| {
+            format!(
+                "server unavailable; retrying cached envelopes in {:?}",
+                self.backoff
+            )
+        });
         match origin {
             Origin::Queue => self.store(body, losses),
             Origin::Cache { path, changed } => {
                 let strikes = self.server_errors.entry(path.to_owned()).or_default();
                 *strikes += u32::from(counts);
                 if *strikes >= MAX_SERVER_ERRORS {
-                    self.log.line(|| format!("giving up on {} after {MAX_SERVER_ERRORS} server errors", path.display()));
+                    self.log.line(|| {
+                        format!(
+                            "giving up on {} after {MAX_SERVER_ERRORS} server errors",
+                            path.display()
+                        )
+                    });
                     self.record(losses, DiscardReason::SendError);
                     self.forget(path);
                 } else if changed {
@@ -282,15 +343,23 @@ impl Worker {
             Ok(evicted) => {
                 self.cached = self.cached + 1 - evicted.len().min(self.cached + 1);
                 for old in evicted {
-                    self.log.line(|| "offline cache full: oldest envelope dropped".to_owned());
+                    self.log
+                        .line(|| "offline cache full: oldest envelope dropped".to_owned());
                     match Envelope::from_slice(&old) {
-                        Ok(env) => self.discards.record_envelope(&env, DiscardReason::BufferOverflow),
-                        Err(_) => self.discards.record(DiscardReason::BufferOverflow, crate::protocol::Category::Error, 1),
+                        Ok(env) => self
+                            .discards
+                            .record_envelope(&env, DiscardReason::BufferOverflow),
+                        Err(_) => self.discards.record(
+                            DiscardReason::BufferOverflow,
+                            crate::protocol::Category::Error,
+                            1,
+                        ),
                     }
                 }
             }
             Err(e) => {
-                self.log.line(|| format!("could not write to the offline cache: {e}"));
+                self.log
+                    .line(|| format!("could not write to the offline cache: {e}"));
                 self.record(losses, DiscardReason::NetworkError);
             }
         }
@@ -298,7 +367,9 @@ impl Worker {
 
     fn encode_failed(&self, error: &EncodeError, losses: &[ItemLoss]) {
         self.log.line(|| match error {
-            EncodeError::TooLarge => "event over 1 MiB even without breadcrumbs and extra; dropped".to_owned(),
+            EncodeError::TooLarge => {
+                "event over 1 MiB even without breadcrumbs and extra; dropped".to_owned()
+            }
             EncodeError::Io(e) => format!("could not serialise the envelope: {e}"),
         });
         let reason = match error {
@@ -318,7 +389,8 @@ impl Worker {
 
     fn record(&self, losses: &[ItemLoss], reason: DiscardReason) {
         for loss in losses {
-            self.discards.record(loss.reason.unwrap_or(reason), loss.category, loss.quantity);
+            self.discards
+                .record(loss.reason.unwrap_or(reason), loss.category, loss.quantity);
         }
     }
 
