@@ -1,0 +1,227 @@
+//! The HTTP transport against a well-behaved loopback server: endpoint, auth, gzip, envelope
+//! framing (parsed back with `sentry_types`), PII, size limits, flush and shutdown.
+
+mod fake_server;
+
+use std::time::Duration;
+
+use fake_server::{Answer, FakeServer, serial};
+use sentry_scopes::protocol::{EnvelopeItem, Map};
+use sentry_scopes::{
+    Attachment, Breadcrumb, ClientOptions, Event, Level, Transaction, User, Value,
+    capture_event, capture_message, capture_transaction_event, with_isolation_scope,
+};
+use sentry_types::protocol::v7::{IpAddress, Request};
+
+fn options(server: &FakeServer) -> ClientOptions {
+    ClientOptions::new()
+        .dsn(server.dsn())
+        .release("app@1.0")
+        .environment("test")
+}
+
+#[test]
+fn envelopes_reach_the_endpoint_with_auth_and_gzip_above_1_kib() {
+    let _serial = serial();
+    let server = FakeServer::start(Answer::ok());
+    let guard = sentry_scopes::init(options(&server)).expect("valid options");
+    let small = capture_message("small", Level::Info).expect("sent");
+    let big = with_isolation_scope(|scope| {
+        scope.set_extra("blob", "x".repeat(4096));
+        capture_message("big", Level::Warning).expect("sent")
+    });
+    assert!(sentry_scopes::flush(Duration::from_secs(5)));
+    drop(guard);
+
+    let requests = server.requests();
+    assert_eq!(requests.len(), 2, "{requests:#?}");
+    for r in &requests {
+        assert_eq!(r.path, "/api/42/envelope/");
+        let auth = r.header("x-sentry-auth").expect("auth header");
+        assert!(auth.starts_with("Sentry "), "{auth}");
+        assert!(auth.contains("sentry_key=public-key-123"), "{auth}");
+        assert!(auth.contains("sentry_version=7"), "{auth}");
+        assert!(auth.contains("sentry_client=sentry-scopes/"), "{auth}");
+        assert!(!auth.contains("sentry_secret"), "{auth}");
+        assert_eq!(r.header("content-type"), Some("application/x-sentry-envelope"));
+        assert!(r.header("user-agent").unwrap_or("").starts_with("sentry-scopes/"));
+    }
+    let (plain, gzipped) = (&requests[0], &requests[1]);
+    assert_eq!(plain.header("content-encoding"), None);
+    assert_eq!(plain.raw_len, plain.body.len());
+    assert!(plain.body.len() < 1024);
+    assert_eq!(gzipped.header("content-encoding"), Some("gzip"));
+    assert!(gzipped.raw_len < gzipped.body.len() / 2, "{} vs {}", gzipped.raw_len, gzipped.body.len());
+
+    for (r, id) in [(plain, small), (gzipped, big)] {
+        let envelope = r.envelope();
+        assert_eq!(envelope.uuid(), Some(&id));
+        let header: serde_json::Value =
+            serde_json::from_slice(r.body.split(|&b| b == b'\n').next().unwrap()).unwrap();
+        let sent_at = header["sent_at"].as_str().expect("sent_at");
+        assert!(sent_at.len() >= 20 && sent_at.ends_with('Z'), "{sent_at}");
+        let event = envelope.event().expect("event item");
+        assert_eq!(event.event_id, id);
+        assert_eq!(event.release.as_deref(), Some("app@1.0"));
+        assert_eq!(event.platform, "native");
+    }
+}
+
+#[test]
+fn attachments_and_transactions_parse_back_with_sentry_types() {
+    let _serial = serial();
+    let server = FakeServer::start(Answer::ok());
+    let guard = sentry_scopes::init(options(&server)).expect("valid options");
+    with_isolation_scope(|scope| {
+        scope.add_attachment(Attachment {
+            buffer: b"line 1\nline 2\n".to_vec(),
+            filename: "log.txt".into(),
+            content_type: Some("text/plain".into()),
+            ..Attachment::default()
+        });
+        capture_message("with attachment", Level::Error);
+    });
+    let now = std::time::SystemTime::now();
+    capture_transaction_event(Transaction {
+        name: Some("GET /".into()),
+        start_timestamp: now - Duration::from_millis(20),
+        timestamp: Some(now),
+        ..Transaction::default()
+    });
+    drop(guard);
+
+    let requests = server.requests();
+    assert_eq!(requests.len(), 2, "{requests:#?}");
+    let first = requests[0].envelope();
+    let items: Vec<_> = first.items().collect();
+    assert!(matches!(items[0], EnvelopeItem::Event(_)));
+    let EnvelopeItem::Attachment(a) = items[1] else {
+        panic!("attachment expected: {items:?}")
+    };
+    assert_eq!(a.filename, "log.txt");
+    assert_eq!(a.buffer, b"line 1\nline 2\n");
+    let second = requests[1].envelope();
+    let EnvelopeItem::Transaction(t) = second.items().next().expect("item") else {
+        panic!("transaction expected")
+    };
+    assert_eq!(t.name.as_deref(), Some("GET /"));
+}
+
+fn pii_event() -> Event<'static> {
+    let mut headers = Map::new();
+    headers.insert("Authorization".to_owned(), "Bearer secret".to_owned());
+    headers.insert("Cookie".to_owned(), "session=1".to_owned());
+    headers.insert("Accept".to_owned(), "*/*".to_owned());
+    Event {
+        message: Some("pii".into()),
+        user: Some(User {
+            id: Some("7".into()),
+            ip_address: Some(IpAddress::Exact("203.0.113.9".parse().unwrap())),
+            ..User::default()
+        }),
+        request: Some(Request {
+            url: "https://u:p@shop.example/cart".parse().ok(),
+            cookies: Some("session=1".into()),
+            headers,
+            ..Request::default()
+        }),
+        ..Event::default()
+    }
+}
+
+#[test]
+fn personal_data_is_sent_only_with_send_default_pii() {
+    let _serial = serial();
+    for pii in [false, true] {
+        let server = FakeServer::start(Answer::ok());
+        let guard = sentry_scopes::init(options(&server).send_default_pii(pii)).expect("valid");
+        capture_event(pii_event());
+        drop(guard);
+        let requests = server.requests();
+        let envelope = requests[0].envelope();
+        let event = envelope.event().expect("event");
+        let user = event.user.as_ref().expect("user");
+        let request = event.request.as_ref().expect("request");
+        let text = String::from_utf8_lossy(&requests[0].body).into_owned();
+        assert_eq!(user.id.as_deref(), Some("7"));
+        assert_eq!(request.headers.get("Accept").map(String::as_str), Some("*/*"));
+        if pii {
+            assert!(user.ip_address.is_some());
+            assert_eq!(request.cookies.as_deref(), Some("session=1"));
+            assert!(request.headers.contains_key("Authorization"));
+        } else {
+            assert_eq!(user.ip_address, None);
+            assert_eq!(request.cookies, None);
+            assert!(!request.headers.contains_key("Authorization"));
+            assert!(!request.headers.contains_key("Cookie"));
+            for secret in ["203.0.113.9", "Bearer secret", "session=1", "u:p@"] {
+                assert!(!text.contains(secret), "{secret} leaked: {text}");
+            }
+        }
+    }
+}
+
+#[test]
+fn size_limits_hold_on_the_wire() {
+    let _serial = serial();
+    let server = FakeServer::start(Answer::ok());
+    let guard = sentry_scopes::init(options(&server)).expect("valid options");
+    with_isolation_scope(|scope| {
+        scope.set_tag("k".repeat(40), "v".repeat(250));
+        for i in 0..100 {
+            scope.add_breadcrumb(Breadcrumb {
+                message: Some(format!("{i:03} {}", "b".repeat(20_000))),
+                ..Breadcrumb::default()
+            });
+        }
+        scope.set_extra("small", Value::from("kept"));
+        capture_message(&"m".repeat(10_000), Level::Info);
+    });
+    drop(guard);
+
+    let requests = server.requests();
+    assert_eq!(requests.len(), 1);
+    let raw_event_len = {
+        // The event item's declared length, from its item header (second line).
+        let header = requests[0].body.split(|&b| b == b'\n').nth(1).unwrap();
+        serde_json::from_slice::<serde_json::Value>(header).unwrap()["length"].as_u64().unwrap()
+    };
+    assert!(raw_event_len <= 1024 * 1024, "{raw_event_len}");
+    let envelope = requests[0].envelope();
+    let event = envelope.event().expect("event");
+    let (key, value) = event.tags.iter().next().expect("tag");
+    assert_eq!(key.chars().count(), 32);
+    assert_eq!(value.chars().count(), 200);
+    assert_eq!(event.message.as_ref().map(|m| m.chars().count()), Some(8192));
+    let crumbs = &event.breadcrumbs.values;
+    assert!(!crumbs.is_empty() && crumbs.len() < 100, "{}", crumbs.len());
+    assert!(crumbs.last().unwrap().message.as_ref().unwrap().starts_with("099 "));
+    assert_eq!(event.extra.get("small"), Some(&Value::from("kept")));
+}
+
+#[test]
+fn dropping_the_guard_sends_everything_queued() {
+    let _serial = serial();
+    let server = FakeServer::start(Answer::ok());
+    let guard = sentry_scopes::init(options(&server)).expect("valid options");
+    let ids: Vec<_> = (0..30)
+        .map(|i| capture_message(&format!("m{i}"), Level::Info).expect("queued"))
+        .collect();
+    drop(guard);
+    let got = fake_server::accepted_event_ids(&server.requests());
+    let want: Vec<_> = ids.iter().map(|u| u.simple().to_string()).collect();
+    assert_eq!(got, want);
+    // Captures after the guard is gone are no-ops.
+    assert_eq!(capture_message("late", Level::Info), None);
+}
+
+#[test]
+fn an_https_dsn_that_meets_no_tls_server_fails_quietly() {
+    let _serial = serial();
+    let server = FakeServer::start(Answer::Reset);
+    let dsn = format!("https://public-key-123@127.0.0.1:{}/42", server.port());
+    let guard = sentry_scopes::init(ClientOptions::new().dsn(dsn)).expect("valid options");
+    capture_message("over tls", Level::Info);
+    assert!(sentry_scopes::flush(Duration::from_secs(5)));
+    drop(guard);
+}
