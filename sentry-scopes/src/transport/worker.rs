@@ -13,7 +13,7 @@ use super::cache::Cache;
 use super::encode::{EncodeError, encode};
 use super::ratelimit::RateLimits;
 use super::{DiscardReason, Discards};
-use crate::protocol::{Envelope, LossSource};
+use crate::protocol::{Envelope, EnvelopeItem, LossSource};
 
 /// First wait after the server failed, doubled on each further failure up to [`MAX_BACKOFF`].
 const FIRST_BACKOFF: Duration = Duration::from_secs(1);
@@ -142,8 +142,12 @@ impl Worker {
         self.deliver(envelope, Origin::Queue);
     }
 
-    /// Sends the pending client report on its own, if there is one (on flush).
+    /// Sends the pending client report on its own, if there is one (on flush). While the server
+    /// is failing the counts stay pending: a report must not take a place in the cache.
     pub(crate) fn send_report(&mut self) {
+        if self.backoff_until.is_some_and(|t| t > Instant::now()) {
+            return;
+        }
         if let Some(report) = self.discards.take_report() {
             self.send_queued(Envelope::from(report));
         }
@@ -227,6 +231,9 @@ impl Worker {
 
     fn deliver(&mut self, envelope: Envelope, origin: Origin<'_>) {
         let losses: Vec<ItemLoss> = envelope.losses().collect();
+        let report_only = envelope
+            .items()
+            .all(|i| matches!(i, EnvelopeItem::ClientReport(_)));
         let body = match encode(envelope) {
             Ok(body) => body,
             Err(e) => {
@@ -278,14 +285,14 @@ impl Worker {
                         self.log
                             .line(|| format!("HTTP {status} from the server: {}", answer.trim()));
                         let counts = !matches!(status, 502..=504);
-                        self.server_failed(&body, &losses, origin, counts, now);
+                        self.server_failed(report_only, &body, &losses, origin, counts, now);
                     }
                 }
             }
             Reply::Failed(error) => {
                 self.log
                     .line(|| format!("sending failed after {:?}: {error}", now - started));
-                self.server_failed(&body, &losses, origin, false, now);
+                self.server_failed(report_only, &body, &losses, origin, false, now);
             }
         }
     }
@@ -293,6 +300,7 @@ impl Worker {
     /// 5xx or no answer: cache the envelope (or keep it cached) and back off, else drop it.
     fn server_failed(
         &mut self,
+        report_only: bool,
         body: &[u8],
         losses: &[ItemLoss],
         origin: Origin<'_>,
@@ -305,6 +313,11 @@ impl Worker {
         }
         self.backoff = (self.backoff * 2).clamp(FIRST_BACKOFF, MAX_BACKOFF);
         self.backoff_until = Some(now + self.backoff);
+        if report_only {
+            // A lone client report takes no place in the cache: its counts go back.
+            self.record(losses, DiscardReason::NetworkError);
+            return;
+        }
         self.log.line(|| {
             format!(
                 "server unavailable; retrying cached envelopes in {:?}",
