@@ -10,7 +10,8 @@ Checked here, because the Relay bindings expose no envelope parser: the header l
 object with a UUID `event_id` and an RFC 3339 `sent_at`; every item header is JSON with a known
 `type` and an exact `length` followed by a newline; an event's `event_id` matches the header.
 Then every `event` and `transaction` payload goes through `StoreNormalizer.normalize_event`, the
-code sentry.io runs on ingest: anything in its `errors` list, and every `_meta` entry (`err`:
+code sentry.io runs on ingest (with the event type taken from the item type, as Relay does
+when it extracts the event from an envelope): anything in its `errors` list, and every `_meta` entry (`err`:
 invalid value, `val`: replaced, `rem`: trimmed) is a problem; with --lenient, `val` and `rem`
 are only warnings. `client_report` payloads are checked against the client report format.
 
@@ -135,13 +136,19 @@ def check_event(payload, where, header, item_type, normalizer, valid_platforms, 
         return
     header_id = str((header or {}).get("event_id") or "").replace("-", "").lower()
     if not header_id:
-        p.error("header.event_id", f"missing, but the envelope has a {item_type}")
+        p.error("header.event_id", f"missing, but the envelope has a {item_type!r} item")
     elif str(raw.get("event_id", "")).replace("-", "").lower() != header_id:
         p.error(f"{where}.event_id", "differs from the envelope header's")
     if raw.get("platform") not in valid_platforms:
         p.error(f"{where}.platform", f"{raw.get('platform')!r} is not a platform Relay knows")
+    # As Relay does when it takes the event out of the envelope: a transaction item's event is
+    # a transaction whatever its payload says; an event item's type is left to inference.
+    if item_type == "transaction":
+        raw["type"] = "transaction"
+    else:
+        raw.pop("type", None)
     try:
-        normalized = normalizer.normalize_event(raw_event=payload)
+        normalized = normalizer.normalize_event(raw_event=json.dumps(raw).encode())
     except Exception as e:  # the bindings raise their own error types
         p.error(where, f"Relay refused the payload: {e}")
         return
