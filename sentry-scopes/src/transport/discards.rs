@@ -3,7 +3,9 @@
 use std::collections::HashMap;
 use std::sync::{Mutex, PoisonError};
 
-use crate::protocol::{Category, ClientReport, DiscardedItem, Envelope, EnvelopeItem, LossSource};
+#[cfg(feature = "http")]
+use crate::protocol::EnvelopeItem;
+use crate::protocol::{Category, ClientReport, DiscardedItem, Envelope, LossSource};
 
 /// Why an item was dropped before it reached the server (client reports).
 pub type DiscardReason = crate::protocol::Reason;

@@ -3,8 +3,6 @@
 
 use std::mem;
 
-use serde::Serialize;
-
 use crate::protocol::{Event, Map, Transaction};
 
 /// Longest tag key Sentry indexes, in characters.
@@ -14,6 +12,7 @@ pub(crate) const MAX_TAG_VALUE_CHARS: usize = 200;
 /// Longest message (and exception value) Relay keeps, in characters.
 pub(crate) const MAX_MESSAGE_CHARS: usize = 8192;
 /// Largest event item Sentry (and Bugsink) accepts, in bytes of JSON.
+#[cfg(feature = "http")]
 pub(crate) const MAX_EVENT_BYTES: usize = 1024 * 1024;
 
 /// Trims tags, the message and exception values of `event` to Sentry's limits.
@@ -71,6 +70,7 @@ fn truncate(s: &mut String, max: usize) {
 
 /// Makes `event` fit in `max_bytes` of JSON by dropping breadcrumbs, oldest first, then extra
 /// values, largest first. Returns whether it fits now.
+#[cfg(feature = "http")]
 pub(crate) fn fit_event(event: &mut Event<'static>, max_bytes: usize) -> bool {
     let mut size = json_len(&*event);
     if size <= max_bytes {
@@ -104,14 +104,15 @@ pub(crate) fn fit_event(event: &mut Event<'static>, max_bytes: usize) -> bool {
     json_len(&*event) <= max_bytes
 }
 
-fn json_len(value: &impl Serialize) -> usize {
+#[cfg(feature = "http")]
+fn json_len(value: &impl serde::Serialize) -> usize {
     serde_json::to_vec(value).map_or(usize::MAX, |v| v.len())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::protocol::{Breadcrumb, Exception};
+    use crate::protocol::Exception;
 
     #[test]
     fn tags_are_cut_to_sentry_limits() {
@@ -160,12 +161,13 @@ mod tests {
     }
 
     #[test]
+    #[cfg(feature = "http")]
     fn big_events_lose_breadcrumbs_first_then_extras() {
         let mut event = Event::default();
         for i in 0..150 {
-            event.breadcrumbs.values.push(Breadcrumb {
+            event.breadcrumbs.values.push(crate::protocol::Breadcrumb {
                 message: Some(format!("{i}:{}", "b".repeat(10_000))),
-                ..Breadcrumb::default()
+                ..crate::protocol::Breadcrumb::default()
             });
         }
         event.extra.insert("small".into(), "s".into());

@@ -149,3 +149,36 @@ pub(crate) fn finish_transaction(txn: &mut Transaction<'static>, options: &Clien
     }
     limits::trim_transaction(txn);
 }
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    #[cfg(not(feature = "http"))]
+    fn a_dsn_without_the_http_feature_is_an_error_that_says_how_to_fix_it() {
+        let err = crate::init("https://key@sentry.example.com/1").unwrap_err();
+        assert!(matches!(err, crate::InitError::NoHttpTransport));
+        assert!(err.to_string().contains("`http` feature"), "{err}");
+    }
+
+    #[test]
+    fn outgoing_events_lose_pii_and_respect_limits() {
+        use crate::protocol::{Event, User};
+        let mut event = Event {
+            user: Some(User {
+                ip_address: Some(sentry_types::protocol::v7::IpAddress::Auto),
+                ..User::default()
+            }),
+            ..Event::default()
+        };
+        event.tags.insert("t".repeat(40), "v".into());
+        let mut options = crate::ClientOptions::new();
+        super::finish_event(&mut event, &options);
+        assert_eq!(event.user.as_ref().unwrap().ip_address, None);
+        assert!(event.tags.keys().all(|k| k.len() == 32));
+
+        options.send_default_pii = true;
+        event.user.as_mut().unwrap().ip_address = Some(sentry_types::protocol::v7::IpAddress::Auto);
+        super::finish_event(&mut event, &options);
+        assert!(event.user.unwrap().ip_address.is_some());
+    }
+}
