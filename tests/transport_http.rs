@@ -8,8 +8,8 @@ use std::time::Duration;
 use fake_server::{Answer, FakeServer, serial};
 use sentry_scopes::protocol::{EnvelopeItem, Map};
 use sentry_scopes::{
-    Attachment, Breadcrumb, ClientOptions, Event, Level, Transaction, User, Value,
-    capture_event, capture_message, capture_transaction_event, with_isolation_scope,
+    Attachment, Breadcrumb, ClientOptions, Event, Level, Transaction, User, Value, capture_event,
+    capture_message, capture_transaction_event, with_isolation_scope,
 };
 use sentry_types::protocol::v7::{IpAddress, Request};
 
@@ -43,15 +43,27 @@ fn envelopes_reach_the_endpoint_with_auth_and_gzip_above_1_kib() {
         assert!(auth.contains("sentry_version=7"), "{auth}");
         assert!(auth.contains("sentry_client=sentry-scopes/"), "{auth}");
         assert!(!auth.contains("sentry_secret"), "{auth}");
-        assert_eq!(r.header("content-type"), Some("application/x-sentry-envelope"));
-        assert!(r.header("user-agent").unwrap_or("").starts_with("sentry-scopes/"));
+        assert_eq!(
+            r.header("content-type"),
+            Some("application/x-sentry-envelope")
+        );
+        assert!(
+            r.header("user-agent")
+                .unwrap_or("")
+                .starts_with("sentry-scopes/")
+        );
     }
     let (plain, gzipped) = (&requests[0], &requests[1]);
     assert_eq!(plain.header("content-encoding"), None);
     assert_eq!(plain.raw_len, plain.body.len());
     assert!(plain.body.len() < 1024);
     assert_eq!(gzipped.header("content-encoding"), Some("gzip"));
-    assert!(gzipped.raw_len < gzipped.body.len() / 2, "{} vs {}", gzipped.raw_len, gzipped.body.len());
+    assert!(
+        gzipped.raw_len < gzipped.body.len() / 2,
+        "{} vs {}",
+        gzipped.raw_len,
+        gzipped.body.len()
+    );
 
     for (r, id) in [(plain, small), (gzipped, big)] {
         let envelope = r.envelope();
@@ -144,7 +156,10 @@ fn personal_data_is_sent_only_with_send_default_pii() {
         let request = event.request.as_ref().expect("request");
         let text = String::from_utf8_lossy(&requests[0].body).into_owned();
         assert_eq!(user.id.as_deref(), Some("7"));
-        assert_eq!(request.headers.get("Accept").map(String::as_str), Some("*/*"));
+        assert_eq!(
+            request.headers.get("Accept").map(String::as_str),
+            Some("*/*")
+        );
         if pii {
             assert!(user.ip_address.is_some());
             assert_eq!(request.cookies.as_deref(), Some("session=1"));
@@ -184,7 +199,9 @@ fn size_limits_hold_on_the_wire() {
     let raw_event_len = {
         // The event item's declared length, from its item header (second line).
         let header = requests[0].body.split(|&b| b == b'\n').nth(1).unwrap();
-        serde_json::from_slice::<serde_json::Value>(header).unwrap()["length"].as_u64().unwrap()
+        serde_json::from_slice::<serde_json::Value>(header).unwrap()["length"]
+            .as_u64()
+            .unwrap()
     };
     assert!(raw_event_len <= 1024 * 1024, "{raw_event_len}");
     let envelope = requests[0].envelope();
@@ -192,10 +209,21 @@ fn size_limits_hold_on_the_wire() {
     let (key, value) = event.tags.iter().next().expect("tag");
     assert_eq!(key.chars().count(), 32);
     assert_eq!(value.chars().count(), 200);
-    assert_eq!(event.message.as_ref().map(|m| m.chars().count()), Some(8192));
+    assert_eq!(
+        event.message.as_ref().map(|m| m.chars().count()),
+        Some(8192)
+    );
     let crumbs = &event.breadcrumbs.values;
     assert!(!crumbs.is_empty() && crumbs.len() < 100, "{}", crumbs.len());
-    assert!(crumbs.last().unwrap().message.as_ref().unwrap().starts_with("099 "));
+    assert!(
+        crumbs
+            .last()
+            .unwrap()
+            .message
+            .as_ref()
+            .unwrap()
+            .starts_with("099 ")
+    );
     assert_eq!(event.extra.get("small"), Some(&Value::from("kept")));
 }
 

@@ -32,7 +32,10 @@ impl Answer {
     }
     /// What Bugsink sends on every answer.
     pub fn bugsink_ok() -> Self {
-        Answer::Ok(vec![("X-Sentry-Rate-Limits", "86400:transaction;span:organization".into())])
+        Answer::Ok(vec![(
+            "X-Sentry-Rate-Limits",
+            "86400:transaction;span:organization".into(),
+        )])
     }
     pub fn status(code: u16) -> Self {
         Answer::Status(code, Vec::new(), format!("status {code}"))
@@ -60,7 +63,10 @@ impl Request {
     }
     pub fn envelope(&self) -> Envelope {
         Envelope::from_slice(&self.body).unwrap_or_else(|e| {
-            panic!("body is not an envelope ({e}): {}", String::from_utf8_lossy(&self.body))
+            panic!(
+                "body is not an envelope ({e}): {}",
+                String::from_utf8_lossy(&self.body)
+            )
         })
     }
     /// Whether the server answered 2xx.
@@ -177,7 +183,8 @@ impl FakeServer {
             let answer = {
                 let mut state = self.lock();
                 let next = state.script.pop_front();
-                next.or_else(|| state.default.clone()).unwrap_or_else(Answer::ok)
+                next.or_else(|| state.default.clone())
+                    .unwrap_or_else(Answer::ok)
             };
             if let Answer::Reset = answer {
                 // Unread bytes in the receive buffer make close() send a RST.
@@ -265,7 +272,14 @@ impl FakeServer {
         }
     }
 
-    fn record(&self, path: String, headers: Vec<(String, String)>, body: Vec<u8>, raw_len: usize, answer: &str) {
+    fn record(
+        &self,
+        path: String,
+        headers: Vec<(String, String)>,
+        body: Vec<u8>,
+        raw_len: usize,
+        answer: &str,
+    ) {
         self.lock().requests.push(Request {
             path,
             headers,
@@ -278,7 +292,12 @@ impl FakeServer {
     }
 }
 
-fn respond(out: &mut TcpStream, code: u16, extra: &[(&str, String)], body: &str) -> std::io::Result<()> {
+fn respond(
+    out: &mut TcpStream,
+    code: u16,
+    extra: &[(&str, String)],
+    body: &str,
+) -> std::io::Result<()> {
     let mut head = format!(
         "HTTP/1.1 {code} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\n",
         body.len()
@@ -297,12 +316,18 @@ pub fn accepted_event_ids(requests: &[Request]) -> Vec<String> {
     requests
         .iter()
         .filter(|r| r.accepted())
-        .filter_map(|r| r.envelope().event().map(|e| e.event_id.simple().to_string()))
+        .filter_map(|r| {
+            r.envelope()
+                .event()
+                .map(|e| e.event_id.simple().to_string())
+        })
         .collect()
 }
 
 /// `(reason, category) -> quantity` summed over the client reports the server accepted.
-pub fn reported_discards(requests: &[Request]) -> std::collections::BTreeMap<(String, String), u64> {
+pub fn reported_discards(
+    requests: &[Request],
+) -> std::collections::BTreeMap<(String, String), u64> {
     let mut out = std::collections::BTreeMap::new();
     for r in requests.iter().filter(|r| r.accepted()) {
         for item in r.envelope().items() {

@@ -28,6 +28,22 @@ pub type BeforeCallback<T> = Arc<dyn Fn(T) -> Option<T> + Send + Sync>;
 ///     .max_breadcrumbs(50);
 /// assert_eq!(options.max_breadcrumbs, 50);
 /// ```
+///
+/// With a DSN, envelopes go over HTTPS from a background thread (feature `http`, on by
+/// default); `capture_*` never waits for the network. How that thread behaves:
+///
+/// ```
+/// use std::time::Duration;
+/// use sentry_scopes::ClientOptions;
+///
+/// let options = ClientOptions::new()
+///     .dsn("https://public@sentry.example.com/42")
+///     .queue_size(500) // envelopes waiting to be sent; more are dropped and counted
+///     .cache_dir(std::env::temp_dir().join("my-app-sentry")) // keep what the server refused
+///     .http_timeout(Duration::from_secs(10)) // one request, at most
+///     .shutdown_timeout(Duration::from_secs(5)); // dropping the guard waits this long
+/// assert_eq!(options.queue_size, 500);
+/// ```
 #[derive(Clone)]
 pub struct ClientOptions {
     /// Where events go: `https://PUBLIC_KEY@HOST/PROJECT_ID`. Parsed at `init`.

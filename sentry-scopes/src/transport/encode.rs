@@ -52,8 +52,7 @@ fn serialize(envelope: &Envelope) -> Result<Vec<u8>, EncodeError> {
 }
 
 /// Sets `sent_at` in the envelope header line of `body` (kept as is if that line is not JSON).
-/// Used again when a cached envelope is re-sent.
-pub(crate) fn stamp_sent_at(body: Vec<u8>) -> Vec<u8> {
+fn stamp_sent_at(body: Vec<u8>) -> Vec<u8> {
     let end = body.iter().position(|&b| b == b'\n').unwrap_or(body.len());
     let Ok(mut header) = serde_json::from_slice::<Map<String, Value>>(&body[..end]) else {
         return body;
