@@ -253,3 +253,23 @@ fn an_https_dsn_that_meets_no_tls_server_fails_quietly() {
     assert!(sentry_scopes::flush(Duration::from_secs(5)));
     drop(guard);
 }
+
+#[test]
+fn an_unusable_cache_dir_is_an_init_error_that_says_what_to_do() {
+    let _serial = serial();
+    let file = fake_server::temp_dir("not-a-dir");
+    std::fs::write(&file, b"a file, not a directory").unwrap();
+    let err = sentry_scopes::init(
+        ClientOptions::new()
+            .dsn("https://key@sentry.example.com/1")
+            .cache_dir(&file),
+    )
+    .unwrap_err();
+    let text = err.to_string();
+    assert!(
+        text.contains("cannot use cache_dir") && text.contains("leave it unset"),
+        "{text}"
+    );
+    assert_eq!(capture_message("not installed", Level::Info), None);
+    std::fs::remove_file(&file).unwrap();
+}

@@ -235,7 +235,8 @@ impl ClientOptions {
         self
     }
 
-    /// Turns the offline cache on, in `dir` (created if missing).
+    /// Turns the offline cache on, in `dir` (created if missing; `init` fails if it cannot be
+    /// created or read).
     ///
     /// ```
     /// let options = sentry_scopes::ClientOptions::new()

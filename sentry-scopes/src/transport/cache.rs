@@ -19,7 +19,7 @@ const SUFFIX: &str = ".envelope";
 const TMP_SUFFIX: &str = ".tmp";
 
 /// A directory of cached envelopes, bounded in count.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct Cache {
     dir: PathBuf,
     max: usize,

@@ -19,6 +19,7 @@ use flate2::write::GzEncoder;
 use reqwest::header::{CONTENT_ENCODING, CONTENT_TYPE};
 use rustls_platform_verifier::BuilderVerifierExt;
 
+use super::cache::Cache;
 use super::thread::{ThreadConfig, ThreadTransport};
 use super::worker::{Log, Reply, Sender};
 use super::{Transport, TransportContext};
@@ -64,12 +65,19 @@ pub(crate) fn create(
             .collect(),
     };
     log.line(|| format!("sending to {url}"));
+    let cache = match &options.cache_dir {
+        None => None,
+        Some(dir) => Some(Cache::open(dir, options.max_cache_items).map_err(|e| {
+            InitError::Transport(format!(
+                "cannot use cache_dir {}: {e}; point it at a directory this process may create \
+                 and write, or leave it unset to turn the offline cache off",
+                dir.display()
+            ))
+        })?),
+    };
     let config = ThreadConfig {
         capacity: options.queue_size,
-        cache: options
-            .cache_dir
-            .clone()
-            .map(|dir| (dir, options.max_cache_items)),
+        cache,
         discards: ctx.discards.clone(),
         log,
     };

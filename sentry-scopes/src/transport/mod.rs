@@ -1,4 +1,11 @@
 //! Transports: where envelopes go once the pipeline has produced them.
+//!
+//! Without a DSN, [`PrintTransport`] prints them. With one, the HTTP transport (feature `http`)
+//! sends them: `thread.rs` holds the bounded queue and the sending thread, `worker.rs` decides
+//! what happens to each envelope (rate limits in `ratelimit.rs`, the offline cache in
+//! `cache.rs`, client reports from `discards.rs`), `encode.rs` turns it into a request body and
+//! `http.rs` posts it with reqwest. Every transport gets events that went through `privacy.rs`
+//! and `limits.rs` first ([`finish_event`]).
 
 #[cfg(feature = "http")]
 mod cache;

@@ -55,13 +55,13 @@ pub(crate) struct ThreadTransport {
 /// How the transport thread is set up.
 pub(crate) struct ThreadConfig {
     pub(crate) capacity: usize,
-    pub(crate) cache: Option<(std::path::PathBuf, usize)>,
+    pub(crate) cache: Option<Cache>,
     pub(crate) discards: Arc<Discards>,
     pub(crate) log: Log,
 }
 
 impl ThreadTransport {
-    /// Starts the thread. `make_worker` runs on it, so what it builds (an async runtime, say)
+    /// Starts the thread. `make_sender` runs on it, so what it builds (an async runtime, say)
     /// lives and dies there.
     pub(crate) fn spawn<F>(config: ThreadConfig, make_sender: F) -> std::io::Result<Self>
     where
@@ -73,15 +73,7 @@ impl ThreadTransport {
             discards,
             log,
         } = config;
-        let open = |(dir, max): &(std::path::PathBuf, usize)| match Cache::open(dir, *max) {
-            Ok(cache) => Some(cache),
-            Err(e) => {
-                log.line(|| format!("offline cache disabled: cannot use {}: {e}", dir.display()));
-                None
-            }
-        };
-        let worker_cache = cache.as_ref().and_then(open);
-        let spill = cache.as_ref().and_then(open);
+        let spill = cache.clone();
         let shared = Arc::new(Shared {
             state: Mutex::new(State {
                 queue: VecDeque::with_capacity(capacity.min(1024)),
@@ -100,7 +92,7 @@ impl ThreadTransport {
             .name("sentry-scopes-transport".into())
             .spawn(move || {
                 let _exit = ExitGuard(thread_shared.clone());
-                let worker = Worker::new(make_sender(), worker_cache, thread_discards, thread_log);
+                let worker = Worker::new(make_sender(), cache, thread_discards, thread_log);
                 run(&thread_shared, worker);
             })?;
         Ok(Self {
