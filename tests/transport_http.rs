@@ -119,16 +119,17 @@ fn attachments_and_transactions_parse_back_with_sentry_types() {
     assert_eq!(t.name.as_deref(), Some("GET /"));
 }
 
-fn pii_event() -> Event<'static> {
+fn pii_event(ip_address: IpAddress) -> Event<'static> {
     let mut headers = Map::new();
     headers.insert("Authorization".to_owned(), "Bearer secret".to_owned());
     headers.insert("Cookie".to_owned(), "session=1".to_owned());
+    headers.insert("X-Forwarded-For".to_owned(), "198.51.100.7".to_owned());
     headers.insert("Accept".to_owned(), "*/*".to_owned());
     Event {
         message: Some("pii".into()),
         user: Some(User {
             id: Some("7".into()),
-            ip_address: Some(IpAddress::Exact("203.0.113.9".parse().unwrap())),
+            ip_address: Some(ip_address),
             ..User::default()
         }),
         request: Some(Request {
@@ -144,32 +145,35 @@ fn pii_event() -> Event<'static> {
 #[test]
 fn personal_data_is_sent_only_with_send_default_pii() {
     let _serial = serial();
+    let explicit = IpAddress::Exact("203.0.113.9".parse().unwrap());
     for pii in [false, true] {
         let server = FakeServer::start(Answer::ok());
         let guard = sentry_scopes::init(options(&server).send_default_pii(pii)).expect("valid");
-        capture_event(pii_event());
+        capture_event(pii_event(IpAddress::Auto));
+        capture_event(pii_event(explicit));
         drop(guard);
         let requests = server.requests();
-        let envelope = requests[0].envelope();
-        let event = envelope.event().expect("event");
-        let user = event.user.as_ref().expect("user");
-        let request = event.request.as_ref().expect("request");
-        let text = String::from_utf8_lossy(&requests[0].body).into_owned();
-        assert_eq!(user.id.as_deref(), Some("7"));
-        assert_eq!(
-            request.headers.get("Accept").map(String::as_str),
-            Some("*/*")
-        );
-        if pii {
-            assert!(user.ip_address.is_some());
-            assert_eq!(request.cookies.as_deref(), Some("session=1"));
-            assert!(request.headers.contains_key("Authorization"));
-        } else {
-            assert_eq!(user.ip_address, None);
-            assert_eq!(request.cookies, None);
-            assert!(!request.headers.contains_key("Authorization"));
-            assert!(!request.headers.contains_key("Cookie"));
-            for secret in ["203.0.113.9", "Bearer secret", "session=1", "u:p@"] {
+        for (request, ip) in requests.iter().zip([IpAddress::Auto, explicit]) {
+            let envelope = request.envelope();
+            let event = envelope.event().expect("event");
+            let user = event.user.as_ref().expect("user");
+            let data = event.request.as_ref().expect("request");
+            let text = String::from_utf8_lossy(&request.body).into_owned();
+            assert_eq!(user.id.as_deref(), Some("7"));
+            assert_eq!(data.headers.get("Accept").map(String::as_str), Some("*/*"));
+            if pii {
+                assert_eq!(user.ip_address, Some(ip));
+                assert_eq!(data.cookies.as_deref(), Some("session=1"));
+                assert!(data.headers.contains_key("Authorization"));
+                continue;
+            }
+            // `{{auto}}` would have the server record the sender's address; an address the
+            // application set itself is its own decision.
+            let kept = (ip != IpAddress::Auto).then_some(ip);
+            assert_eq!(user.ip_address, kept);
+            assert!(!text.contains("{{auto}}"), "{text}");
+            assert_eq!(data.cookies, None);
+            for secret in ["Bearer secret", "session=1", "198.51.100.7", "u:p@"] {
                 assert!(!text.contains(secret), "{secret} leaked: {text}");
             }
         }

@@ -62,7 +62,11 @@ pub struct ClientOptions {
     pub before_send: Option<BeforeCallback<Event<'static>>>,
     /// Runs on every breadcrumb as it is added; `None` drops it. A panic drops it.
     pub before_breadcrumb: Option<BeforeCallback<Breadcrumb>>,
-    /// Whether personal data (IP addresses, cookies, auth headers) may be sent (default false).
+    /// Whether the SDK may send personal data the application did not set itself (default
+    /// false). When false, integrations collect no IP addresses, cookies or credential headers;
+    /// the server is not asked to infer the user's IP address (`{{auto}}` is removed); and
+    /// cookies, credential and client-IP headers are removed from any event's request data.
+    /// A user IP address the application sets explicitly is sent either way.
     pub send_default_pii: bool,
     /// Writes what the SDK does to stderr (never the DSN's key).
     pub debug: bool,
@@ -200,7 +204,7 @@ impl ClientOptions {
         self
     }
 
-    /// Allows sending personal data.
+    /// Allows sending personal data the application did not set itself (see the field).
     #[must_use]
     pub fn send_default_pii(mut self, yes: bool) -> Self {
         self.send_default_pii = yes;

@@ -1,7 +1,13 @@
-//! `send_default_pii = false` (the default): personal data is removed from what leaves the
-//! process, whoever put it there (scope, event processor or `before_send`).
+//! `send_default_pii = false` (the default): the SDK sends no personal data that the
+//! application did not set on purpose.
+//!
+//! Integrations check the option themselves before they collect anything (the tower layer
+//! does). This is the last line, run on every outgoing event: the server is not asked to infer
+//! the user's IP address, and request data loses cookies, credential headers and client
+//! addresses, whoever put them there. A user IP address the application sets explicitly (with
+//! `set_user` or the macros' `user(ip_address = ..)`) is its own decision and is kept.
 
-use sentry_types::protocol::v7::Request;
+use sentry_types::protocol::v7::{IpAddress, Request};
 
 use crate::protocol::User;
 
@@ -11,33 +17,39 @@ const SENSITIVE_HEADERS: &[&str] = &[
     "proxy-authorization",
     "cookie",
     "set-cookie",
-    "x-api-key",
-    "x-auth-token",
-    "x-csrf-token",
-    "x-xsrf-token",
+    "forwarded",
     "x-forwarded-for",
     "x-real-ip",
-    "forwarded",
+    "x-client-ip",
     "true-client-ip",
     "cf-connecting-ip",
+];
+
+/// Name fragments that mark a header as a credential (`X-Api-Key`, `X-Auth-Token`, …).
+const SENSITIVE_WORDS: &[&str] = &[
+    "auth", "token", "secret", "password", "api-key", "apikey", "session", "csrf", "xsrf",
 ];
 
 /// Request environment entries that carry the client's IP address.
 const SENSITIVE_ENV: &[&str] = &["REMOTE_ADDR", "HTTP_X_FORWARDED_FOR", "HTTP_X_REAL_IP"];
 
-/// Removes the user's IP address (including `{{auto}}`, which asks the server to fill it in),
-/// cookies, credential and IP headers, and credentials in the request URL.
+fn sensitive_header(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    SENSITIVE_HEADERS.contains(&lower.as_str()) || SENSITIVE_WORDS.iter().any(|w| lower.contains(w))
+}
+
+/// Removes `{{auto}}` (which asks the server to fill in the sender's IP address), and from the
+/// request: cookies, credential and client-IP headers and environment entries, and credentials
+/// in the URL.
 pub(crate) fn strip(user: &mut Option<User>, request: &mut Option<Request>) {
-    if let Some(user) = user {
+    if let Some(user) = user
+        && user.ip_address == Some(IpAddress::Auto)
+    {
         user.ip_address = None;
     }
     if let Some(request) = request {
         request.cookies = None;
-        request.headers.retain(|name, _| {
-            !SENSITIVE_HEADERS
-                .iter()
-                .any(|s| name.eq_ignore_ascii_case(s))
-        });
+        request.headers.retain(|name, _| !sensitive_header(name));
         request
             .env
             .retain(|name, _| !SENSITIVE_ENV.iter().any(|s| name.eq_ignore_ascii_case(s)));
@@ -53,10 +65,9 @@ pub(crate) fn strip(user: &mut Option<User>, request: &mut Option<Request>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use sentry_types::protocol::v7::IpAddress;
 
     #[test]
-    fn strips_ip_cookies_auth_headers_and_url_credentials() {
+    fn strips_inferred_ip_cookies_auth_headers_and_url_credentials() {
         let mut user = Some(User {
             id: Some("42".into()),
             ip_address: Some(IpAddress::Auto),
@@ -69,6 +80,7 @@ mod tests {
                 ("Authorization", "Bearer x"),
                 ("Cookie", "a=b"),
                 ("X-Forwarded-For", "1.2.3.4"),
+                ("X-Api-Key", "k"),
                 ("Accept", "text/html"),
             ]
             .into_iter()
@@ -94,5 +106,14 @@ mod tests {
             request.url.unwrap().as_str(),
             "https://example.com/path?q=1"
         );
+
+        // An address the application set itself stays.
+        let exact = "203.0.113.9".parse().ok().map(IpAddress::Exact);
+        let mut user = Some(User {
+            ip_address: exact,
+            ..User::default()
+        });
+        strip(&mut user, &mut None);
+        assert_eq!(user.unwrap().ip_address, exact);
     }
 }
