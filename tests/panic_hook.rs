@@ -137,6 +137,14 @@ fn without_a_client_the_panic_is_only_handed_on() {
     assert!(stderr(&output).contains("previous hook: nobody listens"));
 }
 
+#[test]
+fn with_panic_hook_false_init_installs_no_hook() {
+    let (output, events) = run_child("opted_out");
+    assert_eq!(output.status.code(), Some(101));
+    assert!(events.is_empty(), "{events:?}");
+    assert!(stderr(&output).contains("previous hook: not reported"));
+}
+
 /// A transport that writes events to a file, but only when flushed.
 struct FileOnFlush {
     pending: Mutex<Vec<String>>,
@@ -185,8 +193,8 @@ mod child {
         let options = ClientOptions::new().transport(transport);
         match scenario {
             "main_thread" => {
+                // `init` installs the hook (ClientOptions::panic_hook defaults to true).
                 std::mem::forget(init(options).unwrap()); // only the hook can flush
-                register_panic_hook();
                 set_tag("request", "r-1");
                 set_user(Some(User {
                     id: Some("42".into()),
@@ -202,8 +210,9 @@ mod child {
                 });
             }
             "worker_thread" => {
-                std::mem::forget(init(options).unwrap());
-                register_panic_hook();
+                // Installed by hand after opting out of the automatic hook.
+                std::mem::forget(init(options.panic_hook(false)).unwrap());
+                assert!(register_panic_hook());
                 set_tag("parent", "1");
                 let worker = std::thread::Builder::new().name("worker".into());
                 let handle = thread::spawn_with(worker, || {
@@ -219,6 +228,10 @@ mod child {
                 std::mem::forget(init(options).unwrap());
                 register_panic_hook();
                 panic!("original panic");
+            }
+            "opted_out" => {
+                std::mem::forget(init(options.panic_hook(false)).unwrap());
+                panic!("not reported");
             }
             "no_client" => {
                 register_panic_hook();

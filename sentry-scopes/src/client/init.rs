@@ -48,6 +48,10 @@ pub fn init(options: impl Into<ClientOptions>) -> Result<ClientInitGuard, InitEr
                 .map_or_else(|| "stdout (no DSN)".to_owned(), redacted)
         )
     });
+    #[cfg(feature = "panic")]
+    if client.options().panic_hook {
+        crate::integrations::panic::register_panic_hook();
+    }
     let previous = Client::swap(Some(client.clone()));
     Ok(ClientInitGuard { client, previous })
 }

@@ -87,6 +87,9 @@ pub struct ClientOptions {
     /// How long one HTTP request may take, from connecting to the end of the answer (default
     /// 30 s; connecting alone at most 10 s). Only the transport's own thread waits this long.
     pub http_timeout: Duration,
+    /// Whether `init` installs the panic hook that reports panics as fatal events (default
+    /// true; needs the default `panic` feature, see `integrations::panic`).
+    pub panic_hook: bool,
 }
 
 impl Default for ClientOptions {
@@ -108,6 +111,7 @@ impl Default for ClientOptions {
             cache_dir: None,
             max_cache_items: 30,
             http_timeout: Duration::from_secs(30),
+            panic_hook: true,
         }
     }
 }
@@ -127,6 +131,7 @@ impl fmt::Debug for ClientOptions {
             .field("debug", &self.debug)
             .field("transport", &self.transport.is_some())
             .field("shutdown_timeout", &self.shutdown_timeout)
+            .field("panic_hook", &self.panic_hook)
             .field("queue_size", &self.queue_size)
             .field("cache_dir", &self.cache_dir)
             .field("max_cache_items", &self.max_cache_items)
@@ -222,6 +227,13 @@ impl ClientOptions {
     #[must_use]
     pub fn transport(mut self, factory: impl TransportFactory) -> Self {
         self.transport = Some(Arc::new(factory));
+        self
+    }
+
+    /// Turns the panic hook that `init` installs on or off.
+    #[must_use]
+    pub fn panic_hook(mut self, yes: bool) -> Self {
+        self.panic_hook = yes;
         self
     }
 

@@ -9,12 +9,13 @@
 //! process, and hands the panic on to the hook that was installed before it (by default the one
 //! that prints the message).
 //!
-//! `init` does not install the hook by itself; call [`register_panic_hook`] once at start-up,
-//! usually right after `init`:
+//! [`init`](crate::init) installs the hook unless
+//! [`ClientOptions::panic_hook`](crate::ClientOptions::panic_hook) is false; a test harness or a
+//! custom client setup can install it by hand with [`register_panic_hook`]:
 //!
 //! ```no_run
-//! let _guard = sentry_scopes::init(sentry_scopes::ClientOptions::new().release("shop@1.4.0"))
-//!     .expect("valid client options");
+//! let options = sentry_scopes::ClientOptions::new().panic_hook(false);
+//! let _guard = sentry_scopes::init(options).expect("valid client options");
 //! sentry_scopes::integrations::panic::register_panic_hook();
 //! ```
 //!
