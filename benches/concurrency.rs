@@ -1,0 +1,161 @@
+//! Issue benchmarks 7 and 8, beside sentry-core:
+//!
+//! - `threads`: 1 and 2 threads, each forking its own parent scope in a loop (a scope of 10
+//!   tags per thread; sentry-core: one hub per thread, the client shared as in any process).
+//!   Each iteration is one fork on every thread, so time per iteration is flat when the threads
+//!   scale perfectly. Goal: 2 threads give ≥ 1.8× the throughput of one.
+//! - `async_tasks`: 10,000 tasks, each an isolation fork with one tag around a body that awaits 3
+//!   times, on a 2-worker multi-thread tokio runtime; `baseline` is the same tasks with no SDK.
+
+mod common;
+
+use std::hint::black_box;
+use std::sync::{Arc, Barrier};
+use std::time::{Duration, Instant};
+
+use common::{macro_side, ours, peer};
+use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use sentry_core::SentryFutureExt;
+
+const THREADS: [usize; 2] = [1, 2];
+
+/// Runs `work(iters, start)` on `threads` threads and times the slowest from a common start.
+/// Each `work` sets up its own state, waits on `start`, then loops.
+fn parallel(threads: usize, iters: u64, work: fn(u64, &Barrier)) -> Duration {
+    let start = Barrier::new(threads + 1);
+    std::thread::scope(|s| {
+        for _ in 0..threads {
+            s.spawn(|| work(iters, &start));
+        }
+        start.wait();
+        let t0 = Instant::now();
+        // Leaving the scope joins every thread.
+        t0
+    })
+    .elapsed()
+}
+
+fn ours_macro(iters: u64, start: &Barrier) {
+    let scope = ours::scope_with(10, 0);
+    ours::with_current(&scope, || {
+        start.wait();
+        for _ in 0..iters {
+            macro_side::bare();
+        }
+    });
+}
+
+fn ours_closure(iters: u64, start: &Barrier) {
+    let scope = ours::scope_with(10, 0);
+    ours::with_current(&scope, || {
+        start.wait();
+        for _ in 0..iters {
+            sentry_scopes::with_scope(|s| {
+                black_box(s);
+            });
+        }
+    });
+}
+
+fn peer_with_scope(iters: u64, start: &Barrier) {
+    let hub = peer::hub_with(10, 0);
+    peer::with_hub(&hub, || {
+        start.wait();
+        for _ in 0..iters {
+            sentry_core::with_scope(
+                |s| {
+                    black_box(s);
+                },
+                || (),
+            );
+        }
+    });
+}
+
+fn threads(c: &mut Criterion) {
+    let _client = ours::init();
+    let mut g = c.benchmark_group("threads");
+    for t in THREADS {
+        g.throughput(Throughput::Elements(t as u64));
+        g.bench_function(BenchmarkId::new("ours-macro", t), |b| {
+            b.iter_custom(|iters| parallel(t, iters, ours_macro));
+        });
+        g.bench_function(BenchmarkId::new("ours-closure", t), |b| {
+            b.iter_custom(|iters| parallel(t, iters, ours_closure));
+        });
+        g.bench_function(BenchmarkId::new("sentry-core", t), |b| {
+            b.iter_custom(|iters| parallel(t, iters, peer_with_scope));
+        });
+    }
+    g.finish();
+}
+
+const TASKS: u64 = 10_000;
+
+async fn plain_task(n: u64) -> u64 {
+    for _ in 0..3 {
+        tokio::task::yield_now().await;
+    }
+    black_box(n)
+}
+
+fn async_tasks(c: &mut Criterion) {
+    let _client = ours::init();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .build()
+        .expect("a tokio runtime");
+    let mut g = c.benchmark_group("async_tasks");
+    g.sample_size(10);
+    g.throughput(Throughput::Elements(TASKS));
+    g.bench_function(BenchmarkId::new("baseline", TASKS), |b| {
+        b.iter(|| {
+            rt.block_on(async {
+                let handles: Vec<_> = (0..TASKS).map(|n| tokio::spawn(plain_task(n))).collect();
+                for h in handles {
+                    black_box(h.await.expect("task finished"));
+                }
+            });
+        });
+    });
+    g.bench_function(BenchmarkId::new("ours-macro", TASKS), |b| {
+        b.iter(|| {
+            rt.block_on(async {
+                let handles: Vec<_> = (0..TASKS)
+                    .map(|n| tokio::spawn(macro_side::task(n)))
+                    .collect();
+                for h in handles {
+                    black_box(h.await.expect("task finished"));
+                }
+            });
+        });
+    });
+    let hub = peer::hub_with(0, 0);
+    peer::with_hub(&hub, || {
+        g.bench_function(BenchmarkId::new("sentry-core", TASKS), |b| {
+            b.iter(|| {
+                rt.block_on(async {
+                    let handles: Vec<_> = (0..TASKS)
+                        .map(|n| {
+                            let hub = Arc::new(sentry_core::Hub::new_from_top(
+                                sentry_core::Hub::current(),
+                            ));
+                            let task = async move {
+                                sentry_core::configure_scope(|s| s.set_tag("task", n));
+                                plain_task(n).await
+                            };
+                            tokio::spawn(task.bind_hub(hub))
+                        })
+                        .collect();
+                    for h in handles {
+                        black_box(h.await.expect("task finished"));
+                    }
+                });
+            });
+        });
+    });
+    g.finish();
+}
+
+criterion_group!(benches, threads, async_tasks);
+criterion_main!(benches);
