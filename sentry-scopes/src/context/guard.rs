@@ -22,17 +22,21 @@ use super::thread::{self, Active};
 /// ```
 #[must_use = "the scopes are restored as soon as the guard is dropped"]
 pub struct ScopeGuard {
-    prev: Option<Active>,
+    /// What drop puts back: `Some(previous pair)`, where the previous pair is `None` when the
+    /// slot was still unused. `None` once restored, or when the thread-local was already gone.
+    restore: Option<Option<Active>>,
+    #[cfg(debug_assertions)]
     depth: usize,
     _not_send: PhantomData<*const ()>,
 }
 
 impl ScopeGuard {
     /// Makes `active` the pair of this thread.
+    #[inline]
     pub(crate) fn enter(active: Active) -> Self {
-        let prev = thread::swap(active);
         Self {
-            prev,
+            restore: thread::replace(Some(active)).ok(),
+            #[cfg(debug_assertions)]
             depth: thread::push_depth(),
             _not_send: PhantomData,
         }
@@ -41,17 +45,21 @@ impl ScopeGuard {
     /// Restores the previous pair now and returns the pair that was active, with every change
     /// made while it was entered (the write-back a bound future needs).
     pub(crate) fn exit(mut self) -> Option<Active> {
-        let prev = self.prev.take()?;
+        let prev = self.restore.take()?;
+        #[cfg(debug_assertions)]
         thread::pop_depth(self.depth);
-        thread::swap(prev)
+        thread::replace(prev).ok().flatten()
     }
 }
 
 impl Drop for ScopeGuard {
+    #[inline]
     fn drop(&mut self) {
-        if let Some(prev) = self.prev.take() {
+        if let Some(prev) = self.restore.take() {
+            #[cfg(debug_assertions)]
             thread::pop_depth(self.depth);
-            drop(thread::swap(prev));
+            // The fork's pair is dropped here, after the slot's borrow has ended.
+            drop(thread::replace(prev));
         }
     }
 }

@@ -18,6 +18,7 @@ pub(crate) enum Current {
 }
 
 impl Current {
+    #[inline]
     pub(crate) fn data(&self) -> Arc<ScopeData> {
         match self {
             Current::Inline(d) => d.clone(),
@@ -71,6 +72,7 @@ impl Active {
     }
 
     /// The same isolation handle and a fork of the current data, inline.
+    #[inline]
     pub(crate) fn fork_current(&self) -> Self {
         Self {
             isolation: self.isolation.clone(),
@@ -81,6 +83,7 @@ impl Active {
 
 thread_local! {
     static ACTIVE: RefCell<Option<Active>> = const { RefCell::new(None) };
+    #[cfg(debug_assertions)]
     static DEPTH: Cell<usize> = const { Cell::new(0) };
     static IN_CAPTURE: Cell<bool> = const { Cell::new(false) };
 }
@@ -103,6 +106,7 @@ pub(crate) fn enter_capture() -> Option<CaptureFlag> {
 
 /// Runs `f` on this thread's active pair, creating it on first use. `None` once the thread-local
 /// has been destroyed (thread teardown). `f` must not run user code.
+#[inline]
 pub(crate) fn with_active<R>(f: impl FnOnce(&mut Active) -> R) -> Option<R> {
     ACTIVE
         .try_with(|slot| {
@@ -112,23 +116,20 @@ pub(crate) fn with_active<R>(f: impl FnOnce(&mut Active) -> R) -> Option<R> {
         .ok()
 }
 
-/// Puts `new` into the slot and returns what was there. `None` during thread teardown, in which
-/// case `new` is dropped.
-pub(crate) fn swap(new: Active) -> Option<Active> {
-    let mut new = Some(new);
-    let old = ACTIVE
-        .try_with(|slot| {
-            let mut slot = slot.borrow_mut();
-            let old = slot.take().unwrap_or_else(Active::fresh);
-            *slot = new.take();
-            old
-        })
-        .ok();
-    drop(new); // dropped outside the borrow, if teardown refused it
-    old
+/// Installs `new` as this thread's pair (`None`: the unused state, filled lazily on next use)
+/// and returns the pair it replaces, `None` if the slot was unused. `Err(())` once the
+/// thread-local has been destroyed (thread teardown); `new` is then dropped, outside any borrow.
+///
+/// One thread-local access and a move: this is half of every fork's cost (the guard's entry and
+/// exit). The replaced pair is returned, so it is dropped by the caller after the borrow ends.
+#[inline]
+pub(crate) fn replace(new: Option<Active>) -> Result<Option<Active>, ()> {
+    ACTIVE.try_with(|slot| slot.replace(new)).map_err(|_| ())
 }
 
-/// Increments the guard depth and returns the new depth.
+/// Increments the guard depth and returns the new depth (debug builds only: it exists for the
+/// out-of-order check, which is a `debug_assert!`).
+#[cfg(debug_assertions)]
 pub(crate) fn push_depth() -> usize {
     DEPTH
         .try_with(|d| {
@@ -139,6 +140,7 @@ pub(crate) fn push_depth() -> usize {
 }
 
 /// Decrements the guard depth; `expected` is the depth the guard was created at.
+#[cfg(debug_assertions)]
 pub(crate) fn pop_depth(expected: usize) {
     let _ = DEPTH.try_with(|d| {
         let now = d.get();
