@@ -71,6 +71,13 @@ impl Breadcrumbs {
 /// Merges rings (each sorted by sequence number) into one list in insertion order, dropping
 /// entries reachable through several rings, and keeps the newest `max` (B02, B05).
 pub(crate) fn merge_sorted<'a>(rings: &[&'a Breadcrumbs], max: usize) -> Vec<&'a Arc<StoredCrumb>> {
+    // The usual case at capture: one layer holds breadcrumbs (top-level `add_breadcrumb`
+    // writes to the isolation scope). Its ring is already in order and without duplicates.
+    let mut non_empty = rings.iter().filter(|r| !r.is_empty());
+    if let (Some(only), None) = (non_empty.next(), non_empty.next()) {
+        let skip = only.len().saturating_sub(max);
+        return only.0.iter().skip(skip).collect();
+    }
     let total: usize = rings.iter().map(|r| r.len()).sum();
     let mut out: Vec<&Arc<StoredCrumb>> = Vec::with_capacity(total);
     let mut iters: Vec<_> = rings.iter().map(|r| r.0.iter().peekable()).collect();
