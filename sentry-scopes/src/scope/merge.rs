@@ -3,11 +3,10 @@
 //! Layers are given least specific first (global, isolation, current). The event's plain maps are
 //! built directly from the layers; no persistent map is built at capture time.
 
-use std::sync::Arc;
 
 use super::breadcrumbs::merge_sorted;
+use super::map::ScopeMap;
 use super::{PropagationContext, ScopeData};
-use imbl::OrdMap;
 
 use crate::protocol::{Attachment, Context, Event, Map, Transaction, User};
 
@@ -105,10 +104,10 @@ fn merge_common(
 /// Each layer's map is sorted, so the union is built as a sorted list and turned into the event's
 /// `BTreeMap` in one bulk build, instead of one search and one insert per key; an empty layer
 /// costs nothing and a single non-empty layer is copied straight through.
-fn merge_map<V, T>(
+fn merge_map<V: Clone, T>(
     into: &mut Map<String, T>,
     layers: &[&ScopeData],
-    field: impl Fn(&ScopeData) -> &OrdMap<Arc<str>, V>,
+    field: impl Fn(&ScopeData) -> &ScopeMap<V>,
     convert: impl Fn(&V) -> T,
 ) {
     // Most specific first.
@@ -125,7 +124,9 @@ fn merge_map<V, T>(
             .collect(),
         Some(second) => {
             let rest: Vec<_> = maps.collect();
-            let total = first.len() + second.len() + rest.iter().map(|m| m.len()).sum::<usize>();
+            let total = first.len_hint()
+                + second.len_hint()
+                + rest.iter().map(|m| m.len_hint()).sum::<usize>();
             let mut all: Vec<(&str, &V)> = Vec::with_capacity(total);
             for m in [first, second].into_iter().chain(rest) {
                 all.extend(m.iter().map(|(k, v)| (&**k, v)));

@@ -2,6 +2,7 @@
 
 mod breadcrumbs;
 mod data;
+mod map;
 pub(crate) mod merge;
 mod processors;
 mod propagation;
