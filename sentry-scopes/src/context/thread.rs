@@ -38,7 +38,7 @@ impl Current {
         }
     }
 
-    /// Applies `f` to the data in place: copy-on-write for inline data, `rcu` for a cell.
+    /// Applies `f` to the data in place: copy-on-write for inline data, `Scope::update` for a cell.
     pub(crate) fn update(&mut self, mut f: impl FnMut(&mut ScopeData)) {
         match self {
             Current::Inline(d) => f(Arc::make_mut(d)),

@@ -148,7 +148,7 @@ impl ScopeData {
             && self.attachments.is_empty()
     }
 
-    // --- writes: used by `Scope` (inside rcu) and by the macros' forks ------------------------
+    // --- writes: used by `Scope` (under its lock) and by the macros' forks ----------------
 
     pub(crate) fn set_tag(&mut self, key: Arc<str>, value: Arc<str>) {
         self.tags.insert(key, value);

@@ -3,7 +3,6 @@
 //! Layers are given least specific first (global, isolation, current). The event's plain maps are
 //! built directly from the layers; no persistent map is built at capture time.
 
-
 use super::breadcrumbs::merge_sorted;
 use super::map::ScopeMap;
 use super::{PropagationContext, ScopeData};
