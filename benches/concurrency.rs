@@ -3,7 +3,8 @@
 //! - `threads`: 1 and 2 threads, each forking its own parent scope in a loop (a scope of 10
 //!   tags per thread; sentry-core: one hub per thread, the client shared as in any process).
 //!   Each iteration is one fork on every thread, so time per iteration is flat when the threads
-//!   scale perfectly. Goal: 2 threads give ≥ 1.8× the throughput of one.
+//!   scale perfectly. Goal: 2 threads give ≥ 1.8× the throughput of one. `baseline` does
+//!   register-only work with no SDK: its scaling is what the machine offered in the same run.
 //! - `async_tasks`: 10,000 tasks, each an isolation fork with one tag around a body that awaits 3
 //!   times, on a 2-worker multi-thread tokio runtime; `baseline` is the same tasks with no SDK.
 
@@ -33,6 +34,21 @@ fn parallel(threads: usize, iters: u64, work: fn(u64, &Barrier)) -> Duration {
         t0
     })
     .elapsed()
+}
+
+/// No SDK: a few dozen nanoseconds of register-only work per iteration. Its scaling is what the
+/// machine offers two threads in this run (other processes share the cores).
+fn baseline(iters: u64, start: &Barrier) {
+    start.wait();
+    let mut x = 0x9e37_79b9_7f4a_7c15_u64;
+    for _ in 0..iters {
+        for _ in 0..16 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+        }
+        x = black_box(x);
+    }
 }
 
 fn ours_macro(iters: u64, start: &Barrier) {
@@ -77,6 +93,9 @@ fn threads(c: &mut Criterion) {
     let mut g = c.benchmark_group("threads");
     for t in THREADS {
         g.throughput(Throughput::Elements(t as u64));
+        g.bench_function(BenchmarkId::new("baseline", t), |b| {
+            b.iter_custom(|iters| parallel(t, iters, baseline));
+        });
         g.bench_function(BenchmarkId::new("ours-macro", t), |b| {
             b.iter_custom(|iters| parallel(t, iters, ours_macro));
         });
