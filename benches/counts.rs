@@ -141,6 +141,18 @@ fn cases() -> Vec<Case> {
             });
         }));
     }
+    // A scope map folds its overlay of recent writes every few writes, so the parent's overlay
+    // holds 0 to 8 entries depending on how many writes built it. A fork's write must cost the
+    // same in every phase: 10,000 + k tags, k = 0..=8, cover them all.
+    for k in 0..=8 {
+        v.push(case(
+            format!("with_scope_tag_phase/ours-macro/{k}"),
+            move |m| {
+                let s = ours::scope_with(10_000 + k, 0);
+                ours::with_current(&s, || m(&mut || macro_side::tagged("value")));
+            },
+        ));
+    }
     for n in [0, 100] {
         v.push(case(format!("isolation_fork/ours-macro/{n}"), move |m| {
             let s = ours::scope_with(n, 0);

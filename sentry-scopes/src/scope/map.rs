@@ -8,8 +8,14 @@
 //! So a `ScopeMap` keeps a shared `base` that forks never copy and a small `top` of the writes
 //! made since the last flatten (a removal of a base key is a `None` there). The typical fork
 //! (`#[with_scope(tag(..))]`, a few writes, then dropped) writes only into its small `top`,
-//! whatever the size of `base`. Once `top` holds more than [`FLATTEN_AT`] keys it is folded into
-//! `base`, so a long-lived scope that takes many writes pays what a plain map would, amortised.
+//! whatever the size of `base`.
+//!
+//! A scope that takes many writes folds `top` into `base` once `top` holds more than
+//! [`FLATTEN_AT`] keys, so it pays what a plain map would, amortised. Only a map value that has
+//! itself taken [`FLATTEN_AT`] writes since it was cloned folds: a fork must never pay for
+//! folding the `top` it inherited (that would cost it ~9 path copies of `base`, whenever its
+//! parent's `top` happened to be full). A fork's `top` may therefore grow beyond the limit; it
+//! stays an `OrdMap`, so writes remain logarithmic in its size.
 
 use std::cmp::Ordering;
 use std::fmt;
@@ -22,10 +28,11 @@ use imbl::OrdMap;
 const FLATTEN_AT: usize = 8;
 
 /// A persistent string-keyed map: a shared base plus an overlay of recent writes.
-#[derive(Clone)]
 pub(crate) struct ScopeMap<V> {
     base: OrdMap<Arc<str>, V>,
     top: OrdMap<Arc<str>, Option<V>>,
+    /// Writes taken by this value since it was cloned (saturating).
+    writes: u8,
 }
 
 impl<V> Default for ScopeMap<V> {
@@ -33,6 +40,18 @@ impl<V> Default for ScopeMap<V> {
         Self {
             base: OrdMap::new(),
             top: OrdMap::new(),
+            writes: 0,
+        }
+    }
+}
+
+impl<V: Clone> Clone for ScopeMap<V> {
+    /// A fork: the same entries, and no writes of its own yet.
+    fn clone(&self) -> Self {
+        Self {
+            base: self.base.clone(),
+            top: self.top.clone(),
+            writes: 0,
         }
     }
 }
@@ -59,8 +78,8 @@ impl<V: Clone> ScopeMap<V> {
         if self.base.contains_key(key) {
             self.top.insert(Arc::from(key), None);
             self.flatten_if_large();
-        } else {
-            self.top.remove(key);
+        } else if self.top.remove(key).is_some() {
+            self.flatten_if_large();
         }
     }
 
@@ -102,7 +121,8 @@ impl<V: Clone> ScopeMap<V> {
     }
 
     fn flatten_if_large(&mut self) {
-        if self.top.len() <= FLATTEN_AT {
+        self.writes = self.writes.saturating_add(1);
+        if self.top.len() <= FLATTEN_AT || usize::from(self.writes) < FLATTEN_AT {
             return;
         }
         for (k, v) in std::mem::take(&mut self.top) {
@@ -206,6 +226,31 @@ mod tests {
             let got: Vec<_> = fork.iter().map(|(k, _)| k.to_string()).collect();
             assert_eq!(got, model.keys().cloned().collect::<Vec<_>>());
         }
+    }
+
+    #[test]
+    fn a_fork_never_folds_the_top_it_inherited() {
+        let mut parent: ScopeMap<u32> = ScopeMap::default();
+        for i in 0..(1000 + FLATTEN_AT) {
+            parent.insert(Arc::from(format!("k{i:04}").as_str()), 0);
+        }
+        // Bring the parent's top to the limit, whatever the phase of its folds.
+        while parent.top.len() < FLATTEN_AT {
+            parent.insert(Arc::from(format!("x{}", parent.top.len()).as_str()), 0);
+        }
+        assert_eq!(parent.top.len(), FLATTEN_AT);
+        let base_before = parent.base.len();
+        let mut fork = parent.clone();
+        fork.insert(Arc::from("new"), 1);
+        assert_eq!(
+            fork.top.len(),
+            FLATTEN_AT + 1,
+            "the fork wrote into its top only"
+        );
+        assert_eq!(fork.base.len(), base_before);
+        // The parent itself, writing on, still folds.
+        parent.insert(Arc::from("more"), 1);
+        assert!(parent.top.is_empty());
     }
 
     #[test]
