@@ -192,6 +192,19 @@ fn cases() -> Vec<Case> {
             m(&mut || sentry_scopes::with_scope(|s| s.add_breadcrumb(new_crumb())));
         });
     }));
+    // The list is rebuilt every ~100 pushes, so a parent links 100 to 200 breadcrumbs depending
+    // on how many were ever added; a fork's push must cost the same in every phase.
+    for k in [0, 50, 100] {
+        v.push(case(
+            format!("breadcrumb_phase/ours-closure/{k}"),
+            move |m| {
+                let s = ours::scope_with(0, 100 + k);
+                ours::with_current(&s, || {
+                    m(&mut || sentry_scopes::with_scope(|s| s.add_breadcrumb(new_crumb())));
+                });
+            },
+        ));
+    }
     v.push(case("breadcrumb/sentry-core/100", |m| {
         peer::with_hub(&peer::hub_with(0, 100), || {
             m(

@@ -31,16 +31,33 @@ impl StoredCrumb {
 /// points at the previous head, so a fork that adds a breadcrumb copies nothing of the
 /// breadcrumbs it shares with its parent (an `imbl::Vector` copied a 64-slot chunk at each end
 /// to push and to evict, ~3k instructions at 100 stored). The oldest entries are not unlinked on
-/// every push: readers see the newest `cap`, and once the list holds twice that, it is rebuilt
-/// with the newest `cap` (O(cap) every `cap` pushes). So up to `2 × max_breadcrumbs` entries stay
+/// every push: readers see the newest `cap`, and once the list links twice that, the value that
+/// has itself taken `cap` pushes rebuilds it with the newest `cap` (O(cap) every `cap` pushes).
+/// A fork never pays for rebuilding the list it inherited (else a fork of a parent at exactly
+/// `2 × cap` would copy `cap` nodes for one push); at `3 × cap` any value rebuilds, which bounds
+/// memory when every push is a copy-on-write. So 2 to 3 × `max_breadcrumbs` entries may stay
 /// allocated per scope.
-#[derive(Clone, Default)]
+#[derive(Default)]
 pub(crate) struct Breadcrumbs {
     head: Option<Arc<Node>>,
     /// Nodes reachable from `head`.
     linked: usize,
     /// How many of the newest are visible (the `max` of the last push or merge).
     cap: usize,
+    /// Pushes taken by this value since it was cloned or rebuilt.
+    pushes: usize,
+}
+
+impl Clone for Breadcrumbs {
+    /// A fork: the same list, and no pushes of its own yet.
+    fn clone(&self) -> Self {
+        Self {
+            head: self.head.clone(),
+            linked: self.linked,
+            cap: self.cap,
+            pushes: 0,
+        }
+    }
 }
 
 struct Node {
@@ -73,6 +90,7 @@ impl Breadcrumbs {
             head: None,
             linked: 0,
             cap,
+            pushes: 0,
         }
     }
 
@@ -98,7 +116,10 @@ impl Breadcrumbs {
         }
         self.cap = max;
         self.link(crumb);
-        if self.linked > max.saturating_mul(2) {
+        self.pushes += 1;
+        if (self.linked > max.saturating_mul(2) && self.pushes >= max)
+            || self.linked > max.saturating_mul(3)
+        {
             let newest: Vec<_> = self.newest_first().collect();
             *self = Self::from_oldest(newest.into_iter().rev(), max);
         }
@@ -225,14 +246,25 @@ mod tests {
         for i in 0..7 {
             parent.push(crumb(&i.to_string()), 3);
         }
-        // 7 linked > 2 x 3: rebuilt once at the 7th push, to the newest 3.
+        // 7 linked > 2 x 3 after >= 3 pushes: rebuilt at the 7th push, to the newest 3.
         assert_eq!(parent.linked, 3);
+        for i in 7..10 {
+            parent.push(crumb(&i.to_string()), 3);
+        }
+        assert_eq!(
+            parent.linked, 6,
+            "at 2 x cap: the next push of the parent rebuilds"
+        );
         let mut fork = parent.clone();
         fork.push(crumb("f"), 3);
+        assert_eq!(fork.linked, 7, "a fork's first push never rebuilds");
         let all = |r: &Breadcrumbs| messages(&r.iter().collect::<Vec<_>>());
-        assert_eq!(all(&parent), ["4", "5", "6"]);
-        assert_eq!(all(&fork), ["5", "6", "f"]);
+        assert_eq!(all(&parent), ["7", "8", "9"]);
+        assert_eq!(all(&fork), ["8", "9", "f"]);
         assert_eq!(fork.len(), 3);
+        parent.push(crumb("p"), 3);
+        assert_eq!(parent.linked, 3);
+        assert_eq!(all(&parent), ["8", "9", "p"]);
     }
 
     #[test]
