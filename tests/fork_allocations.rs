@@ -2,7 +2,9 @@
 //! zero-allocation half of the bare-fork goal, as a test. `benches/counts.rs` reports the same
 //! figure beside sentry-core; the instruction count is there too.
 //!
-//! One test in this binary: the counting allocator is process-wide.
+//! One test in this binary: the counting allocator is process-wide. The test harness's own
+//! thread may still allocate now and then, so each size takes the fewest allocations of a few
+//! rounds: a fork that allocated would show 1,000 in every round.
 
 use std::alloc::System;
 
@@ -21,15 +23,20 @@ fn a_bare_fork_allocates_nothing_at_any_scope_size() {
         use_scope(&scope, |_| {
             with_isolation_scope(|_| {
                 drop(sentry_scopes::__private::fork_current().enter()); // first use of the slot
-                let region = Region::new(GLOBAL);
-                for _ in 0..1_000 {
-                    let guard = sentry_scopes::__private::fork_current().enter();
-                    drop(guard);
-                }
-                let change = region.change();
+                let fewest = (0..5)
+                    .map(|_| {
+                        let region = Region::new(GLOBAL);
+                        for _ in 0..1_000 {
+                            let guard = sentry_scopes::__private::fork_current().enter();
+                            drop(guard);
+                        }
+                        let change = region.change();
+                        change.allocations + change.reallocations
+                    })
+                    .min();
                 assert_eq!(
-                    change.allocations + change.reallocations,
-                    0,
+                    fewest,
+                    Some(0),
                     "a fork allocated with {n} tags on the scope"
                 );
             });
