@@ -10,27 +10,38 @@
 //! (`#[with_scope(tag(..))]`, a few writes, then dropped) writes only into its small `top`,
 //! whatever the size of `base`.
 //!
+//! `top` is a small sorted array, rebuilt by each write (one allocation, a clone of at most a
+//! few dozen entries): cheaper than an `OrdMap` node's copy-on-write at this size.
+//!
 //! A scope that takes many writes folds `top` into `base` once `top` holds more than
 //! [`FLATTEN_AT`] keys, so it pays what a plain map would, amortised. Only a map value that has
 //! itself taken [`FLATTEN_AT`] writes since it was cloned folds: a fork must never pay for
 //! folding the `top` it inherited (that would cost it ~9 path copies of `base`, whenever its
-//! parent's `top` happened to be full). A fork's `top` may therefore grow beyond the limit; it
-//! stays an `OrdMap`, so writes remain logarithmic in its size.
+//! parent's `top` happened to be full). A chain of forks each adding a key (deep nesting) grows
+//! `top` past that; at [`TOP_LIMIT`] keys any value folds, which bounds the array.
 
 use std::cmp::Ordering;
 use std::fmt;
-use std::iter::Peekable;
+use std::iter::{Peekable, once};
 use std::sync::Arc;
 
 use imbl::OrdMap;
 
-/// `top` is folded into `base` once it holds more keys than this.
+/// `top` is folded into `base` once it holds more keys than this (by a value that has taken as
+/// many writes itself).
 const FLATTEN_AT: usize = 8;
+
+/// `top` is folded by any value once it holds more keys than this.
+const TOP_LIMIT: usize = 32;
+
+/// A key and its value in `top`; `None` marks a removed `base` key.
+type Entry<V> = (Arc<str>, Option<V>);
 
 /// A persistent string-keyed map: a shared base plus an overlay of recent writes.
 pub(crate) struct ScopeMap<V> {
     base: OrdMap<Arc<str>, V>,
-    top: OrdMap<Arc<str>, Option<V>>,
+    /// The writes since the last fold, sorted by key; `None` when there are none.
+    top: Option<Arc<[Entry<V>]>>,
     /// Writes taken by this value since it was cloned (saturating).
     writes: u8,
 }
@@ -39,7 +50,7 @@ impl<V> Default for ScopeMap<V> {
     fn default() -> Self {
         Self {
             base: OrdMap::new(),
-            top: OrdMap::new(),
+            top: None,
             writes: 0,
         }
     }
@@ -57,11 +68,19 @@ impl<V: Clone> Clone for ScopeMap<V> {
 }
 
 impl<V: Clone> ScopeMap<V> {
+    fn top(&self) -> &[Entry<V>] {
+        self.top.as_deref().unwrap_or(&[])
+    }
+
+    fn find(&self, key: &str) -> Result<usize, usize> {
+        self.top().binary_search_by(|(k, _)| (**k).cmp(key))
+    }
+
     /// The value under `key`.
     pub(crate) fn get(&self, key: &str) -> Option<&V> {
-        match self.top.get(key) {
-            Some(v) => v.as_ref(),
-            None => self.base.get(key),
+        match self.find(key) {
+            Ok(i) => self.top()[i].1.as_ref(),
+            Err(_) => self.base.get(key),
         }
     }
 
@@ -70,29 +89,55 @@ impl<V: Clone> ScopeMap<V> {
     }
 
     pub(crate) fn insert(&mut self, key: Arc<str>, value: V) {
-        self.top.insert(key, Some(value));
-        self.flatten_if_large();
+        self.put(key, Some(value));
     }
 
     pub(crate) fn remove(&mut self, key: &str) {
         if self.base.contains_key(key) {
-            self.top.insert(Arc::from(key), None);
-            self.flatten_if_large();
-        } else if self.top.remove(key).is_some() {
-            self.flatten_if_large();
+            self.put(Arc::from(key), None);
+        } else if let Ok(i) = self.find(key) {
+            let top = self.top();
+            self.top =
+                (top.len() > 1).then(|| top[..i].iter().chain(&top[i + 1..]).cloned().collect());
+            self.after_write();
         }
+    }
+
+    /// Writes `key` into `top`: in place when the array is not shared and holds the key, else
+    /// as a new array with one allocation.
+    fn put(&mut self, key: Arc<str>, value: Option<V>) {
+        let found = self.find(&key);
+        if let (Ok(i), Some(top)) = (found, self.top.as_mut())
+            && let Some(entries) = Arc::get_mut(top)
+        {
+            entries[i].1 = value;
+        } else {
+            let top = self.top();
+            let (head, tail) = match found {
+                Ok(i) => (&top[..i], &top[i + 1..]),
+                Err(i) => (&top[..i], &top[i..]),
+            };
+            let new: Arc<[Entry<V>]> = head
+                .iter()
+                .cloned()
+                .chain(once((key, value)))
+                .chain(tail.iter().cloned())
+                .collect();
+            self.top = Some(new);
+        }
+        self.after_write();
     }
 
     /// The entries in key order.
     pub(crate) fn iter(&self) -> impl Iterator<Item = (&Arc<str>, &V)> {
         Union {
             base: self.base.iter().peekable(),
-            top: self.top.iter().peekable(),
+            top: self.top().iter().map(|(k, v)| (k, v)).peekable(),
         }
     }
 
     pub(crate) fn is_empty(&self) -> bool {
-        if self.top.is_empty() {
+        if self.top().is_empty() {
             self.base.is_empty()
         } else {
             self.iter().next().is_none()
@@ -101,7 +146,7 @@ impl<V: Clone> ScopeMap<V> {
 
     /// An upper bound of the number of entries, for reserving.
     pub(crate) fn len_hint(&self) -> usize {
-        self.base.len() + self.top.len()
+        self.base.len() + self.top().len()
     }
 
     /// `upper`'s entries over `lower`'s (removals in `upper` are not applied); O(1) when either
@@ -120,18 +165,22 @@ impl<V: Clone> ScopeMap<V> {
         out
     }
 
-    fn flatten_if_large(&mut self) {
+    fn after_write(&mut self) {
         self.writes = self.writes.saturating_add(1);
-        if self.top.len() <= FLATTEN_AT || usize::from(self.writes) < FLATTEN_AT {
+        let len = self.top().len();
+        let own = usize::from(self.writes) >= FLATTEN_AT;
+        if !(len > TOP_LIMIT || (len > FLATTEN_AT && own)) {
             return;
         }
-        for (k, v) in std::mem::take(&mut self.top) {
-            match v {
-                Some(v) => {
-                    self.base.insert(k, v);
-                }
-                None => {
-                    self.base.remove(&*k);
+        if let Some(top) = self.top.take() {
+            for (k, v) in top.iter() {
+                match v {
+                    Some(v) => {
+                        self.base.insert(k.clone(), v.clone());
+                    }
+                    None => {
+                        self.base.remove(&**k);
+                    }
                 }
             }
         }
@@ -235,22 +284,34 @@ mod tests {
             parent.insert(Arc::from(format!("k{i:04}").as_str()), 0);
         }
         // Bring the parent's top to the limit, whatever the phase of its folds.
-        while parent.top.len() < FLATTEN_AT {
-            parent.insert(Arc::from(format!("x{}", parent.top.len()).as_str()), 0);
+        while parent.top().len() < FLATTEN_AT {
+            parent.insert(Arc::from(format!("x{}", parent.top().len()).as_str()), 0);
         }
-        assert_eq!(parent.top.len(), FLATTEN_AT);
+        assert_eq!(parent.top().len(), FLATTEN_AT);
         let base_before = parent.base.len();
         let mut fork = parent.clone();
         fork.insert(Arc::from("new"), 1);
         assert_eq!(
-            fork.top.len(),
+            fork.top().len(),
             FLATTEN_AT + 1,
             "the fork wrote into its top only"
         );
         assert_eq!(fork.base.len(), base_before);
         // The parent itself, writing on, still folds.
         parent.insert(Arc::from("more"), 1);
-        assert!(parent.top.is_empty());
+        assert!(parent.top().is_empty());
+    }
+
+    #[test]
+    fn a_chain_of_forks_folds_at_the_limit() {
+        let mut map: ScopeMap<u32> = ScopeMap::default();
+        for i in 0..100 {
+            map = map.clone(); // each level is a fork with one write, as in deep nesting
+            map.insert(Arc::from(format!("level{i:03}").as_str()), i);
+            assert!(map.top().len() <= TOP_LIMIT);
+        }
+        assert_eq!(map.iter().count(), 100);
+        assert_eq!(map.get("level042"), Some(&42));
     }
 
     #[test]
