@@ -315,7 +315,7 @@ def generated_markdown(r):
     out = [
         f"Run of {m['date']}: {m['nproc']} CPUs ({m['cpu']}), {m['rustc']}, {m.get('valgrind')}; "
         f"load average {' / '.join(m['load_start'])} at the start and "
-        f"{' / '.join(m.get('load_end', ['?']))} at the end (other builds were running). "
+        f"{' / '.join(m.get('load_end', ['?']))} at the end. "
         f"Criterion 0.8.2: warm-up {s['warm_up']} s, measurement {s['measurement']} s, "
         f"100 samples (10 for `nesting` and `async_tasks`).",
         "",
@@ -360,12 +360,21 @@ def esc(s):
     return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def svg_loglog(path, title, xlabel, ylabel, series, xticks, yunit="ns"):
-    """series: {name: [(x, y)]} with x, y > 0; xticks: [(x, label)]."""
+def fmt_count(n):
+    for div, unit in [(1e6, "M"), (1e3, "k")]:
+        if n >= div:
+            return f"{n / div:g}{unit}"
+    return f"{n:g}"
+
+
+def svg_loglog(path, title, xlabel, ylabel, series, xticks, yunit="ns", hline=None):
+    """series: {name: [(x, y)]} with x, y > 0; xticks: [(x, label)]; hline: (y, label)."""
     w, h, ml, mr, mt, mb = 720, 420, 78, 190, 40, 52
     pts = [p for s in series.values() for p in s if p[1] and p[1] > 0]
     if not pts:
         return
+    if hline:
+        pts.append((1, hline[0]))
     x0, x1 = math.log10(min(x for x, _ in xticks)), math.log10(max(x for x, _ in xticks))
     y0 = math.floor(math.log10(min(y for _, y in pts)))
     y1 = math.ceil(math.log10(max(y for _, y in pts)))
@@ -386,7 +395,7 @@ def svg_loglog(path, title, xlabel, ylabel, series, xticks, yunit="ns"):
         y = py(10 ** d)
         o.append(f'<line x1="{ml}" y1="{y:.1f}" x2="{w - mr}" y2="{y:.1f}" stroke="#d0d7de"/>')
         o.append(f'<text x="{ml - 6}" y="{y + 4:.1f}" text-anchor="end">'
-                 f'{esc(fmt_axis(10 ** d) if yunit == "ns" else f"{10 ** d:,.0f}")}</text>')
+                 f'{esc(fmt_axis(10 ** d) if yunit == "ns" else fmt_count(10 ** d))}</text>')
         if d < y1:
             for k in range(2, 10):
                 yy = py(k * 10 ** d)
@@ -401,6 +410,12 @@ def svg_loglog(path, title, xlabel, ylabel, series, xticks, yunit="ns"):
     o.append(f'<text x="{(ml + w - mr) / 2}" y="{h - 12}" text-anchor="middle">{esc(xlabel)}</text>')
     o.append(f'<text x="16" y="{(mt + h - mb) / 2}" text-anchor="middle" '
              f'transform="rotate(-90 16 {(mt + h - mb) / 2})">{esc(ylabel)}</text>')
+    if hline:
+        y = py(hline[0])
+        o.append(f'<line x1="{ml}" y1="{y:.1f}" x2="{w - mr}" y2="{y:.1f}" stroke="#57606a" '
+                 f'stroke-dasharray="2 3"/>')
+        o.append(f'<text x="{w - mr - 4}" y="{y - 4:.1f}" text-anchor="end" fill="#57606a">'
+                 f'{esc(hline[1])}</text>')
     for i, (name, s) in enumerate(series.items()):
         s = [(x, y) for x, y in s if y and y > 0]
         base = name.split(" ")[0]
@@ -438,7 +453,7 @@ def draw(r):
         series = {f: [(size_x(n), crit(r, f"{group}/{f}/{n}")) for n in SIZES] for f in funcs}
         svg_loglog(OUT / f"{group}.svg", f"{title}: time against scope size",
                    "tags already on the scope (0 drawn at 1)", "median time per operation",
-                   series, SIZE_TICKS)
+                   series, SIZE_TICKS, hline=(20, "goal: 20 ns") if group == "fork" else None)
     series = {}
     for f in OURS + [PEER]:
         for b in ["0", "100"]:
