@@ -22,25 +22,28 @@ use super::thread::{self, Active};
 /// ```
 #[must_use = "the scopes are restored as soon as the guard is dropped"]
 pub struct ScopeGuard {
-    prev: Option<Active>,
+    /// What drop puts back: `Some(previous pair)`, where the previous pair is `None` when the
+    /// slot was still unused. `None` once restored, or when the thread-local was already gone.
+    restore: Option<Option<Active>>,
     depth: usize,
     _not_send: PhantomData<*const ()>,
 }
 
 impl ScopeGuard {
     /// Makes `active` the pair of this thread.
+    #[inline]
     pub(crate) fn enter(active: Active) -> Self {
-        let prev = thread::swap(active);
+        let restore = thread::replace(Some(active)).ok();
         // During thread-local teardown nothing was installed and nothing will be restored, so
         // count no depth: a push without its pop would trip the order check of a guard that
         // is still alive and dropped later in the teardown.
-        let depth = if prev.is_some() {
+        let depth = if restore.is_some() {
             thread::push_depth()
         } else {
             0
         };
         Self {
-            prev,
+            restore,
             depth,
             _not_send: PhantomData,
         }
@@ -49,17 +52,19 @@ impl ScopeGuard {
     /// Restores the previous pair now and returns the pair that was active, with every change
     /// made while it was entered (the write-back a bound future needs).
     pub(crate) fn exit(mut self) -> Option<Active> {
-        let prev = self.prev.take()?;
+        let prev = self.restore.take()?;
         thread::pop_depth(self.depth);
-        thread::swap(prev)
+        thread::replace(prev).ok().flatten()
     }
 }
 
 impl Drop for ScopeGuard {
+    #[inline]
     fn drop(&mut self) {
-        if let Some(prev) = self.prev.take() {
+        if let Some(prev) = self.restore.take() {
             thread::pop_depth(self.depth);
-            drop(thread::swap(prev));
+            // The fork's pair is dropped here, after the slot's borrow has ended.
+            drop(thread::replace(prev));
         }
     }
 }

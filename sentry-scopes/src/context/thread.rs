@@ -114,20 +114,15 @@ pub(crate) fn with_active<R>(f: impl FnOnce(&mut Active) -> R) -> Option<R> {
         .ok()
 }
 
-/// Puts `new` into the slot and returns what was there. `None` during thread teardown, in which
-/// case `new` is dropped.
-pub(crate) fn swap(new: Active) -> Option<Active> {
-    let mut new = Some(new);
-    let old = ACTIVE
-        .try_with(|slot| {
-            let mut slot = slot.borrow_mut();
-            let old = slot.take().unwrap_or_else(Active::fresh);
-            *slot = new.take();
-            old
-        })
-        .ok();
-    drop(new); // dropped outside the borrow, if teardown refused it
-    old
+/// Installs `new` as this thread's pair (`None`: the unused state, filled lazily on next use)
+/// and returns the pair it replaces, `None` if the slot was unused. `Err(())` once the
+/// thread-local has been destroyed (thread teardown); `new` is then dropped, outside any borrow.
+///
+/// One thread-local access and a move: this is half of every fork's cost (the guard's entry and
+/// exit). The replaced pair is returned, so it is dropped by the caller after the borrow ends.
+#[inline]
+pub(crate) fn replace(new: Option<Active>) -> Result<Option<Active>, ()> {
+    ACTIVE.try_with(|slot| slot.replace(new)).map_err(|_| ())
 }
 
 /// A current scope replaced by [`push_current`], with the key and guard depth it was pushed at.

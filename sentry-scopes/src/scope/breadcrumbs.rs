@@ -25,47 +25,146 @@ impl StoredCrumb {
     }
 }
 
-/// A bounded ring of breadcrumbs, oldest first. Cloning it is O(1).
-#[derive(Clone, Debug, Default)]
-pub(crate) struct Breadcrumbs(imbl::Vector<Arc<StoredCrumb>>);
+/// A bounded list of breadcrumbs. Cloning it is O(1); so is a push onto a clone.
+///
+/// The list is persistent and singly linked, newest first: a push allocates one node that
+/// points at the previous head, so a fork that adds a breadcrumb copies nothing of the
+/// breadcrumbs it shares with its parent (an `imbl::Vector` copied a 64-slot chunk at each end
+/// to push and to evict, ~3k instructions at 100 stored). The oldest entries are not unlinked on
+/// every push: readers see the newest `cap`, and once the list links twice that, the value that
+/// has itself taken `cap` pushes rebuilds it with the newest `cap` (O(cap) every `cap` pushes).
+/// A fork never pays for rebuilding the list it inherited (else a fork of a parent at exactly
+/// `2 × cap` would copy `cap` nodes for one push); at `3 × cap` any value rebuilds, which bounds
+/// memory when every push is a copy-on-write. So 2 to 3 × `max_breadcrumbs` entries may stay
+/// allocated per scope.
+#[derive(Default)]
+pub(crate) struct Breadcrumbs {
+    head: Option<Arc<Node>>,
+    /// Nodes reachable from `head`.
+    linked: usize,
+    /// How many of the newest are visible (the `max` of the last push or merge).
+    cap: usize,
+    /// Pushes taken by this value since it was cloned or rebuilt.
+    pushes: usize,
+}
+
+impl Clone for Breadcrumbs {
+    /// A fork: the same list, and no pushes of its own yet.
+    fn clone(&self) -> Self {
+        Self {
+            head: self.head.clone(),
+            linked: self.linked,
+            cap: self.cap,
+            pushes: 0,
+        }
+    }
+}
+
+struct Node {
+    crumb: Arc<StoredCrumb>,
+    next: Option<Arc<Node>>,
+}
+
+impl Drop for Breadcrumbs {
+    /// Unlinks iteratively: a long list must not be dropped by recursion.
+    fn drop(&mut self) {
+        let mut next = self.head.take();
+        while let Some(node) = next {
+            // `into_inner` succeeds for exactly one of the last two owners of a shared tail.
+            next = Arc::into_inner(node).and_then(|mut n| n.next.take());
+        }
+    }
+}
+
+impl std::fmt::Debug for Breadcrumbs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list()
+            .entries(self.iter().map(|c| &c.crumb))
+            .finish()
+    }
+}
 
 impl Breadcrumbs {
-    /// Adds `crumb` in sequence order (normally at the end), evicting the oldest entries beyond
-    /// `max` (B04).
+    fn empty(cap: usize) -> Self {
+        Self {
+            head: None,
+            linked: 0,
+            cap,
+            pushes: 0,
+        }
+    }
+
+    /// A list holding `crumbs` (oldest first), of which the newest `cap` are visible.
+    fn from_oldest<'a>(crumbs: impl IntoIterator<Item = &'a Arc<StoredCrumb>>, cap: usize) -> Self {
+        let mut list = Self::empty(cap);
+        for c in crumbs {
+            list.link(c.clone());
+        }
+        list
+    }
+
+    fn link(&mut self, crumb: Arc<StoredCrumb>) {
+        let next = self.head.take();
+        self.head = Some(Arc::new(Node { crumb, next }));
+        self.linked += 1;
+    }
+
+    /// Appends `crumb`, evicting the oldest entries beyond `max` (B04).
     ///
     /// Two threads adding to one scope draw their numbers before publishing, so a crumb can
-    /// arrive after one with a higher number; it is slotted in so the ring stays sorted, which
-    /// the capture-time merge relies on.
+    /// arrive after one with a higher number; the list is then rebuilt with it slotted in by
+    /// number (rare, O(max)), because the capture-time merge relies on sorted lists.
     pub(crate) fn push(&mut self, crumb: Arc<StoredCrumb>, max: usize) {
         if max == 0 {
             return;
         }
-        let later = self
-            .0
-            .iter()
-            .rev()
-            .take_while(|c| c.seq > crumb.seq)
-            .count();
-        self.0.insert(self.0.len() - later, crumb);
-        while self.0.len() > max {
-            self.0.pop_front();
+        if self.head.as_ref().is_some_and(|h| h.crumb.seq > crumb.seq) {
+            let mut all: Vec<_> = self.newest_first().cloned().collect();
+            all.push(crumb);
+            all.sort_by_key(|c| c.seq);
+            let skip = all.len().saturating_sub(max);
+            *self = Self::from_oldest(all.iter().skip(skip), max);
+            return;
+        }
+        self.cap = max;
+        self.link(crumb);
+        self.pushes += 1;
+        if (self.linked > max.saturating_mul(2) && self.pushes >= max)
+            || self.linked > max.saturating_mul(3)
+        {
+            let newest: Vec<_> = self.newest_first().collect();
+            *self = Self::from_oldest(newest.into_iter().rev(), max);
         }
     }
 
+    /// The visible entries, newest first.
+    fn newest_first(&self) -> impl Iterator<Item = &Arc<StoredCrumb>> {
+        let mut node = self.head.as_deref();
+        std::iter::from_fn(move || {
+            let n = node?;
+            node = n.next.as_deref();
+            Some(&n.crumb)
+        })
+        .take(self.cap)
+    }
+
     pub(crate) fn len(&self) -> usize {
-        self.0.len()
+        self.linked.min(self.cap)
     }
 
     pub(crate) fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.len() == 0
     }
 
     pub(crate) fn clear(&mut self) {
-        self.0 = imbl::Vector::new();
+        *self = Self::empty(self.cap);
     }
 
-    pub(crate) fn iter(&self) -> impl Iterator<Item = &Arc<StoredCrumb>> {
-        self.0.iter()
+    /// The visible entries, oldest first.
+    pub(crate) fn iter(&self) -> impl DoubleEndedIterator<Item = &Arc<StoredCrumb>> {
+        let mut newest: Vec<_> = self.newest_first().collect();
+        newest.reverse();
+        newest.into_iter()
     }
 
     /// Layers `upper` over `self`: the union of both, in sequence order, without duplicates,
@@ -75,16 +174,23 @@ impl Breadcrumbs {
             return;
         }
         let merged = merge_sorted(&[self, upper], max);
-        self.0 = merged.into_iter().cloned().collect();
+        *self = Self::from_oldest(merged, max);
     }
 }
 
 /// Merges rings (each sorted by sequence number) into one list in insertion order, dropping
 /// entries reachable through several rings, and keeps the newest `max` (B02, B05).
 pub(crate) fn merge_sorted<'a>(rings: &[&'a Breadcrumbs], max: usize) -> Vec<&'a Arc<StoredCrumb>> {
+    // The usual case at capture: one layer holds breadcrumbs (top-level `add_breadcrumb`
+    // writes to the isolation scope). Its ring is already in order and without duplicates.
+    let mut non_empty = rings.iter().filter(|r| !r.is_empty());
+    if let (Some(only), None) = (non_empty.next(), non_empty.next()) {
+        let skip = only.len().saturating_sub(max);
+        return only.iter().skip(skip).collect();
+    }
     let total: usize = rings.iter().map(|r| r.len()).sum();
     let mut out: Vec<&Arc<StoredCrumb>> = Vec::with_capacity(total);
-    let mut iters: Vec<_> = rings.iter().map(|r| r.0.iter().peekable()).collect();
+    let mut iters: Vec<_> = rings.iter().map(|r| r.iter().peekable()).collect();
     loop {
         let mut best: Option<(usize, u64)> = None;
         for (i, it) in iters.iter_mut().enumerate() {
@@ -147,14 +253,55 @@ mod tests {
     }
 
     #[test]
+    fn forks_share_the_list_and_rebuilds_keep_the_newest() {
+        let mut parent = Breadcrumbs::default();
+        for i in 0..7 {
+            parent.push(crumb(&i.to_string()), 3);
+        }
+        // 7 linked > 2 x 3 after >= 3 pushes: rebuilt at the 7th push, to the newest 3.
+        assert_eq!(parent.linked, 3);
+        for i in 7..10 {
+            parent.push(crumb(&i.to_string()), 3);
+        }
+        assert_eq!(
+            parent.linked, 6,
+            "at 2 x cap: the next push of the parent rebuilds"
+        );
+        let mut fork = parent.clone();
+        fork.push(crumb("f"), 3);
+        assert_eq!(fork.linked, 7, "a fork's first push never rebuilds");
+        let all = |r: &Breadcrumbs| messages(&r.iter().collect::<Vec<_>>());
+        assert_eq!(all(&parent), ["7", "8", "9"]);
+        assert_eq!(all(&fork), ["8", "9", "f"]);
+        assert_eq!(fork.len(), 3);
+        parent.push(crumb("p"), 3);
+        assert_eq!(parent.linked, 3);
+        assert_eq!(all(&parent), ["8", "9", "p"]);
+    }
+
+    #[test]
+    fn a_long_list_is_dropped_without_recursion() {
+        let mut ring = Breadcrumbs::default();
+        let shared = crumb("x");
+        for _ in 0..100_000 {
+            ring.push(shared.clone(), usize::MAX);
+        }
+        let fork = ring.clone();
+        drop(ring);
+        assert_eq!(fork.len(), 100_000);
+        drop(fork);
+    }
+
+    #[test]
     fn a_crumb_published_late_is_slotted_in_by_number() {
-        let (first, second) = (crumb("first"), crumb("second"));
+        let (first, second, third) = (crumb("first"), crumb("second"), crumb("third"));
         let mut ring = Breadcrumbs::default();
         ring.push(second, 10);
+        ring.push(third, 10);
         ring.push(first, 10);
         assert_eq!(
             messages(&ring.iter().collect::<Vec<_>>()),
-            ["first", "second"]
+            ["first", "second", "third"]
         );
     }
 

@@ -1,14 +1,13 @@
 //! `ScopeData`: one immutable version of a scope's contents.
 //!
-//! Every field is either a persistent map (`imbl`) keyed by `Arc<str>`, an `Arc`, or a small
-//! `Copy` value, so cloning a `ScopeData` copies a handful of pointers, whatever it holds, and a
-//! write copies one path of one map.
+//! Every field is either a persistent map keyed by `Arc<str>` ([`ScopeMap`], on `imbl`), an
+//! `Arc`, or a small `Copy` value, so cloning a `ScopeData` copies a handful of pointers,
+//! whatever it holds, and a write copies one path of one small map.
 
 use std::sync::Arc;
 
-use imbl::OrdMap;
-
 use super::breadcrumbs::{Breadcrumbs, StoredCrumb};
+use super::map::ScopeMap;
 use super::processors::EventProcessor;
 use super::propagation::PropagationContext;
 use crate::protocol::{Attachment, Breadcrumb, Context, Level, User, Uuid, Value};
@@ -35,9 +34,9 @@ pub(crate) struct StoredAttachment {
 /// ```
 #[derive(Clone, Debug, Default)]
 pub struct ScopeData {
-    pub(crate) tags: OrdMap<Arc<str>, Arc<str>>,
-    pub(crate) extra: OrdMap<Arc<str>, Arc<Value>>,
-    pub(crate) contexts: OrdMap<Arc<str>, Arc<Context>>,
+    pub(crate) tags: ScopeMap<Arc<str>>,
+    pub(crate) extra: ScopeMap<Arc<Value>>,
+    pub(crate) contexts: ScopeMap<Arc<Context>>,
     pub(crate) user: Option<Arc<User>>,
     pub(crate) level: Option<Level>,
     pub(crate) fingerprint: Option<Arc<[Arc<str>]>>,
@@ -149,16 +148,14 @@ impl ScopeData {
             && self.attachments.is_empty()
     }
 
-    // --- writes: used by `Scope` (inside rcu) and by the macros' forks ------------------------
+    // --- writes: used by `Scope` (under its lock) and by the macros' forks ----------------
 
     pub(crate) fn set_tag(&mut self, key: Arc<str>, value: Arc<str>) {
         self.tags.insert(key, value);
     }
 
     pub(crate) fn remove_tag(&mut self, key: &str) {
-        if self.tags.contains_key(key) {
-            self.tags.remove(key);
-        }
+        self.tags.remove(key);
     }
 
     pub(crate) fn set_extra(&mut self, key: Arc<str>, value: Arc<Value>) {
@@ -166,9 +163,7 @@ impl ScopeData {
     }
 
     pub(crate) fn remove_extra(&mut self, key: &str) {
-        if self.extra.contains_key(key) {
-            self.extra.remove(key);
-        }
+        self.extra.remove(key);
     }
 
     pub(crate) fn set_context(&mut self, key: Arc<str>, value: Arc<Context>) {
@@ -176,9 +171,7 @@ impl ScopeData {
     }
 
     pub(crate) fn remove_context(&mut self, key: &str) {
-        if self.contexts.contains_key(key) {
-            self.contexts.remove(key);
-        }
+        self.contexts.remove(key);
     }
 
     pub(crate) fn set_user(&mut self, user: Option<Arc<User>>) {
@@ -227,9 +220,9 @@ impl ScopeData {
     /// attachments and processors appended. Removes nothing; keeps the propagation context and
     /// `last_event_id` of `self`.
     pub(crate) fn update_from(&mut self, upper: &ScopeData, max_breadcrumbs: usize) {
-        self.tags = layer_map(&self.tags, &upper.tags);
-        self.extra = layer_map(&self.extra, &upper.extra);
-        self.contexts = layer_map(&self.contexts, &upper.contexts);
+        self.tags = ScopeMap::layered(&self.tags, &upper.tags);
+        self.extra = ScopeMap::layered(&self.extra, &upper.extra);
+        self.contexts = ScopeMap::layered(&self.contexts, &upper.contexts);
         if upper.user.is_some() {
             self.user.clone_from(&upper.user);
         }
@@ -246,20 +239,6 @@ impl ScopeData {
             .merge_from(&upper.breadcrumbs, max_breadcrumbs);
         self.attachments.append(upper.attachments.clone());
         self.processors.append(upper.processors.clone());
-    }
-}
-
-/// `upper`'s entries over `lower`'s; O(1) when either side is empty.
-fn layer_map<V: Clone>(
-    lower: &OrdMap<Arc<str>, V>,
-    upper: &OrdMap<Arc<str>, V>,
-) -> OrdMap<Arc<str>, V> {
-    if upper.is_empty() {
-        lower.clone()
-    } else if lower.is_empty() {
-        upper.clone()
-    } else {
-        upper.clone().union(lower.clone())
     }
 }
 

@@ -3,10 +3,10 @@
 //! Layers are given least specific first (global, isolation, current). The event's plain maps are
 //! built directly from the layers; no persistent map is built at capture time.
 
-use std::sync::Arc;
-
 use super::breadcrumbs::merge_sorted;
+use super::map::ScopeMap;
 use super::{PropagationContext, ScopeData};
+
 use crate::protocol::{Attachment, Context, Event, Map, Transaction, User};
 
 /// Applies `layers` to `event`: key-wise maps where the event's own keys win, whole-object user,
@@ -89,32 +89,57 @@ fn merge_common(
     contexts: &mut Map<String, Context>,
     user: &mut Option<User>,
 ) {
-    // Most specific layer first: a key already present (the event's own, or a more specific
-    // layer's) is never overwritten.
-    for layer in layers.iter().rev() {
-        fill_missing(tags, &layer.tags, |v| v.to_string());
-        fill_missing(extra, &layer.extra, |v| Arc::unwrap_or_clone(v.clone()));
-        fill_missing(contexts, &layer.contexts, |v| {
-            Arc::unwrap_or_clone(v.clone())
-        });
-    }
+    merge_map(tags, layers, |l| &l.tags, |v| String::from(&**v));
+    merge_map(extra, layers, |l| &l.extra, |v| serde_json::Value::clone(v));
+    merge_map(contexts, layers, |l| &l.contexts, |v| Context::clone(v));
     if user.is_none() {
         *user = most_specific(layers, |l| l.user.as_deref().cloned());
     }
 }
 
-fn fill_missing<V, T>(
+/// Puts the union of one field's maps over `layers` into `into`: a key in `into` (the event's
+/// own) wins, then the most specific layer's.
+///
+/// Each layer's map is sorted, so the union is built as a sorted list and turned into the event's
+/// `BTreeMap` in one bulk build, instead of one search and one insert per key; an empty layer
+/// costs nothing and a single non-empty layer is copied straight through.
+fn merge_map<V: Clone, T>(
     into: &mut Map<String, T>,
-    from: &imbl::OrdMap<Arc<str>, V>,
+    layers: &[&ScopeData],
+    field: impl Fn(&ScopeData) -> &ScopeMap<V>,
     convert: impl Fn(&V) -> T,
-) where
-    V: Clone,
-{
-    for (k, v) in from {
-        if !into.contains_key(&**k) {
-            into.insert(k.to_string(), convert(v));
+) {
+    // Most specific first.
+    let mut maps = layers
+        .iter()
+        .rev()
+        .map(|l| field(l))
+        .filter(|m| !m.is_empty());
+    let Some(first) = maps.next() else { return };
+    let scoped: Map<String, T> = match maps.next() {
+        None => first
+            .iter()
+            .map(|(k, v)| (String::from(&**k), convert(v)))
+            .collect(),
+        Some(second) => {
+            let rest: Vec<_> = maps.collect();
+            let total = first.len_hint()
+                + second.len_hint()
+                + rest.iter().map(|m| m.len_hint()).sum::<usize>();
+            let mut all: Vec<(&str, &V)> = Vec::with_capacity(total);
+            for m in [first, second].into_iter().chain(rest) {
+                all.extend(m.iter().map(|(k, v)| (&**k, v)));
+            }
+            // A stable sort of a few sorted runs: equal keys keep the most specific first.
+            all.sort_by(|a, b| a.0.cmp(b.0));
+            all.dedup_by(|later, earlier| later.0 == earlier.0);
+            all.into_iter()
+                .map(|(k, v)| (k.to_owned(), convert(v)))
+                .collect()
         }
-    }
+    };
+    let mut own = std::mem::replace(into, scoped);
+    into.append(&mut own); // the event's own values win
 }
 
 fn most_specific<T>(layers: &[&ScopeData], get: impl Fn(&ScopeData) -> Option<T>) -> Option<T> {

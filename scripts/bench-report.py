@@ -1,0 +1,506 @@
+#!/usr/bin/env python3
+"""Runs the benchmarks and regenerates the report: docs/bench/*.svg, docs/bench/results.json and
+the generated section of BENCHMARKS.md (between the BEGIN/END GENERATED markers).
+
+    scripts/bench-report.py                   # everything (~10-15 min on 2 cores)
+    scripts/bench-report.py --quick           # short criterion runs, for trying the script
+    scripts/bench-report.py --from-results    # only redraw from docs/bench/results.json
+
+Steps: criterion (benches/scope_fork.rs, capture.rs, macro_overhead.rs, concurrency.rs; JSON in
+$CARGO_TARGET_DIR/criterion), then benches/counts.rs three ways: allocations per op (counting
+allocator), min/median ns per op over short batches (--time), and instructions per op under
+`valgrind --tool=callgrind`, collecting only the measured loop. Python standard library only;
+the SVGs are written by hand.
+"""
+
+import argparse
+import concurrent.futures
+import datetime
+import json
+import math
+import os
+import pathlib
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+TARGET = pathlib.Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target"))
+OUT = ROOT / "docs" / "bench"
+REPORT = ROOT / "BENCHMARKS.md"
+BENCHES = ["scope_fork", "capture", "macro_overhead", "concurrency"]
+OURS = ["ours-macro", "ours-closure"]
+PEER = "sentry-core"
+SIZES = ["0", "10", "100", "1000", "10000"]
+BEGIN, END = "<!-- BEGIN GENERATED -->", "<!-- END GENERATED -->"
+
+
+def log(msg):
+    print(msg, file=sys.stderr, flush=True)
+
+
+def run(cmd, **kw):
+    log("+ " + " ".join(str(c) for c in cmd))
+    return subprocess.run(cmd, cwd=ROOT, check=True, **kw)
+
+
+def output(cmd):
+    return subprocess.run(cmd, cwd=ROOT, check=True, capture_output=True, text=True).stdout
+
+
+# --- measuring -------------------------------------------------------------------------------
+
+
+def machine():
+    cpu = "unknown"
+    try:
+        for line in open("/proc/cpuinfo"):
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return {
+        "nproc": output(["nproc"]).strip(),
+        "cpu": cpu,
+        "rustc": output(["rustc", "-V"]).strip(),
+        "valgrind": output(["valgrind", "--version"]).strip() if shutil.which("valgrind") else None,
+        "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "load_start": open("/proc/loadavg").read().split()[:3],
+    }
+
+
+def run_criterion(warm_up, measurement):
+    shutil.rmtree(TARGET / "criterion", ignore_errors=True)  # results only, never the build
+    cmd = ["cargo", "bench", "-p", "sentry-scopes-suite"]
+    for b in BENCHES:
+        cmd += ["--bench", b]
+    run(cmd + ["--", "--warm-up-time", str(warm_up), "--measurement-time", str(measurement),
+               "--noplot"])
+
+
+def read_criterion():
+    res = {}
+    for bj in sorted((TARGET / "criterion").glob("**/new/benchmark.json")):
+        b = json.loads(bj.read_text())
+        e = json.loads((bj.parent / "estimates.json").read_text())["median"]
+        key = f'{b["group_id"]}/{b["function_id"]}/{b["value_str"]}'
+        res[key] = {
+            "median_ns": e["point_estimate"],
+            "lo_ns": e["confidence_interval"]["lower_bound"],
+            "hi_ns": e["confidence_interval"]["upper_bound"],
+        }
+    return res
+
+
+def counts_binary():
+    out = output(["cargo", "bench", "-p", "sentry-scopes-suite", "--bench", "counts", "--no-run",
+                  "--message-format=json"])
+    for line in out.splitlines():
+        try:
+            m = json.loads(line)
+        except json.JSONDecodeError:
+            continue
+        if m.get("reason") == "compiler-artifact" and m["target"]["name"] == "counts" \
+                and m.get("executable"):
+            return m["executable"]
+    sys.exit("could not find the counts bench executable")
+
+
+def table(text, columns):
+    rows = {}
+    for line in text.splitlines():
+        parts = line.split()
+        if len(parts) == columns + 1 and "/" in parts[0]:
+            rows[parts[0]] = [float(p) for p in parts[1:]]
+    return rows
+
+
+def iterations(case):
+    heavy = case.startswith("capture/") or re.search(r"sentry-core.*/(1000|10000)$", case)
+    return 20 if heavy else 200
+
+
+def callgrind(exe, case):
+    n = iterations(case)
+    with tempfile.NamedTemporaryFile(suffix=".callgrind") as f:
+        subprocess.run(["valgrind", "--tool=callgrind", "--collect-atstart=no",
+                        "--toggle-collect=*counts::measured*", f"--callgrind-out-file={f.name}",
+                        exe, "--run", case, str(n)],
+                       cwd=ROOT, check=True, capture_output=True)
+        for line in open(f.name):
+            if line.startswith("totals:"):
+                return int(line.split()[1]) / n
+    raise RuntimeError(f"no totals for {case}")
+
+
+def run_counts(with_callgrind):
+    exe = counts_binary()
+    log(f"+ {exe} (allocations), --time, callgrind")
+    allocs = table(output([exe]), 1)
+    times = table(output([exe, "--time"]), 2)
+    cases = output([exe, "--list"]).split()
+    ir = {}
+    if with_callgrind:
+        with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
+            for case, value in zip(cases, pool.map(lambda c: callgrind(exe, c), cases)):
+                ir[case] = value
+    noop = ir.get("baseline/noop", 0.0)
+    return {
+        case: {
+            "allocs": allocs.get(case, [None])[0],
+            "min_ns": times.get(case, [None, None])[0],
+            "median_ns": times.get(case, [None, None])[1],
+            "ir": ir.get(case),
+            "ir_net": None if case not in ir else ir[case] - noop,
+        }
+        for case in cases
+    }
+
+
+# --- judging ---------------------------------------------------------------------------------
+
+
+def crit(r, key):
+    v = r["criterion"].get(key)
+    return None if v is None else v["median_ns"]
+
+
+def ratio(a, b):
+    return None if a is None or b is None or b == 0 else a / b
+
+
+def goals(r):
+    """(goal, variant, measured, limit, higher_is_better, how)"""
+    out = []
+    c = r["counts"]
+    for size, limit in [("10", 0.5), ("100", 0.1), ("1000", 0.02)]:
+        for v in OURS:
+            out.append((f"with_scope + 1 tag, {size} tags: ≤ {limit} × sentry-core", v,
+                        ratio(crit(r, f"with_scope_tag/{v}/{size}"),
+                              crit(r, f"with_scope_tag/{PEER}/{size}")), limit, False, "time"))
+    for v in OURS:
+        out.append(("own time at 10,000 tags ≤ 3 × own time at 0 tags", v,
+                    ratio(crit(r, f"with_scope_tag/{v}/10000"), crit(r, f"with_scope_tag/{v}/0")),
+                    3.0, False, "time"))
+    for v in OURS:
+        out.append(("isolation fork + user + 2 tags, 100 tags: ≤ 0.1 × sentry-core", v,
+                    ratio(crit(r, f"isolation_fork/{v}/100"),
+                          crit(r, f"isolation_fork/{PEER}/100")), 0.1, False, "time"))
+    for v in OURS:
+        out.append(("capture, 100 tags + 100 breadcrumbs: ≤ 0.5 × sentry-core", v,
+                    ratio(crit(r, f"capture/{v}/t100-b100"), crit(r, f"capture/{PEER}/t100-b100")),
+                    0.5, False, "time"))
+    out.append(("fork + breadcrumb, 100 stored: ≤ 0.1 × sentry-core", "ours-closure",
+                ratio(crit(r, "breadcrumb/ours-closure/100"), crit(r, f"breadcrumb/{PEER}/100")),
+                0.1, False, "time"))
+    for v in OURS:
+        out.append(("nesting, 1,000 levels: ≤ 0.05 × sentry-core", v,
+                    ratio(crit(r, f"nesting/{v}/1000"), crit(r, f"nesting/{PEER}/1000")),
+                    0.05, False, "time"))
+    for kind in ["sync", "async"]:
+        a = c.get(f"macro_overhead/ours-macro/{kind}", {}).get("ir")
+        b = c.get(f"macro_overhead/hand-written/{kind}", {}).get("ir")
+        out.append((f"macro within 5 % of the hand-written fork ({kind})", "ours-macro (hand-expanded)",
+                    ratio(a, b), 1.05, False, "Ir"))
+    for group, how in [("threads", "wall time"), ("threads_cpu", "CPU time")]:
+        for v in ["baseline"] + OURS + [PEER]:
+            t1, t2 = crit(r, f"{group}/{v}/1"), crit(r, f"{group}/{v}/2")
+            out.append(("two threads ≥ 1.8 × the throughput of one", v,
+                        None if not t1 or not t2 else 2 * t1 / t2, 1.8, True, how))
+    fork = [c.get(f"fork/ours-macro/{n}", {}) for n in SIZES]
+    out.append(("bare fork ≤ 20 ns (fastest of 400 batches)", "ours-macro",
+                max((f.get("min_ns") or math.inf) for f in fork), 20.0, False, "ns"))
+    out.append(("bare fork ≤ 20 ns (criterion median)", "ours-macro",
+                max((crit(r, f"fork/ours-macro/{n}") or math.inf) for n in SIZES), 20.0, False,
+                "ns"))
+    out.append(("bare fork: 0 allocations at every size", "ours-macro",
+                max((f.get("allocs") if f.get("allocs") is not None else math.inf) for f in fork),
+                0.0, False, "allocs"))
+    irs = [f.get("ir") for f in fork if f.get("ir")]
+    out.append(("bare fork independent of scope size (Ir at 10,000 / Ir at 0)", "ours-macro",
+                (max(irs) / min(irs)) if irs else None, 1.0, False, "Ir"))
+    return out
+
+
+def status(measured, limit, higher):
+    if measured is None:
+        return "not measured"
+    return "met" if (measured >= limit if higher else measured <= limit) else "**missed**"
+
+
+# --- report ----------------------------------------------------------------------------------
+
+
+def fmt_ns(ns):
+    if ns is None:
+        return "–"
+    if ns >= 1e6:
+        return f"{ns / 1e6:.2f} ms"
+    if ns >= 1e3:
+        return f"{ns / 1e3:.2f} µs"
+    return f"{ns:.1f} ns"
+
+
+def fmt_ratio(x):
+    if x is None:
+        return "–"
+    if x < 0.01:
+        return f"{x:.2g}"
+    return f"{x:.3f}" if x < 0.1 else f"{x:.2f}"
+
+
+def fmt_axis(ns):
+    return re.sub(r"\.0+ ", " ", fmt_ns(ns))
+
+
+def fmt_num(x, digits=0):
+    if x is None:
+        return "–"
+    return f"{x:,.{digits}f}"
+
+
+GROUPS = [
+    ("fork", "bare fork (`#[with_scope]` with no items / `with_scope(|_| ())`)", SIZES),
+    ("with_scope_tag", "1. `with_scope` setting one tag, n tags on the scope", SIZES),
+    ("isolation_fork", "2. isolation fork + user + 2 tags, empty body, n tags on the scope", SIZES),
+    ("capture", "3. `capture_message` inside `with_scope` (+1 tag), t tags / b breadcrumbs",
+     ["t0-b0", "t10-b0", "t100-b0", "t0-b100", "t10-b100", "t100-b100"]),
+    ("breadcrumb", "4. fork, then add one breadcrumb, 100 stored", ["100"]),
+    ("nesting", "5. 1,000 nested `with_scope` levels, a new tag at each", ["1000"]),
+    ("macro_overhead", "6. macro vs hand-written fork (10 tags on the scope)", ["sync", "async"]),
+    ("threads", "7. n threads each forking its own parent; time per iteration = one fork on every thread",
+     ["1", "2"]),
+    ("threads_cpu", "7b. the same loops timed by each thread's CPU time (mean over the threads)",
+     ["1", "2"]),
+    ("async_tasks", "8. 10,000 tasks, isolation fork + tag, 3 awaits each, 2 tokio workers",
+     ["10000"]),
+]
+
+
+def group_table(r, group, title, params):
+    order = ["baseline", "hand-written", "ours-macro", "ours-closure", "sentry-core-push", PEER]
+    funcs = sorted({k.split("/")[1] for k in r["criterion"] if k.split("/")[0] == group},
+                   key=lambda f: order.index(f) if f in order else len(order))
+    lines = [f"**{title}** (criterion median)", "",
+             "| n | " + " | ".join(funcs) + " | " +
+             " | ".join(f"{f} / {PEER}" for f in funcs if f.startswith("ours")) + " |",
+             "|---|" + "---:|" * (len(funcs) + sum(f.startswith("ours") for f in funcs))]
+    for p in params:
+        vals = [crit(r, f"{group}/{f}/{p}") for f in funcs]
+        if all(v is None for v in vals):
+            continue
+        peer = crit(r, f"{group}/{PEER}/{p}")
+        ratios = [fmt_ratio(ratio(crit(r, f"{group}/{f}/{p}"), peer))
+                  for f in funcs if f.startswith("ours")]
+        lines.append(f"| {p} | " + " | ".join(fmt_ns(v) for v in vals) + " | " +
+                     " | ".join(ratios) + " |")
+    return "\n".join(lines)
+
+
+def counts_table(r):
+    lines = ["| case | Ir / op | allocs / op | fastest batch | median batch |",
+             "|---|---:|---:|---:|---:|"]
+    for case, v in r["counts"].items():
+        lines.append(f"| `{case}` | {fmt_num(v['ir_net'])} | {fmt_num(v['allocs'], 1)} | "
+                     f"{fmt_ns(v['min_ns'])} | {fmt_ns(v['median_ns'])} |")
+    return "\n".join(lines)
+
+
+def generated_markdown(r):
+    m = r["machine"]
+    s = r["settings"]
+    out = [
+        f"Run of {m['date']}: {m['nproc']} CPUs ({m['cpu']}), {m['rustc']}, {m.get('valgrind')}; "
+        f"load average {' / '.join(m['load_start'])} at the start and "
+        f"{' / '.join(m.get('load_end', ['?']))} at the end. "
+        f"Criterion 0.8.2: warm-up {s['warm_up']} s, measurement {s['measurement']} s, "
+        f"100 samples (10 for `nesting` and `async_tasks`).",
+        "",
+        "### Goals",
+        "",
+        "| goal | variant | measured | status | from |",
+        "|---|---|---:|---|---|",
+    ]
+    for goal, variant, measured, limit, higher, how in goals(r):
+        shown = "–" if measured is None else (
+            f"{measured:.1f}" if how in ("ns", "allocs") else fmt_ratio(measured))
+        out.append(f"| {goal} | {variant} | {shown} | {status(measured, limit, higher)} | {how} |")
+    out += ["", "### Medians and ratios", ""]
+    for group, title, params in GROUPS:
+        out += [group_table(r, group, title, params), ""]
+    out += ["### Instructions, allocations and undisturbed time per operation", "",
+            "`benches/counts.rs`: Ir under callgrind (measured loop only, net of the "
+            "`baseline/noop` loop), allocations from a counting allocator, and the fastest and "
+            "median of 400 ~20 µs batches. `baseline/two-arc-clones` is two `Arc` clone+drop "
+            "pairs: the floor of a fork that keeps two handles, on this machine, in this run.", "",
+            counts_table(r), ""]
+    return "\n".join(out)
+
+
+def write_report(r):
+    text = REPORT.read_text() if REPORT.exists() else f"# Benchmarks\n\n{BEGIN}\n{END}\n"
+    if BEGIN not in text or END not in text:
+        sys.exit(f"{REPORT} lacks the {BEGIN} / {END} markers")
+    head, rest = text.split(BEGIN, 1)
+    _, tail = rest.split(END, 1)
+    REPORT.write_text(f"{head}{BEGIN}\n{generated_markdown(r)}\n{END}{tail}")
+
+
+# --- SVG -------------------------------------------------------------------------------------
+
+COLORS = {"ours-macro": "#1f6feb", "ours-closure": "#2da44e", "sentry-core": "#cf222e",
+          "sentry-core-push": "#e16f24", "hand-written": "#8250df", "baseline": "#6e7781"}
+DASHES = {"b100": "6 4"}
+
+
+def esc(s):
+    return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def fmt_count(n):
+    for div, unit in [(1e6, "M"), (1e3, "k")]:
+        if n >= div:
+            return f"{n / div:g}{unit}"
+    return f"{n:g}"
+
+
+def svg_loglog(path, title, xlabel, ylabel, series, xticks, yunit="ns", hline=None):
+    """series: {name: [(x, y)]} with x, y > 0; xticks: [(x, label)]; hline: (y, label)."""
+    w, h, ml, mr, mt, mb = 720, 420, 78, 190, 40, 52
+    pts = [p for s in series.values() for p in s if p[1] and p[1] > 0]
+    if not pts:
+        return
+    if hline:
+        pts.append((1, hline[0]))
+    x0, x1 = math.log10(min(x for x, _ in xticks)), math.log10(max(x for x, _ in xticks))
+    y0 = math.floor(math.log10(min(y for _, y in pts)))
+    y1 = math.ceil(math.log10(max(y for _, y in pts)))
+    if y1 == y0:
+        y1 += 1
+
+    def px(x):
+        return ml + (math.log10(x) - x0) / (x1 - x0 or 1) * (w - ml - mr)
+
+    def py(y):
+        return h - mb - (math.log10(y) - y0) / (y1 - y0) * (h - mt - mb)
+
+    o = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" '
+         f'viewBox="0 0 {w} {h}" font-family="sans-serif" font-size="12">',
+         f'<rect width="{w}" height="{h}" fill="white"/>',
+         f'<text x="{ml}" y="22" font-size="15" font-weight="bold">{esc(title)}</text>']
+    for d in range(y0, y1 + 1):
+        y = py(10 ** d)
+        o.append(f'<line x1="{ml}" y1="{y:.1f}" x2="{w - mr}" y2="{y:.1f}" stroke="#d0d7de"/>')
+        o.append(f'<text x="{ml - 6}" y="{y + 4:.1f}" text-anchor="end">'
+                 f'{esc(fmt_axis(10 ** d) if yunit == "ns" else fmt_count(10 ** d))}</text>')
+        if d < y1:
+            for k in range(2, 10):
+                yy = py(k * 10 ** d)
+                o.append(f'<line x1="{ml}" y1="{yy:.1f}" x2="{w - mr}" y2="{yy:.1f}" '
+                         f'stroke="#f0f2f4"/>')
+    for x, label in xticks:
+        xx = px(x)
+        o.append(f'<line x1="{xx:.1f}" y1="{mt}" x2="{xx:.1f}" y2="{h - mb}" stroke="#d0d7de"/>')
+        o.append(f'<text x="{xx:.1f}" y="{h - mb + 16}" text-anchor="middle">{esc(label)}</text>')
+    o.append(f'<rect x="{ml}" y="{mt}" width="{w - ml - mr}" height="{h - mt - mb}" '
+             f'fill="none" stroke="#57606a"/>')
+    o.append(f'<text x="{(ml + w - mr) / 2}" y="{h - 12}" text-anchor="middle">{esc(xlabel)}</text>')
+    o.append(f'<text x="16" y="{(mt + h - mb) / 2}" text-anchor="middle" '
+             f'transform="rotate(-90 16 {(mt + h - mb) / 2})">{esc(ylabel)}</text>')
+    if hline:
+        y = py(hline[0])
+        o.append(f'<line x1="{ml}" y1="{y:.1f}" x2="{w - mr}" y2="{y:.1f}" stroke="#57606a" '
+                 f'stroke-dasharray="2 3"/>')
+        o.append(f'<text x="{w - mr - 4}" y="{y - 4:.1f}" text-anchor="end" fill="#57606a">'
+                 f'{esc(hline[1])}</text>')
+    for i, (name, s) in enumerate(series.items()):
+        s = [(x, y) for x, y in s if y and y > 0]
+        base = name.split(" ")[0]
+        color = COLORS.get(base, "#24292f")
+        dash = next((d for k, d in DASHES.items() if k in name), None)
+        dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
+        if len(s) > 1:
+            poly = " ".join(f"{px(x):.1f},{py(y):.1f}" for x, y in s)
+            o.append(f'<polyline points="{poly}" fill="none" stroke="{color}" '
+                     f'stroke-width="2"{dash_attr}/>')
+        for x, y in s:
+            o.append(f'<circle cx="{px(x):.1f}" cy="{py(y):.1f}" r="3.5" fill="{color}">'
+                     f'<title>{esc(name)}: {esc(fmt_ns(y) if yunit == "ns" else f"{y:,.0f}")}'
+                     f'</title></circle>')
+        ly = mt + 14 + i * 20
+        o.append(f'<line x1="{w - mr + 14}" y1="{ly - 4}" x2="{w - mr + 40}" y2="{ly - 4}" '
+                 f'stroke="{color}" stroke-width="2"{dash_attr}/>')
+        o.append(f'<text x="{w - mr + 46}" y="{ly}">{esc(name)}</text>')
+    o.append("</svg>")
+    path.write_text("\n".join(o) + "\n")
+
+
+def size_x(n):
+    return max(int(n), 1)
+
+
+SIZE_TICKS = [(1, "0"), (10, "10"), (100, "100"), (1000, "1,000"), (10000, "10,000")]
+
+
+def draw(r):
+    OUT.mkdir(parents=True, exist_ok=True)
+    for group, title in [("fork", "Bare fork"), ("with_scope_tag", "with_scope + one tag"),
+                         ("isolation_fork", "Isolation fork + user + two tags")]:
+        funcs = OURS + [PEER] + (["sentry-core-push"] if group == "fork" else [])
+        series = {f: [(size_x(n), crit(r, f"{group}/{f}/{n}")) for n in SIZES] for f in funcs}
+        svg_loglog(OUT / f"{group}.svg", f"{title}: time against scope size",
+                   "tags already on the scope (0 drawn at 1)", "median time per operation",
+                   series, SIZE_TICKS, hline=(20, "goal: 20 ns") if group == "fork" else None)
+    series = {}
+    for f in OURS + [PEER]:
+        for b in ["0", "100"]:
+            series[f"{f} b{b}"] = [(size_x(t), crit(r, f"capture/{f}/t{t}-b{b}"))
+                                   for t in ["0", "10", "100"]]
+    svg_loglog(OUT / "capture.svg", "capture_message inside with_scope: time against scope size",
+               "tags on the scope (0 drawn at 1); solid: 0 breadcrumbs, dashed: 100",
+               "median time per capture", series, SIZE_TICKS[:3])
+    series = {f: [(size_x(n), r["counts"].get(f"with_scope_tag/{f}/{n}", {}).get("ir_net"))
+                  for n in SIZES] for f in OURS + [PEER]}
+    svg_loglog(OUT / "with_scope_tag_instructions.svg",
+               "with_scope + one tag: instructions against scope size (callgrind)",
+               "tags already on the scope (0 drawn at 1)", "instructions per operation",
+               series, SIZE_TICKS, yunit="Ir")
+
+
+# --- main ------------------------------------------------------------------------------------
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help="0.3 s warm-up, 1 s measurement")
+    ap.add_argument("--warm-up", type=float, default=1.0)
+    ap.add_argument("--measurement", type=float, default=3.0)
+    ap.add_argument("--from-results", action="store_true",
+                    help="redraw the SVGs and BENCHMARKS.md from docs/bench/results.json")
+    ap.add_argument("--no-callgrind", action="store_true")
+    args = ap.parse_args()
+    if args.quick:
+        args.warm_up, args.measurement = 0.3, 1.0
+    if args.from_results:
+        r = json.loads((OUT / "results.json").read_text())
+    else:
+        r = {"machine": machine(),
+             "settings": {"warm_up": args.warm_up, "measurement": args.measurement}}
+        run_criterion(args.warm_up, args.measurement)
+        r["criterion"] = read_criterion()
+        r["counts"] = run_counts(not args.no_callgrind and shutil.which("valgrind") is not None)
+        r["machine"]["load_end"] = open("/proc/loadavg").read().split()[:3]
+        OUT.mkdir(parents=True, exist_ok=True)
+        (OUT / "results.json").write_text(json.dumps(r, indent=1, sort_keys=True) + "\n")
+    draw(r)
+    write_report(r)
+    for goal, variant, measured, limit, higher, how in goals(r):
+        log(f"{status(measured, limit, higher):>12}  {goal} [{variant}]: "
+            f"{'–' if measured is None else round(measured, 4)}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,330 @@
+//! `ScopeMap`: the persistent map behind a scope's tags, extra and contexts.
+//!
+//! A write to a forked scope must not cost more because the parent is large. An `imbl::OrdMap`
+//! insert copies one root-to-leaf path, and every copied node clones its ≤ 16 keys and values
+//! (an atomic increment each, and a decrement when the fork is dropped): at 10,000 tags that is
+//! four nodes and ~130 reference counts per write, against none at 0 tags.
+//!
+//! So a `ScopeMap` keeps a shared `base` that forks never copy and a small `top` of the writes
+//! made since the last flatten (a removal of a base key is a `None` there). The typical fork
+//! (`#[with_scope(tag(..))]`, a few writes, then dropped) writes only into its small `top`,
+//! whatever the size of `base`.
+//!
+//! `top` is a small sorted array, rebuilt by each write (one allocation, a clone of at most a
+//! few dozen entries): cheaper than an `OrdMap` node's copy-on-write at this size.
+//!
+//! A scope that takes many writes folds `top` into `base` once `top` holds more than
+//! [`FLATTEN_AT`] keys, so it pays what a plain map would, amortised. Only a map value that has
+//! itself taken [`FLATTEN_AT`] writes since it was cloned folds: a fork must never pay for
+//! folding the `top` it inherited (that would cost it ~9 path copies of `base`, whenever its
+//! parent's `top` happened to be full). A chain of forks each adding a key (deep nesting) grows
+//! `top` past that; at [`TOP_LIMIT`] keys any value folds, which bounds the array.
+
+use std::cmp::Ordering;
+use std::fmt;
+use std::iter::{Peekable, once};
+use std::sync::Arc;
+
+use imbl::OrdMap;
+
+/// `top` is folded into `base` once it holds more keys than this (by a value that has taken as
+/// many writes itself).
+const FLATTEN_AT: usize = 8;
+
+/// `top` is folded by any value once it holds more keys than this.
+const TOP_LIMIT: usize = 32;
+
+/// A key and its value in `top`; `None` marks a removed `base` key.
+type Entry<V> = (Arc<str>, Option<V>);
+
+/// A persistent string-keyed map: a shared base plus an overlay of recent writes.
+pub(crate) struct ScopeMap<V> {
+    base: OrdMap<Arc<str>, V>,
+    /// The writes since the last fold, sorted by key; `None` when there are none.
+    top: Option<Arc<[Entry<V>]>>,
+    /// Writes taken by this value since it was cloned (saturating).
+    writes: u8,
+}
+
+impl<V> Default for ScopeMap<V> {
+    fn default() -> Self {
+        Self {
+            base: OrdMap::new(),
+            top: None,
+            writes: 0,
+        }
+    }
+}
+
+impl<V: Clone> Clone for ScopeMap<V> {
+    /// A fork: the same entries, and no writes of its own yet.
+    fn clone(&self) -> Self {
+        Self {
+            base: self.base.clone(),
+            top: self.top.clone(),
+            writes: 0,
+        }
+    }
+}
+
+impl<V: Clone> ScopeMap<V> {
+    fn top(&self) -> &[Entry<V>] {
+        self.top.as_deref().unwrap_or(&[])
+    }
+
+    fn find(&self, key: &str) -> Result<usize, usize> {
+        self.top().binary_search_by(|(k, _)| (**k).cmp(key))
+    }
+
+    /// The value under `key`.
+    pub(crate) fn get(&self, key: &str) -> Option<&V> {
+        match self.find(key) {
+            Ok(i) => self.top()[i].1.as_ref(),
+            Err(_) => self.base.get(key),
+        }
+    }
+
+    pub(crate) fn contains_key(&self, key: &str) -> bool {
+        self.get(key).is_some()
+    }
+
+    pub(crate) fn insert(&mut self, key: Arc<str>, value: V) {
+        self.put(key, Some(value));
+    }
+
+    pub(crate) fn remove(&mut self, key: &str) {
+        if self.base.contains_key(key) {
+            self.put(Arc::from(key), None);
+        } else if let Ok(i) = self.find(key) {
+            let top = self.top();
+            self.top =
+                (top.len() > 1).then(|| top[..i].iter().chain(&top[i + 1..]).cloned().collect());
+            self.after_write();
+        }
+    }
+
+    /// Writes `key` into `top`: in place when the array is not shared and holds the key, else
+    /// as a new array with one allocation.
+    fn put(&mut self, key: Arc<str>, value: Option<V>) {
+        let found = self.find(&key);
+        if let (Ok(i), Some(top)) = (found, self.top.as_mut())
+            && let Some(entries) = Arc::get_mut(top)
+        {
+            entries[i].1 = value;
+        } else {
+            let top = self.top();
+            let (head, tail) = match found {
+                Ok(i) => (&top[..i], &top[i + 1..]),
+                Err(i) => (&top[..i], &top[i..]),
+            };
+            let new: Arc<[Entry<V>]> = head
+                .iter()
+                .cloned()
+                .chain(once((key, value)))
+                .chain(tail.iter().cloned())
+                .collect();
+            self.top = Some(new);
+        }
+        self.after_write();
+    }
+
+    /// The entries in key order.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (&Arc<str>, &V)> {
+        Union {
+            base: self.base.iter().peekable(),
+            top: self.top().iter().map(|(k, v)| (k, v)).peekable(),
+        }
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        if self.top().is_empty() {
+            self.base.is_empty()
+        } else {
+            self.iter().next().is_none()
+        }
+    }
+
+    /// An upper bound of the number of entries, for reserving.
+    pub(crate) fn len_hint(&self) -> usize {
+        self.base.len() + self.top().len()
+    }
+
+    /// `upper`'s entries over `lower`'s (removals in `upper` are not applied); O(1) when either
+    /// side is empty.
+    pub(crate) fn layered(lower: &Self, upper: &Self) -> Self {
+        if upper.is_empty() {
+            return lower.clone();
+        }
+        if lower.is_empty() {
+            return upper.clone();
+        }
+        let mut out = lower.clone();
+        for (k, v) in upper.iter() {
+            out.insert(k.clone(), v.clone());
+        }
+        out
+    }
+
+    fn after_write(&mut self) {
+        self.writes = self.writes.saturating_add(1);
+        let len = self.top().len();
+        let own = usize::from(self.writes) >= FLATTEN_AT;
+        if !(len > TOP_LIMIT || (len > FLATTEN_AT && own)) {
+            return;
+        }
+        if let Some(top) = self.top.take() {
+            for (k, v) in top.iter() {
+                match v {
+                    Some(v) => {
+                        self.base.insert(k.clone(), v.clone());
+                    }
+                    None => {
+                        self.base.remove(&**k);
+                    }
+                }
+            }
+        }
+    }
+}
+
+impl<V: Clone + fmt::Debug> fmt::Debug for ScopeMap<V> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_map().entries(self.iter()).finish()
+    }
+}
+
+/// The sorted union of `base` and `top`, `top` winning, its removals skipped.
+struct Union<B: Iterator, T: Iterator> {
+    base: Peekable<B>,
+    top: Peekable<T>,
+}
+
+impl<'a, V: 'a, B, T> Iterator for Union<B, T>
+where
+    B: Iterator<Item = (&'a Arc<str>, &'a V)>,
+    T: Iterator<Item = (&'a Arc<str>, &'a Option<V>)>,
+{
+    type Item = (&'a Arc<str>, &'a V);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            let order = match (self.base.peek(), self.top.peek()) {
+                (None, None) => return None,
+                (Some(_), None) => Ordering::Less,
+                (None, Some(_)) => Ordering::Greater,
+                (Some((b, _)), Some((t, _))) => b.cmp(t),
+            };
+            if order == Ordering::Less {
+                return self.base.next();
+            }
+            if order == Ordering::Equal {
+                self.base.next(); // shadowed by `top`
+            }
+            if let Some((k, Some(v))) = self.top.next() {
+                return Some((k, v));
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+
+    /// Drives a `ScopeMap` and a `BTreeMap` through the same writes, with forks taken along the
+    /// way, and checks they agree after every step.
+    #[test]
+    fn agrees_with_a_btreemap_across_forks_flattens_and_removals() {
+        let mut state = 0x2545_f491_4f6c_dd1d_u64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let mut map: ScopeMap<Arc<str>> = ScopeMap::default();
+        let mut model: BTreeMap<String, String> = BTreeMap::new();
+        let mut forks = Vec::new();
+        for step in 0..3_000 {
+            let key = format!("k{}", next() % 60);
+            if next() % 4 == 0 {
+                map.remove(&key);
+                model.remove(&key);
+            } else {
+                let value = format!("v{step}");
+                map.insert(Arc::from(key.as_str()), Arc::from(value.as_str()));
+                model.insert(key, value);
+            }
+            if step % 97 == 0 {
+                forks.push((map.clone(), model.clone()));
+            }
+            let got: Vec<_> = map
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect();
+            let want: Vec<_> = model.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+            assert_eq!(got, want, "step {step}");
+            assert_eq!(map.is_empty(), model.is_empty());
+            for k in ["k0", "k1", "k59", "absent"] {
+                assert_eq!(map.get(k).map(|v| &**v), model.get(k).map(String::as_str));
+            }
+        }
+        for (fork, model) in forks {
+            let got: Vec<_> = fork.iter().map(|(k, _)| k.to_string()).collect();
+            assert_eq!(got, model.keys().cloned().collect::<Vec<_>>());
+        }
+    }
+
+    #[test]
+    fn a_fork_never_folds_the_top_it_inherited() {
+        let mut parent: ScopeMap<u32> = ScopeMap::default();
+        for i in 0..(1000 + FLATTEN_AT) {
+            parent.insert(Arc::from(format!("k{i:04}").as_str()), 0);
+        }
+        // Bring the parent's top to the limit, whatever the phase of its folds.
+        while parent.top().len() < FLATTEN_AT {
+            parent.insert(Arc::from(format!("x{}", parent.top().len()).as_str()), 0);
+        }
+        assert_eq!(parent.top().len(), FLATTEN_AT);
+        let base_before = parent.base.len();
+        let mut fork = parent.clone();
+        fork.insert(Arc::from("new"), 1);
+        assert_eq!(
+            fork.top().len(),
+            FLATTEN_AT + 1,
+            "the fork wrote into its top only"
+        );
+        assert_eq!(fork.base.len(), base_before);
+        // The parent itself, writing on, still folds.
+        parent.insert(Arc::from("more"), 1);
+        assert!(parent.top().is_empty());
+    }
+
+    #[test]
+    fn a_chain_of_forks_folds_at_the_limit() {
+        let mut map: ScopeMap<u32> = ScopeMap::default();
+        for i in 0..100 {
+            map = map.clone(); // each level is a fork with one write, as in deep nesting
+            map.insert(Arc::from(format!("level{i:03}").as_str()), i);
+            assert!(map.top().len() <= TOP_LIMIT);
+        }
+        assert_eq!(map.iter().count(), 100);
+        assert_eq!(map.get("level042"), Some(&42));
+    }
+
+    #[test]
+    fn layered_puts_upper_over_lower_without_applying_removals() {
+        let mut lower: ScopeMap<u32> = ScopeMap::default();
+        lower.insert(Arc::from("a"), 1);
+        lower.insert(Arc::from("b"), 1);
+        let mut upper = lower.clone();
+        upper.remove("b");
+        upper.insert(Arc::from("a"), 2);
+        upper.insert(Arc::from("c"), 2);
+        let out = ScopeMap::layered(&lower, &upper);
+        let got: Vec<_> = out.iter().map(|(k, v)| (k.to_string(), *v)).collect();
+        assert_eq!(got, [("a".into(), 2), ("b".into(), 1), ("c".into(), 2)]);
+    }
+}
