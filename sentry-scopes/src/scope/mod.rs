@@ -17,6 +17,8 @@ mod propagation;
 use std::fmt;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
+use arc_swap::ArcSwap;
+
 pub(crate) use self::breadcrumbs::StoredCrumb;
 pub use self::data::ScopeData;
 pub(crate) use self::data::{StoredAttachment, arc_str};
@@ -49,7 +51,17 @@ use crate::protocol::{Attachment, Breadcrumb, Context, Event, Level, User, Uuid,
 /// ```
 #[derive(Clone)]
 pub struct Scope {
-    cell: Arc<Mutex<Arc<ScopeData>>>,
+    cell: Arc<Cell>,
+}
+
+/// Where a scope's current version lives. The handle hides the choice (performance.md §6).
+enum Cell {
+    /// Read by every capture on every thread and written rarely (the global scope): readers
+    /// never lock (`arc-swap`), writers publish with `rcu`, so no update is lost.
+    ReadMostly(ArcSwap<ScopeData>),
+    /// Written often by one unit of work (isolation, current and detached scopes): a short
+    /// lock, and writes in place while no snapshot of the data is held.
+    WriteMostly(Mutex<Arc<ScopeData>>),
 }
 
 impl Default for Scope {
@@ -75,7 +87,16 @@ impl Scope {
 
     pub(crate) fn from_data(data: Arc<ScopeData>) -> Self {
         Self {
-            cell: Arc::new(Mutex::new(data)),
+            cell: Arc::new(Cell::WriteMostly(Mutex::new(data))),
+        }
+    }
+
+    /// An empty scope whose reads never lock, for the process-wide global scope.
+    pub(crate) fn read_mostly() -> Self {
+        Self {
+            cell: Arc::new(Cell::ReadMostly(
+                ArcSwap::from_pointee(ScopeData::default()),
+            )),
         }
     }
 
@@ -102,46 +123,66 @@ impl Scope {
     /// An immutable snapshot of the scope's current contents.
     #[must_use]
     pub fn data(&self) -> Arc<ScopeData> {
-        self.lock().clone()
+        match &*self.cell {
+            Cell::ReadMostly(swap) => swap.load_full(),
+            Cell::WriteMostly(lock) => lock_slot(lock).clone(),
+        }
     }
 
-    /// The cell. No user code runs while it is held, so poisoning can only come from an
-    /// allocation failure; the data is then still consistent and is used as is.
-    fn lock(&self) -> MutexGuard<'_, Arc<ScopeData>> {
-        self.cell.lock().unwrap_or_else(PoisonError::into_inner)
+    /// Runs `f` on the current version without taking a snapshot.
+    fn read<R>(&self, f: impl FnOnce(&ScopeData) -> R) -> R {
+        match &*self.cell {
+            Cell::ReadMostly(swap) => f(&swap.load()),
+            Cell::WriteMostly(lock) => f(&lock_slot(lock)),
+        }
     }
 
     /// Applies `f` to the data and publishes the result atomically: concurrent writers never
     /// lose updates, and readers holding a [`data`](Self::data) snapshot keep seeing it. `f`
-    /// must not run user code (it runs under the cell's lock).
+    /// must not run user code, and may run more than once (`rcu` retries on a conflict).
     ///
-    /// The data is changed in place when no snapshot of it is held (the common case for a
-    /// scope taking several writes in a row), else copied first (copy-on-write); a replaced
+    /// A write-mostly cell changes the data in place when no snapshot of it is held (the common
+    /// case for a scope taking several writes in a row), else copies it first; a replaced
     /// version is dropped after the lock is released, as it may hold event processors.
-    pub(crate) fn update(&self, f: impl FnOnce(&mut ScopeData)) {
-        let mut slot = self.lock();
-        if let Some(data) = Arc::get_mut(&mut slot) {
-            f(data);
-            return;
+    pub(crate) fn update(&self, mut f: impl FnMut(&mut ScopeData)) {
+        match &*self.cell {
+            Cell::ReadMostly(swap) => {
+                swap.rcu(|old| {
+                    let mut data = ScopeData::clone(old);
+                    f(&mut data);
+                    data
+                });
+            }
+            Cell::WriteMostly(lock) => {
+                let mut slot = lock_slot(lock);
+                if let Some(data) = Arc::get_mut(&mut slot) {
+                    f(data);
+                    return;
+                }
+                let mut data = ScopeData::clone(&slot);
+                f(&mut data);
+                let old = std::mem::replace(&mut *slot, Arc::new(data));
+                drop(slot);
+                drop(old);
+            }
         }
-        let mut data = ScopeData::clone(&slot);
-        f(&mut data);
-        let old = std::mem::replace(&mut *slot, Arc::new(data));
-        drop(slot);
-        drop(old);
     }
 
     /// Replaces the data wholesale (used to reset the global scope in tests).
     #[cfg(feature = "test")]
     pub(crate) fn store(&self, data: Arc<ScopeData>) {
-        let old = std::mem::replace(&mut *self.lock(), data);
-        drop(old);
+        let mut data = Some(data);
+        self.update(|d| {
+            if let Some(new) = data.take() {
+                *d = Arc::unwrap_or_clone(new);
+            }
+        });
     }
 
     /// Sets a tag. Tags are indexed and searchable on the server.
     pub fn set_tag(&self, key: impl AsRef<str>, value: impl ToString) {
         let (key, value) = (arc_str(key), Arc::<str>::from(value.to_string()));
-        self.update(|d| d.set_tag(key, value));
+        self.update(|d| d.set_tag(key.clone(), value.clone()));
     }
 
     /// Sets several tags at once, with one publish. An empty iterator changes nothing (C08).
@@ -158,15 +199,15 @@ impl Scope {
             return;
         }
         self.update(|d| {
-            for (k, v) in tags {
-                d.set_tag(k, v);
+            for (k, v) in &tags {
+                d.set_tag(k.clone(), v.clone());
             }
         });
     }
 
     /// Removes a tag from this scope only; a tag of a lower scope shows through again.
     pub fn remove_tag(&self, key: &str) {
-        if self.lock().tags.contains_key(key) {
+        if self.read(|d| d.tags.contains_key(key)) {
             self.update(|d| d.remove_tag(key));
         }
     }
@@ -174,12 +215,12 @@ impl Scope {
     /// Sets an extra value (arbitrary JSON, not indexed).
     pub fn set_extra(&self, key: impl AsRef<str>, value: impl Into<Value>) {
         let (key, value) = (arc_str(key), Arc::new(value.into()));
-        self.update(|d| d.set_extra(key, value));
+        self.update(|d| d.set_extra(key.clone(), value.clone()));
     }
 
     /// Removes an extra value from this scope only.
     pub fn remove_extra(&self, key: &str) {
-        if self.lock().extra.contains_key(key) {
+        if self.read(|d| d.extra.contains_key(key)) {
             self.update(|d| d.remove_extra(key));
         }
     }
@@ -187,12 +228,12 @@ impl Scope {
     /// Sets a context; the value replaces any previous one under `key` whole.
     pub fn set_context(&self, key: impl AsRef<str>, value: impl Into<Context>) {
         let (key, value) = (arc_str(key), Arc::new(value.into()));
-        self.update(|d| d.set_context(key, value));
+        self.update(|d| d.set_context(key.clone(), value.clone()));
     }
 
     /// Removes a context from this scope only.
     pub fn remove_context(&self, key: &str) {
-        if self.lock().contexts.contains_key(key) {
+        if self.read(|d| d.contexts.contains_key(key)) {
             self.update(|d| d.remove_context(key));
         }
     }
@@ -200,7 +241,7 @@ impl Scope {
     /// Sets the user of this scope; `None` clears it on this scope only.
     pub fn set_user(&self, user: Option<User>) {
         let user = user.map(Arc::new);
-        self.update(|d| d.set_user(user));
+        self.update(|d| d.set_user(user.clone()));
     }
 
     /// Sets the level, which overrides the level of every event this scope applies to.
@@ -211,13 +252,13 @@ impl Scope {
     /// Sets the fingerprint that groups events into issues; `None` or an empty list clears it.
     pub fn set_fingerprint(&self, fingerprint: Option<&[&str]>) {
         let fp: Option<Arc<[Arc<str>]>> = fingerprint.map(|f| f.iter().map(arc_str).collect());
-        self.update(|d| d.set_fingerprint(fp));
+        self.update(|d| d.set_fingerprint(fp.clone()));
     }
 
     /// Sets the transaction name.
     pub fn set_transaction(&self, name: Option<&str>) {
         let name = name.map(arc_str);
-        self.update(|d| d.set_transaction(name));
+        self.update(|d| d.set_transaction(name.clone()));
     }
 
     /// Adds a breadcrumb, after the client's `before_breadcrumb` callback.
@@ -229,7 +270,7 @@ impl Scope {
             return;
         };
         if let Some((crumb, max)) = client.prepare_breadcrumb(breadcrumb) {
-            self.update(|d| d.push_breadcrumb(crumb, max));
+            self.update(|d| d.push_breadcrumb(crumb.clone(), max));
         }
     }
 
@@ -253,7 +294,7 @@ impl Scope {
             attachment,
             add_to_transactions,
         });
-        self.update(|d| d.add_attachment(stored));
+        self.update(|d| d.add_attachment(stored.clone()));
     }
 
     /// Appends an event processor. Processors run at capture, global first, then isolation, then
@@ -263,7 +304,7 @@ impl Scope {
         F: Fn(Event<'static>) -> Option<Event<'static>> + Send + Sync + 'static,
     {
         let p = EventProcessor::new(processor);
-        self.update(|d| d.add_processor(p));
+        self.update(|d| d.add_processor(p.clone()));
     }
 
     /// Resets all data, breadcrumbs and attachments, starts a new trace and forgets the last
@@ -284,21 +325,27 @@ impl Scope {
     /// The propagation context (trace) of this scope.
     #[must_use]
     pub fn propagation_context(&self) -> PropagationContext {
-        self.lock().propagation.clone()
+        self.read(|d| d.propagation.clone())
     }
 
     /// Replaces the propagation context, e.g. to continue an incoming trace.
     pub fn set_propagation_context(&self, pc: PropagationContext) {
-        self.update(|d| d.propagation = pc);
+        self.update(|d| d.propagation = pc.clone());
     }
 
     /// The id of the last event captured while this scope was the active isolation scope.
     #[must_use]
     pub fn last_event_id(&self) -> Option<Uuid> {
-        self.lock().last_event_id
+        self.read(|d| d.last_event_id)
     }
 
     pub(crate) fn set_last_event_id(&self, id: Uuid) {
         self.update(|d| d.last_event_id = Some(id));
     }
+}
+
+/// Locks a write-mostly cell. No user code runs while it is held, so poisoning can only come from
+/// an allocation failure; the data is then still consistent and is used as is.
+fn lock_slot(lock: &Mutex<Arc<ScopeData>>) -> MutexGuard<'_, Arc<ScopeData>> {
+    lock.lock().unwrap_or_else(PoisonError::into_inner)
 }
