@@ -31,6 +31,8 @@ use std::time::Duration;
 
 pub use self::discards::{DiscardReason, Discards};
 pub(crate) use self::print::PrintTransport;
+#[cfg(feature = "tower")]
+pub(crate) use self::privacy::is_sensitive;
 use crate::client::ClientOptions;
 use crate::error::InitError;
 use crate::protocol::{Dsn, Envelope, Event, Transaction};

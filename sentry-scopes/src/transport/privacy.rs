@@ -25,15 +25,30 @@ const SENSITIVE_HEADERS: &[&str] = &[
     "cf-connecting-ip",
 ];
 
-/// Name fragments that mark a header as a credential (`X-Api-Key`, `X-Auth-Token`, …).
+/// Name fragments that mark a header or query parameter as a credential (`X-Api-Key`,
+/// `X-Auth-Token`, `X-CSRF-Token`, `?access_token=`, …).
 const SENSITIVE_WORDS: &[&str] = &[
-    "auth", "token", "secret", "password", "api-key", "apikey", "session", "csrf", "xsrf",
+    "auth",
+    "token",
+    "secret",
+    "password",
+    "passwd",
+    "api-key",
+    "api_key",
+    "apikey",
+    "session",
+    "signature",
+    "credential",
+    "csrf",
+    "xsrf",
 ];
 
 /// Request environment entries that carry the client's IP address.
 const SENSITIVE_ENV: &[&str] = &["REMOTE_ADDR", "HTTP_X_FORWARDED_FOR", "HTTP_X_REAL_IP"];
 
-fn sensitive_header(name: &str) -> bool {
+/// Whether a header or query-parameter name carries credentials, cookies or a client address:
+/// the one list both the outgoing filter and the integrations' collection use.
+pub(crate) fn is_sensitive(name: &str) -> bool {
     let lower = name.to_ascii_lowercase();
     SENSITIVE_HEADERS.contains(&lower.as_str()) || SENSITIVE_WORDS.iter().any(|w| lower.contains(w))
 }
@@ -49,7 +64,7 @@ pub(crate) fn strip(user: &mut Option<User>, request: &mut Option<Request>) {
     }
     if let Some(request) = request {
         request.cookies = None;
-        request.headers.retain(|name, _| !sensitive_header(name));
+        request.headers.retain(|name, _| !is_sensitive(name));
         request
             .env
             .retain(|name, _| !SENSITIVE_ENV.iter().any(|s| name.eq_ignore_ascii_case(s)));

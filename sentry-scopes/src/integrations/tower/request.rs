@@ -6,47 +6,10 @@ use http::{HeaderMap, Request};
 use sentry_types::protocol::v7::{Request as RequestData, Url};
 
 use crate::scope::PropagationContext;
-
-/// Headers that carry credentials or personal data: left out unless `send_default_pii`.
-const SENSITIVE_HEADERS: &[&str] = &[
-    "authorization",
-    "proxy-authorization",
-    "cookie",
-    "set-cookie",
-    "forwarded",
-    "x-forwarded-for",
-    "x-real-ip",
-    "x-client-ip",
-    "true-client-ip",
-    "cf-connecting-ip",
-];
-
-/// Name fragments that mark a header or query parameter as a credential (`X-Api-Key`,
-/// `X-Auth-Token`, `X-CSRF-Token`, `?access_token=`, …).
-const SENSITIVE_WORDS: &[&str] = &[
-    "auth",
-    "token",
-    "secret",
-    "password",
-    "passwd",
-    "api-key",
-    "api_key",
-    "apikey",
-    "session",
-    "signature",
-    "credential",
-    "csrf",
-    "xsrf",
-];
+use crate::transport::is_sensitive;
 
 /// Stands in for a filtered query-string value.
 const FILTERED: &str = "[Filtered]";
-
-/// Whether a (lower-case) header or parameter name is sensitive.
-fn is_sensitive(name: &str) -> bool {
-    let name = name.to_ascii_lowercase();
-    SENSITIVE_HEADERS.contains(&name.as_str()) || SENSITIVE_WORDS.iter().any(|w| name.contains(w))
-}
 
 /// The request as events report it: method, URL without the query, the query string, and the
 /// headers; credentials, cookies and client addresses only with `send_default_pii`.
