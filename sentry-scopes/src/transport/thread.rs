@@ -37,6 +37,28 @@ struct State {
 }
 
 impl Shared {
+    /// Waits for the worker's progress until `done` holds or `deadline` passes; returns the
+    /// locked state either way, for the caller to read what was reached.
+    fn wait_until(
+        &self,
+        deadline: Instant,
+        done: impl Fn(&State) -> bool,
+    ) -> MutexGuard<'_, State> {
+        let mut state = self.lock();
+        while !done(&state) {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                break;
+            }
+            state = self
+                .progress
+                .wait_timeout(state, left)
+                .unwrap_or_else(PoisonError::into_inner)
+                .0;
+        }
+        state
+    }
+
     fn lock(&self) -> MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
@@ -106,19 +128,9 @@ impl ThreadTransport {
 
     /// Waits until flush number `ticket` is done or `deadline` passes.
     fn wait_flushed(&self, ticket: u64, deadline: Instant) -> bool {
-        let mut state = self.shared.lock();
-        while state.flush_done < ticket && !state.exited {
-            let left = deadline.saturating_duration_since(Instant::now());
-            if left.is_zero() {
-                return false;
-            }
-            state = self
-                .shared
-                .progress
-                .wait_timeout(state, left)
-                .unwrap_or_else(PoisonError::into_inner)
-                .0;
-        }
+        let state = self
+            .shared
+            .wait_until(deadline, |s| s.flush_done >= ticket || s.exited);
         state.flush_done >= ticket
     }
 }
@@ -242,21 +254,7 @@ impl Transport for ThreadTransport {
             }
         }
         // Join only a thread that is exiting; one stuck in a request is left behind.
-        let mut state = self.shared.lock();
-        while !state.exited {
-            let left = deadline.saturating_duration_since(Instant::now());
-            if left.is_zero() {
-                break;
-            }
-            state = self
-                .shared
-                .progress
-                .wait_timeout(state, left)
-                .unwrap_or_else(PoisonError::into_inner)
-                .0;
-        }
-        let exited = state.exited;
-        drop(state);
+        let exited = self.shared.wait_until(deadline, |s| s.exited).exited;
         let handle = self
             .handle
             .lock()
