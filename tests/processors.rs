@@ -8,7 +8,7 @@ use std::process::Command;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
-use common::{crumb, msg};
+use common::{counting, crumb, msg};
 use sentry_scopes::test::{with_captured_events, with_captured_events_options};
 use sentry_scopes::{
     ClientOptions, Event, Level, add_breadcrumb, capture_message, get_current_scope,
@@ -19,17 +19,6 @@ use sentry_scopes::{
 fn append(suffix: &'static str) -> impl Fn(Event<'static>) -> Option<Event<'static>> + Send + Sync {
     move |mut e| {
         e.message = Some(format!("{}{suffix}", e.message.unwrap_or_default()));
-        Some(e)
-    }
-}
-
-/// A processor or `before_send` that counts its calls and passes the event on.
-fn counting(
-    calls: &Arc<AtomicUsize>,
-) -> impl Fn(Event<'static>) -> Option<Event<'static>> + Send + Sync + use<> {
-    let calls = calls.clone();
-    move |e| {
-        calls.fetch_add(1, Ordering::SeqCst);
         Some(e)
     }
 }

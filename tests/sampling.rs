@@ -9,24 +9,12 @@ mod common;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
-use common::msg;
+use common::{counting, msg};
 use sentry_scopes::protocol::Category;
 use sentry_scopes::test::{TestTransport, with_captured_events_options};
-use sentry_scopes::{
-    ClientOptions, DiscardReason, Event, get_isolation_scope, init, last_event_id,
-};
+use sentry_scopes::{ClientOptions, DiscardReason, get_isolation_scope, init, last_event_id};
 
 static CLIENT_LOCK: Mutex<()> = Mutex::new(());
-
-fn counting(
-    calls: &Arc<AtomicUsize>,
-) -> impl Fn(Event<'static>) -> Option<Event<'static>> + Send + Sync + use<> {
-    let calls = calls.clone();
-    move |e| {
-        calls.fetch_add(1, Ordering::SeqCst);
-        Some(e)
-    }
-}
 
 #[test]
 fn s01_sampled_out_event_is_discarded_before_processors() {

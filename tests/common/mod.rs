@@ -85,3 +85,14 @@ pub fn ctx(value: serde_json::Value) -> sentry_scopes::Context {
         other => panic!("ctx() takes a JSON object, got {other}"),
     }
 }
+
+/// A processor or `before_send` that counts its calls and passes the event on.
+pub fn counting(
+    calls: &std::sync::Arc<std::sync::atomic::AtomicUsize>,
+) -> impl Fn(Event<'static>) -> Option<Event<'static>> + Send + Sync + use<> {
+    let calls = calls.clone();
+    move |e| {
+        calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        Some(e)
+    }
+}
