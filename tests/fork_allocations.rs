@@ -1,6 +1,7 @@
 //! A fork of the current scope allocates nothing and is O(1), whatever the scope holds
-//! (performance.md section 6: two reference-count increments, current data inline in the
-//! thread-local slot; section 7 goal "fork: 0 allocations, independent of scope size").
+//! (performance.md section 7 goal "fork: 0 allocations, independent of scope size"): a depth
+//! mark when the current scope is inline in the thread-local slot, two reference counts when it
+//! is a shared cell and must be copied at once.
 //!
 //! This binary has its own counting `#[global_allocator]` (from `allocation-counter`, because the
 //! workspace forbids `unsafe` and a `GlobalAlloc` impl needs it). Counts are per thread, so the

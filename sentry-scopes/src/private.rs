@@ -44,17 +44,18 @@ pub const SCOPES_SIZE: usize = size_of::<Option<Active>>();
 
 /// A fork of the active scopes, prepared before it is entered. Not public API.
 pub struct Fork {
-    active: Active,
+    /// `None`: a fork of the current scope nothing was written to yet, taken when entered.
+    active: Option<Active>,
     isolation: Option<Arc<ScopeData>>,
 }
 
-/// Forks the current scope (`#[with_scope]`): two reference counts, no allocation.
+/// Forks the current scope (`#[with_scope]`). Copies nothing: a fork without items is entered
+/// lazily ([`Fork::enter`]), one with items takes two reference counts on the first item.
 /// Not public API.
 #[must_use]
 pub fn fork_current() -> Fork {
-    let active = with_active(|a| a.fork_current()).unwrap_or_else(Active::fresh);
     Fork {
-        active,
+        active: None,
         isolation: None,
     }
 }
@@ -69,9 +70,14 @@ pub fn fork_isolation() -> Fork {
             (fresh, data)
         });
     Fork {
-        active,
+        active: Some(active),
         isolation: Some(isolation),
     }
+}
+
+/// The active pair with the current scope forked: the same isolation handle, the current data.
+fn active_fork() -> Active {
+    with_active(Active::fork_current).unwrap_or_else(Active::fresh)
 }
 
 impl Fork {
@@ -81,17 +87,18 @@ impl Fork {
         if let Some(isolation) = &mut self.isolation {
             return Arc::make_mut(isolation);
         }
-        if let Current::Shared(s) = &self.active.current {
-            self.active.current = Current::Inline(s.data());
+        let active = self.active.get_or_insert_with(active_fork);
+        if let Current::Shared(s) = &active.current {
+            active.current = Current::Inline(s.data());
         }
-        match &mut self.active.current {
+        match &mut active.current {
             Current::Inline(d) => Arc::make_mut(d),
             Current::Shared(_) => unreachable!("made inline above"),
         }
     }
 
     fn into_active(self) -> Active {
-        let mut active = self.active;
+        let mut active = self.active.unwrap_or_else(active_fork);
         if let Some(iso) = self.isolation {
             active.isolation = Scope::from_data(iso);
         }
@@ -100,7 +107,10 @@ impl Fork {
 
     /// Installs the fork on this thread until the guard drops. Not public API.
     pub fn enter(self) -> ScopeGuard {
-        ScopeGuard::enter(self.into_active())
+        match self.active {
+            None => ScopeGuard::fork_current(),
+            Some(_) => ScopeGuard::enter(self.into_active()),
+        }
     }
 
     /// Binds `fut` to the fork: it is installed on every poll, and takes back every change

@@ -22,9 +22,8 @@ use super::thread::{self, Active};
 /// ```
 #[must_use = "the scopes are restored as soon as the guard is dropped"]
 pub struct ScopeGuard {
-    /// What drop puts back: `Some(previous pair)`, where the previous pair is `None` when the
-    /// slot was still unused. `None` once restored, or when the thread-local was already gone.
-    restore: Option<Option<Active>>,
+    /// The guard depth this guard entered at; 0 once left, or when the thread-local was
+    /// already gone and nothing was entered.
     depth: usize,
     _not_send: PhantomData<*const ()>,
 }
@@ -33,17 +32,23 @@ impl ScopeGuard {
     /// Makes `active` the pair of this thread.
     #[inline]
     pub(crate) fn enter(active: Active) -> Self {
-        let restore = thread::replace(Some(active)).ok();
-        // During thread-local teardown nothing was installed and nothing will be restored, so
-        // count no depth: a push without its pop would trip the order check of a guard that
-        // is still alive and dropped later in the teardown.
-        let depth = if restore.is_some() {
-            thread::push_depth()
-        } else {
-            0
-        };
+        Self::at(thread::enter(active))
+    }
+
+    /// Enters a fork of the current scope that copies nothing until something writes to it
+    /// (see [`thread`]): a bare `#[with_scope]` costs a depth mark.
+    #[inline]
+    pub(crate) fn fork_current() -> Self {
+        match thread::enter_lazy() {
+            0 => {
+                Self::enter(thread::with_active(Active::fork_current).unwrap_or_else(Active::fresh))
+            }
+            depth => Self::at(depth),
+        }
+    }
+
+    fn at(depth: usize) -> Self {
         Self {
-            restore,
             depth,
             _not_send: PhantomData,
         }
@@ -52,19 +57,24 @@ impl ScopeGuard {
     /// Restores the previous pair now and returns the pair that was active, with every change
     /// made while it was entered (the write-back a bound future needs).
     pub(crate) fn exit(mut self) -> Option<Active> {
-        let prev = self.restore.take()?;
-        thread::pop_depth(self.depth);
-        thread::replace(prev).ok().flatten()
+        let depth = std::mem::take(&mut self.depth);
+        if depth == 0 {
+            return None;
+        }
+        // A lazy fork nothing wrote to is still the pair below it: its copy is taken now.
+        let unchanged = (!thread::installed_at(depth))
+            .then(|| thread::with_active(Active::clone))
+            .flatten();
+        thread::leave(depth).or(unchanged)
     }
 }
 
 impl Drop for ScopeGuard {
     #[inline]
     fn drop(&mut self) {
-        if let Some(prev) = self.restore.take() {
-            thread::pop_depth(self.depth);
-            // The fork's pair is dropped here, after the slot's borrow has ended.
-            drop(thread::replace(prev));
+        if self.depth != 0 {
+            // The pair the guard installed is dropped here, after the slot's borrow has ended.
+            drop(thread::leave(self.depth));
         }
     }
 }

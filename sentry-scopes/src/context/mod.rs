@@ -9,7 +9,7 @@ pub(crate) mod thread;
 pub use self::future::{ScopeFuture, ScopeFutureExt};
 pub(crate) use self::global::global;
 pub use self::guard::ScopeGuard;
-use self::thread::{Active, Current, with_active};
+use self::thread::{Active, Current, with_active, with_active_mut};
 use crate::scope::{Scope, ScopeData};
 use std::sync::Arc;
 
@@ -46,7 +46,7 @@ pub fn get_isolation_scope() -> Scope {
 /// writes through the handle reach later captures of the same block.
 #[must_use]
 pub fn get_current_scope() -> Scope {
-    with_active(|a| a.current.promote()).unwrap_or_default()
+    with_active_mut(|a| a.current.promote()).unwrap_or_default()
 }
 
 /// Runs `f` on the named active scope, changing it in place without a fork.
@@ -185,5 +185,5 @@ pub(crate) fn active_snapshot() -> (Scope, Option<Scope>, Arc<ScopeData>) {
 
 /// Applies `f` to the active current scope in place (the `scope!` macro).
 pub(crate) fn update_current(f: impl FnMut(&mut ScopeData)) {
-    with_active(|a| a.current.update(f));
+    with_active_mut(|a| a.current.update(f));
 }

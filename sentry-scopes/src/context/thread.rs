@@ -1,4 +1,11 @@
-//! The only thread-local of the crate: the active (isolation, current) pair of this thread.
+//! The thread-locals of the crate: the active (isolation, current) pair of this thread, the pairs
+//! that entered guards replaced, and the marks that let a fork be entered lazily.
+//!
+//! A fork with nothing written to it is the pair below it, so `#[with_scope]` enters one as a
+//! depth mark alone: no reference count, no copy. The first write inside it
+//! ([`with_active_mut`]) saves the pair below and writes to a copy; leaving the fork restores
+//! the saved pair. Reads never copy. A shared current scope (a handle was asked for) is forked
+//! eagerly, because a write through the handle must not reach the fork.
 //!
 //! The borrow of the slot is never held while user code runs (scope-model.md 2.5): every
 //! function here clones out or swaps, then releases.
@@ -9,7 +16,7 @@ use std::sync::Arc;
 use crate::scope::{Scope, ScopeData};
 
 /// The current scope as the slot holds it: inline data until somebody asks for a handle, then a
-/// shared cell. Keeping it inline makes a macro fork two reference counts and no allocation;
+/// shared cell. Keeping it inline lets a macro fork be lazy (a write copies it on demand);
 /// promoting on demand keeps handle identity (scope-model.md 1.2, F02, F09).
 #[derive(Clone)]
 pub(crate) enum Current {
@@ -79,10 +86,44 @@ impl Active {
     }
 }
 
+/// The pair of this thread and the pairs that entered guards replaced, innermost last, each
+/// with the guard depth that replaced it.
+struct Slot {
+    active: Option<Active>,
+    saved: Vec<(usize, Option<Active>)>,
+}
+
+/// Plain per-thread counters. They live in a thread-local without a destructor, so reading
+/// them is a load: a lazy fork touches nothing else.
+struct Marks {
+    /// Guards entered on this thread, lazy forks included.
+    depth: Cell<usize>,
+    /// The depth of the guard that installed the pair in the slot (0: the thread's own pair).
+    /// A write at a greater depth comes from a lazy fork that has no copy yet.
+    owner: Cell<usize>,
+    /// Whether the slot's current scope is a shared handle. A fork of it must copy its data
+    /// now: a later write through the handle must not reach the fork.
+    shared: Cell<bool>,
+}
+
 thread_local! {
-    static ACTIVE: RefCell<Option<Active>> = const { RefCell::new(None) };
-    static DEPTH: Cell<usize> = const { Cell::new(0) };
+    static SLOT: RefCell<Slot> = const {
+        RefCell::new(Slot { active: None, saved: Vec::new() })
+    };
+    static MARKS: Marks = const {
+        Marks { depth: Cell::new(0), owner: Cell::new(0), shared: Cell::new(false) }
+    };
     static IN_CAPTURE: Cell<bool> = const { Cell::new(false) };
+}
+
+impl Active {
+    fn is_shared(&self) -> bool {
+        matches!(self.current, Current::Shared(_))
+    }
+}
+
+fn marks<R>(f: impl FnOnce(&Marks) -> R) -> R {
+    MARKS.with(f)
 }
 
 /// Marks this thread as running a capture until dropped.
@@ -103,26 +144,128 @@ pub(crate) fn enter_capture() -> Option<CaptureFlag> {
     if entered { Some(CaptureFlag(())) } else { None }
 }
 
-/// Runs `f` on this thread's active pair, creating it on first use. `None` once the thread-local
-/// has been destroyed (thread teardown). `f` must not run user code.
-pub(crate) fn with_active<R>(f: impl FnOnce(&mut Active) -> R) -> Option<R> {
-    ACTIVE
-        .try_with(|slot| {
-            let mut slot = slot.borrow_mut();
-            f(slot.get_or_insert_with(Active::fresh))
-        })
+/// Runs `f` on this thread's active pair, creating it on first use, to read it. `None` once the
+/// thread-local has been destroyed (thread teardown). `f` must not run user code.
+pub(crate) fn with_active<R>(f: impl FnOnce(&Active) -> R) -> Option<R> {
+    SLOT.try_with(|slot| f(slot.borrow_mut().active.get_or_insert_with(Active::fresh)))
         .ok()
 }
 
-/// Installs `new` as this thread's pair (`None`: the unused state, filled lazily on next use)
-/// and returns the pair it replaces, `None` if the slot was unused. `Err(())` once the
-/// thread-local has been destroyed (thread teardown); `new` is then dropped, outside any borrow.
-///
-/// One thread-local access and a move: this is half of every fork's cost (the guard's entry and
-/// exit). The replaced pair is returned, so it is dropped by the caller after the borrow ends.
+/// Runs `f` on this thread's active pair to change it. When lazy forks were entered since the
+/// pair was installed, the innermost one gets its copy first (the pair below it is saved to be
+/// restored), so the change stays inside the fork. `f` must not run user code.
+pub(crate) fn with_active_mut<R>(f: impl FnOnce(&mut Active) -> R) -> Option<R> {
+    SLOT.try_with(|slot| {
+        let slot = &mut *slot.borrow_mut();
+        let active = slot.active.get_or_insert_with(Active::fresh);
+        marks(|m| {
+            let depth = m.depth.get();
+            if m.owner.get() < depth {
+                slot.saved.push((depth, Some(active.clone())));
+                m.owner.set(depth);
+            }
+            let r = f(active);
+            m.shared.set(active.is_shared());
+            r
+        })
+    })
+    .ok()
+}
+
+/// Enters a guard that installs `active` as this thread's pair; returns its depth, 0 (nothing
+/// installed, `active` dropped outside any borrow) once the thread-local has been destroyed.
+pub(crate) fn enter(active: Active) -> usize {
+    let mut new = Some(active);
+    let depth = SLOT
+        .try_with(|slot| {
+            let slot = &mut *slot.borrow_mut();
+            let prev = std::mem::replace(&mut slot.active, new.take());
+            marks(|m| {
+                let depth = m.depth.get() + 1;
+                m.depth.set(depth);
+                m.owner.set(depth);
+                m.shared
+                    .set(slot.active.as_ref().is_some_and(Active::is_shared));
+                slot.saved.push((depth, prev));
+                depth
+            })
+        })
+        .unwrap_or(0);
+    drop(new);
+    depth
+}
+
+/// Enters a lazy fork of the current scope: a depth mark and nothing else. The pair stays in
+/// place until something writes to it ([`with_active_mut`] copies it then). Returns 0 when the
+/// current scope is a shared handle, which must be forked eagerly instead.
 #[inline]
-pub(crate) fn replace(new: Option<Active>) -> Result<Option<Active>, ()> {
-    ACTIVE.try_with(|slot| slot.replace(new)).map_err(|_| ())
+pub(crate) fn enter_lazy() -> usize {
+    marks(|m| {
+        if m.shared.get() {
+            return 0;
+        }
+        let depth = m.depth.get() + 1;
+        m.depth.set(depth);
+        depth
+    })
+}
+
+/// Whether the guard entered at `depth` (or one inside it) installed the pair in the slot. When
+/// not, the pair is still the one below: a lazy fork nothing wrote to.
+pub(crate) fn installed_at(depth: usize) -> bool {
+    marks(|m| m.owner.get() >= depth)
+}
+
+/// Leaves the guard entered at `depth`: restores the pair that was active before it, and
+/// returns the pair it replaces (`None` when the guard installed nothing, or an outer guard
+/// was left first and already restored everything).
+///
+/// Guards left out of order, or forgotten, are tolerated: leaving `depth` also leaves every
+/// deeper guard. The replaced pairs are dropped after the slot's borrow has ended.
+#[inline]
+pub(crate) fn leave(depth: usize) -> Option<Active> {
+    let restore = marks(|m| {
+        let now = m.depth.get();
+        if now < depth {
+            return false; // an outer guard was left first and restored everything
+        }
+        if now != depth && !std::thread::panicking() {
+            debug_assert_eq!(now, depth, "scope guards dropped out of order");
+        }
+        m.depth.set(depth - 1);
+        m.owner.get() >= depth
+    });
+    if !restore {
+        return None;
+    }
+    let mut replaced = None;
+    while let Some((pair, more)) = restore_one(depth) {
+        // An entry of a forgotten inner guard: its pair is dropped here, outside the borrow.
+        drop(std::mem::replace(&mut replaced, pair));
+        if !more {
+            break;
+        }
+    }
+    replaced
+}
+
+/// Pops the innermost saved pair if a guard at `depth` or deeper saved it, and installs it.
+/// Returns the pair it replaced and whether another entry at `depth` or deeper remains.
+fn restore_one(depth: usize) -> Option<(Option<Active>, bool)> {
+    SLOT.try_with(|slot| {
+        let slot = &mut *slot.borrow_mut();
+        let (_, prev) = slot.saved.pop_if(|(d, _)| *d >= depth)?;
+        let replaced = std::mem::replace(&mut slot.active, prev);
+        let below = slot.saved.last().map_or(0, |(d, _)| *d);
+        marks(|m| {
+            m.owner.set(below);
+            m.shared
+                .set(slot.active.as_ref().is_some_and(Active::is_shared));
+        });
+        Some((replaced, below >= depth))
+    })
+    .ok()
+    .flatten()
 }
 
 /// A current scope replaced by [`push_current`], with the key and guard depth it was pushed at.
@@ -143,7 +286,7 @@ thread_local! {
 /// spans). Returns `false`, changing nothing, during thread teardown. Never panics.
 #[cfg(feature = "tracing")]
 pub(crate) fn push_current(key: u64, current: Current) -> bool {
-    let depth = DEPTH.try_with(Cell::get).unwrap_or(0);
+    let depth = marks(|m| m.depth.get());
     let Some(prev) = replace_current(current) else {
         return false;
     };
@@ -170,7 +313,7 @@ pub(crate) fn push_current(key: u64, current: Current) -> bool {
 /// slot: nothing is restored and `None` is returned. `None` too when `key` is not pushed here.
 #[cfg(feature = "tracing")]
 pub(crate) fn pop_current(key: u64) -> Option<Current> {
-    let depth = DEPTH.try_with(Cell::get).ok()?;
+    let depth = marks(|m| m.depth.get());
     let popped = PUSHED
         .try_with(|p| {
             let mut p = p.try_borrow_mut().ok()?;
@@ -196,15 +339,14 @@ pub(crate) fn pop_current(key: u64) -> Option<Current> {
 #[cfg(feature = "tracing")]
 fn replace_current(new: Current) -> Option<Current> {
     let mut new = Some(new);
-    let old = ACTIVE
-        .try_with(|slot| {
-            let mut slot = slot.try_borrow_mut().ok()?;
-            let active = slot.get_or_insert_with(Active::fresh);
-            new.take()
-                .map(|n| std::mem::replace(&mut active.current, n))
-        })
-        .ok()
-        .flatten();
+    let borrowed = SLOT
+        .try_with(|slot| slot.try_borrow_mut().is_err())
+        .unwrap_or(true);
+    let old = if borrowed {
+        None
+    } else {
+        with_active_mut(|a| new.take().map(|n| std::mem::replace(&mut a.current, n))).flatten()
+    };
     drop(new);
     old
 }
@@ -213,8 +355,7 @@ fn replace_current(new: Current) -> Option<Current> {
 /// when the slot is borrowed (a panic raised while it was) or destroyed. For the panic hook.
 #[cfg(feature = "panic")]
 pub(crate) fn try_active() -> Option<Active> {
-    ACTIVE
-        .try_with(|slot| slot.try_borrow().ok().and_then(|a| a.clone()))
+    SLOT.try_with(|slot| slot.try_borrow().ok().and_then(|s| s.active.clone()))
         .ok()
         .flatten()
 }
@@ -223,27 +364,6 @@ pub(crate) fn try_active() -> Option<Active> {
 #[cfg(feature = "panic")]
 pub(crate) fn in_capture() -> bool {
     IN_CAPTURE.try_with(Cell::get).unwrap_or(false)
-}
-
-/// Increments the guard depth and returns the new depth.
-pub(crate) fn push_depth() -> usize {
-    DEPTH
-        .try_with(|d| {
-            d.set(d.get() + 1);
-            d.get()
-        })
-        .unwrap_or(0)
-}
-
-/// Decrements the guard depth; `expected` is the depth the guard was created at.
-pub(crate) fn pop_depth(expected: usize) {
-    let _ = DEPTH.try_with(|d| {
-        let now = d.get();
-        if now != expected && !std::thread::panicking() {
-            debug_assert_eq!(now, expected, "scope guards dropped out of order");
-        }
-        d.set(now.saturating_sub(1));
-    });
 }
 
 #[cfg(all(test, feature = "tracing"))]
@@ -282,5 +402,61 @@ mod tests {
         drop(guard); // unbalanced: the guard restored its own previous pair
         assert!(pop_current(3).is_none());
         assert_eq!(current_tag(), None);
+    }
+}
+
+#[cfg(test)]
+mod lazy_tests {
+    use super::*;
+    use crate::context::ScopeGuard;
+
+    fn current_refs() -> usize {
+        with_active(|a| match &a.current {
+            Current::Inline(d) => Arc::strong_count(d),
+            Current::Shared(_) => 0,
+        })
+        .unwrap_or(0)
+    }
+
+    #[test]
+    fn a_lazy_fork_takes_no_reference_until_written_and_restores_after() {
+        let outer = ScopeGuard::enter(Active::fresh());
+        let before = current_refs();
+        let depth = marks(|m| m.depth.get());
+        {
+            let _fork = ScopeGuard::fork_current();
+            assert_eq!(current_refs(), before, "entering copied the pair");
+            assert_eq!(marks(|m| m.depth.get()), depth + 1);
+            with_active_mut(|a| a.current.update(|d| d.set_tag("k".into(), "v".into())));
+            assert_eq!(
+                with_active(|a| a.current.data().tag("k").is_some()),
+                Some(true)
+            );
+        }
+        assert_eq!(marks(|m| m.depth.get()), depth);
+        assert_eq!(current_refs(), before);
+        assert_eq!(
+            with_active(|a| a.current.data().tag("k").is_none()),
+            Some(true)
+        );
+        drop(outer);
+    }
+
+    #[test]
+    fn a_shared_current_scope_is_forked_eagerly() {
+        let outer = ScopeGuard::enter(Active::fresh());
+        let handle = with_active_mut(|a| a.current.promote()).unwrap();
+        let fork = ScopeGuard::fork_current();
+        assert!(
+            installed_at(marks(|m| m.depth.get())),
+            "the fork was not installed"
+        );
+        handle.set_tag("late", "1");
+        assert_eq!(
+            with_active(|a| a.current.data().tag("late").is_none()),
+            Some(true)
+        );
+        drop(fork);
+        drop(outer);
     }
 }
