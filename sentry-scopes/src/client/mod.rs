@@ -4,6 +4,7 @@ mod event;
 mod init;
 mod options;
 mod pipeline;
+mod raw;
 
 use std::sync::Arc;
 

@@ -6,7 +6,10 @@ use super::Client;
 use crate::context::{active_snapshot, global, thread};
 use crate::debug::call_user;
 use crate::protocol::{Category, Envelope, Event, Transaction, Uuid};
-use crate::scope::merge::{apply_to_event, apply_to_transaction, attachments};
+use crate::scope::merge::{
+    apply_except_tags_and_breadcrumbs, apply_tags_and_breadcrumbs, apply_to_transaction,
+    attachments,
+};
 use crate::scope::{Scope, ScopeData};
 use crate::transport::DiscardReason;
 
@@ -74,8 +77,25 @@ pub(crate) fn capture(
         Some(m) => vec![m],
         None => vec![&global_data, &isolation_data, &current],
     };
-    apply_to_event(&mut event, &layers, &isolation_data.propagation, max);
+    apply_except_tags_and_breadcrumbs(&mut event, &layers, &isolation_data.propagation);
     fill_defaults(&client, &mut event);
+    let raw = client.transport().accepts_raw_envelopes()
+        && client.options().before_send.is_none()
+        && layers.iter().all(|l| l.processors.is_empty());
+    if raw {
+        // Nothing needs the event as an `Event`: its tags and breadcrumbs go from the scopes
+        // straight to JSON. Over 1 MiB it takes the typed path, whose transport trims it.
+        crate::transport::finish_event(&mut event, client.options());
+        let atts = attachments(&layers, false);
+        if let Some(bytes) = super::raw::event_envelope(&mut event, &layers, max, &atts)
+            && let Ok(envelope) = Envelope::from_bytes_raw(bytes)
+        {
+            client.transport().send_envelope(envelope);
+            isolation.set_last_event_id(event.event_id);
+            return Some(event.event_id);
+        }
+    }
+    apply_tags_and_breadcrumbs(&mut event, &layers, max);
 
     for p in layers.iter().flat_map(|l| l.processors.iter()) {
         let before = event.clone();

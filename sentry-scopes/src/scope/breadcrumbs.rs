@@ -3,8 +3,8 @@
 //! Every stored breadcrumb carries a sequence number drawn from one process-wide counter, so the
 //! rings of several scopes can be merged back into insertion order (scope-model.md 2.2, B02).
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
 
 use crate::protocol::Breadcrumb;
 
@@ -15,13 +15,30 @@ static NEXT_SEQ: AtomicU64 = AtomicU64::new(0);
 pub(crate) struct StoredCrumb {
     pub(crate) seq: u64,
     pub(crate) crumb: Breadcrumb,
+    /// Its JSON, written by the first capture that sends it. A stored breadcrumb never changes,
+    /// so every later event that carries it copies these bytes instead of serialising again.
+    json: OnceLock<Box<[u8]>>,
 }
 
 impl StoredCrumb {
     /// Wraps a breadcrumb with the next sequence number.
     pub(crate) fn new(crumb: Breadcrumb) -> Arc<Self> {
         let seq = NEXT_SEQ.fetch_add(1, Ordering::Relaxed);
-        Arc::new(Self { seq, crumb })
+        Arc::new(Self {
+            seq,
+            crumb,
+            json: OnceLock::new(),
+        })
+    }
+
+    /// The breadcrumb as JSON, serialised on first use; empty if it cannot be serialised (the
+    /// typed path would fail the same way), and then left out of events.
+    pub(crate) fn json(&self) -> &[u8] {
+        self.json.get_or_init(|| {
+            serde_json::to_vec(&self.crumb)
+                .unwrap_or_default()
+                .into_boxed_slice()
+        })
     }
 }
 

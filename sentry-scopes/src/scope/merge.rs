@@ -3,29 +3,61 @@
 //! Layers are given least specific first (global, isolation, current). The event's plain maps are
 //! built directly from the layers; no persistent map is built at capture time.
 
-use super::breadcrumbs::merge_sorted;
+use std::sync::Arc;
+
+use super::breadcrumbs::{StoredCrumb, merge_sorted};
 use super::map::ScopeMap;
 use super::{PropagationContext, ScopeData};
 
-use crate::protocol::{Attachment, Context, Event, Map, Transaction, User};
+use crate::protocol::{Attachment, Context, Event, Map, Transaction};
 
-/// Applies `layers` to `event`: key-wise maps where the event's own keys win, whole-object user,
-/// overriding level, fingerprint and transaction as pinned, breadcrumbs in insertion order after
-/// the event's own, re-capped to `max_breadcrumbs`, and the `trace` context from `trace` when the
-/// event has none (R01, R03).
-pub(crate) fn apply_to_event(
+/// Applies the tags and breadcrumbs of `layers` to `event`: the union of the tag maps where
+/// the event's own keys win, then the most specific layer's; breadcrumbs in insertion order
+/// after the event's own, re-capped to `max_breadcrumbs`. With
+/// [`apply_except_tags_and_breadcrumbs`] this is the whole merge of scope-model.md 2.2;
+/// `client/raw.rs` writes these two fields straight to JSON instead, by the same rules.
+pub(crate) fn apply_tags_and_breadcrumbs(
+    event: &mut Event<'static>,
+    layers: &[&ScopeData],
+    max_breadcrumbs: usize,
+) {
+    merge_map(&mut event.tags, layers, |l| &l.tags, |v| String::from(&**v));
+    let scoped = scoped_breadcrumbs(layers, max_breadcrumbs);
+    if !scoped.is_empty() {
+        let own = &mut event.breadcrumbs.values;
+        own.extend(scoped.into_iter().map(|c| c.crumb.clone()));
+    }
+    let excess = event
+        .breadcrumbs
+        .values
+        .len()
+        .saturating_sub(max_breadcrumbs);
+    event.breadcrumbs.values.drain(..excess);
+}
+
+/// Applies `layers` to `event`, all but tags and breadcrumbs: key-wise extra and contexts where
+/// the event's own keys win, whole-object user, overriding level, fingerprint and transaction as
+/// pinned, and the `trace` context from `trace` when the event has none (R01, R03).
+pub(crate) fn apply_except_tags_and_breadcrumbs(
     event: &mut Event<'static>,
     layers: &[&ScopeData],
     trace: &PropagationContext,
-    max_breadcrumbs: usize,
 ) {
-    merge_common(
-        layers,
-        &mut event.tags,
+    merge_map(
         &mut event.extra,
-        &mut event.contexts,
-        &mut event.user,
+        layers,
+        |l| &l.extra,
+        |v| serde_json::Value::clone(v),
     );
+    merge_map(
+        &mut event.contexts,
+        layers,
+        |l| &l.contexts,
+        |v| Context::clone(v),
+    );
+    if event.user.is_none() {
+        event.user = most_specific(layers, |l| l.user.as_deref().cloned());
+    }
     if let Some(level) = most_specific(layers, |l| l.level) {
         event.level = level;
     }
@@ -41,19 +73,21 @@ pub(crate) fn apply_to_event(
     if event.transaction.is_none() {
         event.transaction = most_specific(layers, |l| l.transaction.as_deref().map(str::to_owned));
     }
-    let rings: Vec<_> = layers.iter().map(|l| &l.breadcrumbs).collect();
-    let scoped = merge_sorted(&rings, max_breadcrumbs);
-    if !scoped.is_empty() {
-        let own = &mut event.breadcrumbs.values;
-        own.extend(scoped.into_iter().map(|c| c.crumb.clone()));
-    }
-    let excess = event
-        .breadcrumbs
-        .values
-        .len()
-        .saturating_sub(max_breadcrumbs);
-    event.breadcrumbs.values.drain(..excess);
     fill_trace(&mut event.contexts, trace);
+}
+
+/// The breadcrumbs of `layers` in insertion order, the newest `max` of them.
+pub(crate) fn scoped_breadcrumbs<'a>(
+    layers: &[&'a ScopeData],
+    max: usize,
+) -> Vec<&'a Arc<StoredCrumb>> {
+    let rings: Vec<_> = layers.iter().map(|l| &l.breadcrumbs).collect();
+    merge_sorted(&rings, max)
+}
+
+/// The tags of `layers`, sorted by key, each with the most specific layer's value.
+pub(crate) fn scoped_tags<'a>(layers: &[&'a ScopeData]) -> Vec<(&'a str, &'a Arc<str>)> {
+    union(layers, |l| &l.tags)
 }
 
 /// Applies `layers` to a transaction: tags, extra, contexts and user as for events (X03).
@@ -62,13 +96,22 @@ pub(crate) fn apply_to_transaction(
     layers: &[&ScopeData],
     trace: &PropagationContext,
 ) {
-    merge_common(
-        layers,
-        &mut txn.tags,
+    merge_map(&mut txn.tags, layers, |l| &l.tags, |v| String::from(&**v));
+    merge_map(
         &mut txn.extra,
-        &mut txn.contexts,
-        &mut txn.user,
+        layers,
+        |l| &l.extra,
+        |v| serde_json::Value::clone(v),
     );
+    merge_map(
+        &mut txn.contexts,
+        layers,
+        |l| &l.contexts,
+        |v| Context::clone(v),
+    );
+    if txn.user.is_none() {
+        txn.user = most_specific(layers, |l| l.user.as_deref().cloned());
+    }
     fill_trace(&mut txn.contexts, trace);
 }
 
@@ -82,64 +125,60 @@ pub(crate) fn attachments(layers: &[&ScopeData], transaction: bool) -> Vec<Attac
         .collect()
 }
 
-fn merge_common(
-    layers: &[&ScopeData],
-    tags: &mut Map<String, String>,
-    extra: &mut Map<String, serde_json::Value>,
-    contexts: &mut Map<String, Context>,
-    user: &mut Option<User>,
-) {
-    merge_map(tags, layers, |l| &l.tags, |v| String::from(&**v));
-    merge_map(extra, layers, |l| &l.extra, |v| serde_json::Value::clone(v));
-    merge_map(contexts, layers, |l| &l.contexts, |v| Context::clone(v));
-    if user.is_none() {
-        *user = most_specific(layers, |l| l.user.as_deref().cloned());
-    }
-}
-
 /// Puts the union of one field's maps over `layers` into `into`: a key in `into` (the event's
 /// own) wins, then the most specific layer's.
-///
-/// Each layer's map is sorted, so the union is built as a sorted list and turned into the event's
-/// `BTreeMap` in one bulk build, instead of one search and one insert per key; an empty layer
-/// costs nothing and a single non-empty layer is copied straight through.
-fn merge_map<V: Clone, T>(
+fn merge_map<'a, V: Clone + 'a, T>(
     into: &mut Map<String, T>,
-    layers: &[&ScopeData],
-    field: impl Fn(&ScopeData) -> &ScopeMap<V>,
+    layers: &[&'a ScopeData],
+    field: impl Fn(&'a ScopeData) -> &'a ScopeMap<V>,
     convert: impl Fn(&V) -> T,
 ) {
+    let all = union(layers, field);
+    if all.is_empty() {
+        return;
+    }
+    // Sorted and unique: `collect` builds the `BTreeMap` in one bulk pass.
+    let scoped: Map<String, T> = all
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), convert(v)))
+        .collect();
+    let mut own = std::mem::replace(into, scoped);
+    into.append(&mut own); // the event's own values win
+}
+
+/// The union of one field's maps over `layers`, sorted by key, the most specific layer's value
+/// for each key.
+///
+/// Each layer's map is sorted, so the union is a merge of sorted runs instead of one search
+/// and one insert per key; an empty layer costs nothing and a single non-empty layer is
+/// copied straight through.
+fn union<'a, V: Clone + 'a>(
+    layers: &[&'a ScopeData],
+    field: impl Fn(&'a ScopeData) -> &'a ScopeMap<V>,
+) -> Vec<(&'a str, &'a V)> {
     // Most specific first.
     let mut maps = layers
         .iter()
         .rev()
         .map(|l| field(l))
         .filter(|m| !m.is_empty());
-    let Some(first) = maps.next() else { return };
-    let scoped: Map<String, T> = match maps.next() {
-        None => first
-            .iter()
-            .map(|(k, v)| (String::from(&**k), convert(v)))
-            .collect(),
-        Some(second) => {
-            let rest: Vec<_> = maps.collect();
-            let total = first.len_hint()
-                + second.len_hint()
-                + rest.iter().map(|m| m.len_hint()).sum::<usize>();
-            let mut all: Vec<(&str, &V)> = Vec::with_capacity(total);
-            for m in [first, second].into_iter().chain(rest) {
-                all.extend(m.iter().map(|(k, v)| (&**k, v)));
-            }
-            // A stable sort of a few sorted runs: equal keys keep the most specific first.
-            all.sort_by(|a, b| a.0.cmp(b.0));
-            all.dedup_by(|later, earlier| later.0 == earlier.0);
-            all.into_iter()
-                .map(|(k, v)| (k.to_owned(), convert(v)))
-                .collect()
-        }
+    let Some(first) = maps.next() else {
+        return Vec::new();
     };
-    let mut own = std::mem::replace(into, scoped);
-    into.append(&mut own); // the event's own values win
+    let Some(second) = maps.next() else {
+        return first.iter().map(|(k, v)| (&**k, v)).collect();
+    };
+    let rest: Vec<_> = maps.collect();
+    let total =
+        first.len_hint() + second.len_hint() + rest.iter().map(|m| m.len_hint()).sum::<usize>();
+    let mut all: Vec<(&str, &V)> = Vec::with_capacity(total);
+    for m in [first, second].into_iter().chain(rest) {
+        all.extend(m.iter().map(|(k, v)| (&**k, v)));
+    }
+    // A stable sort of a few sorted runs: equal keys keep the most specific first.
+    all.sort_by(|a, b| a.0.cmp(b.0));
+    all.dedup_by(|later, earlier| later.0 == earlier.0);
+    all
 }
 
 fn most_specific<T>(layers: &[&ScopeData], get: impl Fn(&ScopeData) -> Option<T>) -> Option<T> {

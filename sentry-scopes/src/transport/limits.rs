@@ -1,6 +1,7 @@
 //! Size limits as Sentry applies them on ingest, applied before sending so that nothing is
 //! refused or silently cut by the server: tag keys and values, messages, and the 1 MiB event.
 
+use std::borrow::Cow;
 use std::mem;
 
 use crate::protocol::{Event, Map, Transaction};
@@ -12,7 +13,6 @@ pub(crate) const MAX_TAG_VALUE_CHARS: usize = 200;
 /// Longest message (and exception value) Relay keeps, in characters.
 pub(crate) const MAX_MESSAGE_CHARS: usize = 8192;
 /// Largest event item Sentry (and Bugsink) accepts, in bytes of JSON.
-#[cfg(feature = "http")]
 pub(crate) const MAX_EVENT_BYTES: usize = 1024 * 1024;
 
 /// Trims tags, the message and exception values of `event` to Sentry's limits.
@@ -41,19 +41,38 @@ pub(crate) fn trim_transaction(txn: &mut Transaction<'static>) {
 /// values, which Sentry rejects, become spaces.
 fn trim_tags(tags: &mut Map<String, String>) {
     for value in tags.values_mut() {
-        if value.contains(['\n', '\r']) {
-            *value = value.replace(['\n', '\r'], " ");
+        if let Cow::Owned(trimmed) = tag_value(value) {
+            *value = trimmed;
         }
-        truncate(value, MAX_TAG_VALUE_CHARS);
     }
-    if tags.keys().any(|k| k.chars().count() > MAX_TAG_KEY_CHARS) {
+    if tags.keys().any(|k| tag_key(k).len() < k.len()) {
         for (mut key, value) in mem::take(tags) {
-            if let Some((i, _)) = key.char_indices().nth(MAX_TAG_KEY_CHARS) {
-                key.truncate(i);
-            }
+            key.truncate(tag_key(&key).len());
             tags.entry(key).or_insert(value);
         }
     }
+}
+
+/// `key` cut to the 32 characters Sentry indexes.
+pub(crate) fn tag_key(key: &str) -> &str {
+    if key.len() <= MAX_TAG_KEY_CHARS {
+        return key; // at most 32 bytes: at most 32 characters
+    }
+    key.char_indices()
+        .nth(MAX_TAG_KEY_CHARS)
+        .map_or(key, |(i, _)| &key[..i])
+}
+
+/// `value` as Sentry keeps it: newlines as spaces, at most 200 characters.
+pub(crate) fn tag_value(value: &str) -> Cow<'_, str> {
+    let mut value = Cow::Borrowed(value);
+    if value.contains(['\n', '\r']) {
+        value = Cow::Owned(value.replace(['\n', '\r'], " "));
+    }
+    if value.len() > MAX_TAG_VALUE_CHARS && value.chars().nth(MAX_TAG_VALUE_CHARS).is_some() {
+        truncate(value.to_mut(), MAX_TAG_VALUE_CHARS);
+    }
+    value
 }
 
 /// Cuts `s` to at most `max` characters, the last three being `...` when something was cut.

@@ -23,6 +23,10 @@ impl Transport for PrintTransport {
         let _ = out.write_all(text.as_bytes());
         let _ = out.flush();
     }
+
+    fn accepts_raw_envelopes(&self) -> bool {
+        true // it renders the serialised envelope
+    }
 }
 
 /// Renders an envelope as the lines it is made of, JSON pretty-printed.
