@@ -93,6 +93,13 @@
 //! setters inside `with_scope` still write to the outer isolation scope, so their data outlives
 //! the block.
 //!
+//! A fork copies nothing: it shares its parent's immutable data and pays for a write only when
+//! one happens. `#[with_scope]` without arguments goes further and is entered as a mark on the
+//! thread: the parent's data stays in place until the first write inside the block (`scope!`,
+//! `get_current_scope()`), which takes the copy then. Nothing observable differs; a fork of a
+//! current scope that somebody holds a handle to is copied at once, so that writes through the
+//! handle stay outside the fork.
+//!
 //! ```
 //! use sentry_scopes::{Level, capture_message, set_tag, with_scope};
 //! let events = sentry_scopes::test::with_captured_events(|| {
@@ -113,3 +120,10 @@
 //! event, a panicking processor is skipped); `before_send` (`None` or a panic drops the event);
 //! the transport. Every drop is counted by reason for client reports. No panic of user code
 //! escapes a capture.
+//!
+//! When neither an event processor nor `before_send` is set and the transport accepts raw
+//! envelopes ([`Transport::accepts_raw_envelopes`](crate::Transport::accepts_raw_envelopes),
+//! as the stdout transport used without a DSN does), the event is not built as an [`Event`](
+//! crate::Event) first: its tags and breadcrumbs are written to JSON straight from the scopes,
+//! by the same rules, and each stored breadcrumb is serialised once for all the events that
+//! carry it.
