@@ -28,7 +28,7 @@ pub use self::values::{
     display, extra_value, fingerprint, level, set_context, set_extra, set_fingerprint, set_level,
     set_tag, set_transaction, set_user, tag_value, text,
 };
-use crate::context::thread::{Active, Current, with_active};
+use crate::context::thread::{Active, Current, fork_active, with_active};
 pub use crate::context::{ScopeFuture, ScopeGuard};
 pub use crate::protocol::Level;
 use crate::scope::{Scope, ScopeData};
@@ -75,11 +75,6 @@ pub fn fork_isolation() -> Fork {
     }
 }
 
-/// The active pair with the current scope forked: the same isolation handle, the current data.
-fn active_fork() -> Active {
-    with_active(Active::fork_current).unwrap_or_else(Active::fresh)
-}
-
 impl Fork {
     /// The data the macro items write to: the forked isolation data for `#[isolation_scope]`,
     /// else the forked current data (copy-on-write). Not public API.
@@ -87,7 +82,7 @@ impl Fork {
         if let Some(isolation) = &mut self.isolation {
             return Arc::make_mut(isolation);
         }
-        let active = self.active.get_or_insert_with(active_fork);
+        let active = self.active.get_or_insert_with(fork_active);
         if let Current::Shared(s) = &active.current {
             active.current = Current::Inline(s.data());
         }
@@ -98,7 +93,7 @@ impl Fork {
     }
 
     fn into_active(self) -> Active {
-        let mut active = self.active.unwrap_or_else(active_fork);
+        let mut active = self.active.unwrap_or_else(fork_active);
         if let Some(iso) = self.isolation {
             active.isolation = Scope::from_data(iso);
         }

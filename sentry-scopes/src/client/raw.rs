@@ -66,73 +66,50 @@ fn payload(
     if buf.pop() != Some(b'}') {
         return None; // an event always serialises as an object
     }
-    let mut members = Members {
-        empty: buf.len() == 1,
-    };
 
     let tags = merged_tags(layers, own_tags);
     if !tags.is_empty() {
-        members.key(&mut buf, "tags")?;
+        key(&mut buf, "tags")?;
         buf.push(b'{');
-        for (i, (k, v)) in tags.iter().enumerate() {
-            if i > 0 {
-                buf.push(b',');
-            }
-            serde_json::to_writer(&mut buf, k).ok()?;
-            buf.push(b':');
+        for (k, v) in &tags {
+            key(&mut buf, k)?;
             serde_json::to_writer(&mut buf, v).ok()?;
         }
         buf.push(b'}');
     }
 
+    // The newest `max_breadcrumbs` of the event's own followed by the scopes'; one that cannot
+    // be serialised is left out.
     let scoped = scoped_breadcrumbs(layers, max_breadcrumbs);
     let skip = (own_crumbs.len() + scoped.len()).saturating_sub(max_breadcrumbs);
-    let mut crumbs = Members { empty: true };
-    let mut open = |buf: &mut Vec<u8>| -> Option<()> {
-        if crumbs.empty {
-            members.key(buf, "breadcrumbs")?;
-            buf.extend_from_slice(b"{\"values\":[");
+    let own = own_crumbs
+        .iter()
+        .map(|c| Cow::Owned(serde_json::to_vec(c).unwrap_or_default()));
+    let stored = scoped.iter().map(|c| Cow::Borrowed(c.json()));
+    let mut crumbs = own.chain(stored).skip(skip).filter(|j| !j.is_empty());
+    if let Some(first) = crumbs.next() {
+        key(&mut buf, "breadcrumbs")?;
+        buf.extend_from_slice(b"{\"values\":[");
+        buf.extend_from_slice(&first);
+        for json in crumbs {
+            buf.push(b',');
+            buf.extend_from_slice(&json);
         }
-        crumbs.item(buf);
-        Some(())
-    };
-    for c in own_crumbs.iter().skip(skip) {
-        let json = serde_json::to_vec(c).ok()?;
-        open(&mut buf)?;
-        buf.extend_from_slice(&json);
-    }
-    for c in scoped.iter().skip(skip.saturating_sub(own_crumbs.len())) {
-        let json = c.json();
-        if !json.is_empty() {
-            open(&mut buf)?;
-            buf.extend_from_slice(json);
-        }
-    }
-    if !crumbs.empty {
         buf.extend_from_slice(b"]}");
     }
     buf.push(b'}');
     Some(buf)
 }
 
-/// Separates the members of a JSON object or array being written.
-struct Members {
-    empty: bool,
-}
-
-impl Members {
-    fn item(&mut self, buf: &mut Vec<u8>) {
-        if !std::mem::replace(&mut self.empty, false) {
-            buf.push(b',');
-        }
+/// Starts the member `key` of the object being written into `buf`.
+#[inline]
+fn key(buf: &mut Vec<u8>, key: &str) -> Option<()> {
+    if buf.last() != Some(&b'{') {
+        buf.push(b',');
     }
-
-    fn key(&mut self, buf: &mut Vec<u8>, key: &str) -> Option<()> {
-        self.item(buf);
-        serde_json::to_writer(&mut *buf, key).ok()?;
-        buf.push(b':');
-        Some(())
-    }
+    serde_json::to_writer(&mut *buf, key).ok()?;
+    buf.push(b':');
+    Some(())
 }
 
 /// The tags as the typed path sends them: the scopes' sorted union with the event's own
@@ -141,24 +118,16 @@ fn merged_tags<'a>(
     layers: &[&'a ScopeData],
     own: &'a Map<String, String>,
 ) -> Vec<(&'a str, Cow<'a, str>)> {
-    let scoped = scoped_tags(layers);
-    let mut all: Vec<(&str, &str)> = Vec::with_capacity(scoped.len() + own.len());
-    let (mut s, mut o) = (scoped.iter().peekable(), own.iter().peekable());
-    loop {
-        let next = match (s.peek(), o.peek()) {
-            (Some((sk, _)), Some((ok, _))) if *sk < ok.as_str() => {
-                s.next().map(|(k, v)| (*k, &***v))
-            }
-            (Some((sk, _)), Some((ok, _))) if *sk == ok.as_str() => {
-                s.next();
-                o.next().map(|(k, v)| (k.as_str(), v.as_str()))
-            }
-            (_, Some(_)) => o.next().map(|(k, v)| (k.as_str(), v.as_str())),
-            (Some(_), None) => s.next().map(|(k, v)| (*k, &***v)),
-            (None, None) => None,
-        };
-        let Some(pair) = next else { break };
-        all.push(pair);
+    let scoped = scoped_tags(layers).into_iter().map(|(k, v)| (k, &**v));
+    let mut all: Vec<(&str, &str)> = own.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    if all.is_empty() {
+        all.extend(scoped); // already sorted and unique: the usual capture
+    } else {
+        // The event's own first: the stable sort keeps them ahead of a scope's equal key and
+        // `dedup` keeps the first. Two sorted runs: the sort merges them in one pass.
+        all.extend(scoped);
+        all.sort_by(|a, b| a.0.cmp(b.0));
+        all.dedup_by(|later, earlier| later.0 == earlier.0);
     }
     if all.iter().all(|(k, _)| tag_key(k).len() == k.len()) {
         return all.into_iter().map(|(k, v)| (k, tag_value(v))).collect();

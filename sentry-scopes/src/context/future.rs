@@ -112,7 +112,7 @@ pub trait ScopeFutureExt: Future + Sized {
     /// write to it) and a fork of the caller's current scope, taken now. For integrations that
     /// prepare a request's scope before running its handler.
     fn bind_isolation_scope(self, isolation: &Scope) -> ScopeFuture<Self> {
-        let mut active = with_active(|a| a.fork_current()).unwrap_or_else(Active::fresh);
+        let mut active = super::thread::fork_active();
         active.isolation = isolation.clone();
         ScopeFuture::new(active, self)
     }

@@ -40,9 +40,7 @@ impl ScopeGuard {
     #[inline]
     pub(crate) fn fork_current() -> Self {
         match thread::enter_lazy() {
-            0 => {
-                Self::enter(thread::with_active(Active::fork_current).unwrap_or_else(Active::fresh))
-            }
+            0 => Self::enter(thread::fork_active()),
             depth => Self::at(depth),
         }
     }

@@ -151,6 +151,12 @@ pub(crate) fn with_active<R>(f: impl FnOnce(&Active) -> R) -> Option<R> {
         .ok()
 }
 
+/// The active pair with the current scope forked (the same isolation handle, the current data
+/// inline); a fresh pair during thread teardown.
+pub(crate) fn fork_active() -> Active {
+    with_active(Active::fork_current).unwrap_or_else(Active::fresh)
+}
+
 /// Runs `f` on this thread's active pair to change it. When lazy forks were entered since the
 /// pair was installed, the innermost one gets its copy first (the pair below it is saved to be
 /// restored), so the change stays inside the fork. `f` must not run user code.
