@@ -11,8 +11,19 @@ use std::time::{Duration, Instant};
 use fake_server::{Answer, FakeServer, accepted_event_ids, reported_discards, serial, temp_dir};
 use sentry_scopes::{ClientOptions, Level, capture_message, flush};
 
+/// Complete cache files only: a write in progress is a hidden `.….tmp` file, which a crash
+/// leaves behind and the next start deletes, so counting it would count an envelope that the
+/// crash may lose.
 fn files_in(dir: &Path) -> usize {
-    std::fs::read_dir(dir).map_or(0, |d| d.flatten().count())
+    std::fs::read_dir(dir).map_or(0, |d| {
+        d.flatten()
+            .filter(|e| {
+                let name = e.file_name();
+                let name = name.to_string_lossy();
+                name.ends_with(".envelope") && !name.starts_with('.')
+            })
+            .count()
+    })
 }
 
 fn wait_for(timeout: Duration, mut pred: impl FnMut() -> bool) -> bool {
