@@ -7,7 +7,8 @@ the generated section of BENCHMARKS.md (between the BEGIN/END GENERATED markers)
     scripts/bench-report.py --from-results    # only redraw from docs/bench/results.json
 
 Steps: criterion (benches/scope_fork.rs, capture.rs, macro_overhead.rs, concurrency.rs; JSON in
-$CARGO_TARGET_DIR/criterion), then benches/counts.rs three ways: allocations per op (counting
+$CARGO_TARGET_DIR/criterion), benches/thread_scaling.rs (one- and two-thread runs in interleaved
+pairs), then benches/counts.rs three ways: allocations per op (counting
 allocator), min/median ns per op over short batches (--time), and instructions per op under
 `valgrind --tool=callgrind`, collecting only the measured loop. Python standard library only;
 the SVGs are written by hand.
@@ -93,6 +94,14 @@ def read_criterion():
             "hi_ns": e["confidence_interval"]["upper_bound"],
         }
     return res
+
+
+def run_scaling():
+    """`scaling/<loop> median min max ns` lines of benches/thread_scaling.rs."""
+    log("+ cargo bench --bench thread_scaling")
+    text = output(["cargo", "bench", "-p", "sentry-scopes-suite", "--bench", "thread_scaling"])
+    return {name.split("/", 1)[1]: dict(zip(["median", "min", "max", "ns"], values))
+            for name, values in table(text, 4).items() if name.startswith("scaling/")}
 
 
 def counts_binary():
@@ -205,8 +214,13 @@ def goals(r):
         b = c.get(f"macro_overhead/hand-written/{kind}", {}).get("ir")
         out.append((f"macro within 5 % of the hand-written fork ({kind})", "ours-macro",
                     ratio(a, b), 1.05, False, "Ir"))
-    for group, how in [("threads", "wall time"), ("threads_cpu", "CPU time")]:
-        for v in ["baseline"] + OURS + [PEER]:
+    loops = ["baseline", "baseline-wide"] + OURS + [PEER]
+    for v in loops:
+        out.append(("two threads ≥ 1.8 × the throughput of one", v,
+                    r.get("scaling", {}).get(v, {}).get("median"), 1.8, True,
+                    "interleaved pairs, median"))
+    for group, how in [("threads", "criterion, wall time"), ("threads_cpu", "criterion, CPU time")]:
+        for v in loops:
             t1, t2 = crit(r, f"{group}/{v}/1"), crit(r, f"{group}/{v}/2")
             out.append(("two threads ≥ 1.8 × the throughput of one", v,
                         None if not t1 or not t2 else 2 * t1 / t2, 1.8, True, how))
@@ -271,9 +285,11 @@ GROUPS = [
     ("breadcrumb", "4. fork, then add one breadcrumb, 100 stored", ["100"]),
     ("nesting", "5. 1,000 nested `with_scope` levels, a new tag at each", ["1000"]),
     ("macro_overhead", "6. macro vs hand-written fork (10 tags on the scope)", ["sync", "async"]),
-    ("threads", "7. n threads each forking its own parent; time per iteration = one fork on every thread",
+    ("threads", "7. n threads each forking its own parent, work shared in chunks; time per iteration = one fork on every thread",
      ["1", "2"]),
     ("threads_cpu", "7b. the same loops timed by each thread's CPU time (mean over the threads)",
+     ["1", "2"]),
+    ("threads_equal", "7c. the same loops with equal shares, until the slower thread is done",
      ["1", "2"]),
     ("async_tasks", "8. 10,000 tasks, isolation fork + tag, 3 awaits each, 2 tokio workers",
      ["10000"]),
@@ -281,7 +297,7 @@ GROUPS = [
 
 
 def group_table(r, group, title, params):
-    order = ["baseline", "hand-written", "ours-macro", "ours-closure", "sentry-core-push", PEER]
+    order = ["baseline", "baseline-wide", "hand-written", "ours-macro", "ours-closure", "sentry-core-push", PEER]
     funcs = sorted({k.split("/")[1] for k in r["criterion"] if k.split("/")[0] == group},
                    key=lambda f: order.index(f) if f in order else len(order))
     lines = [f"**{title}** (criterion median)", "",
@@ -297,6 +313,17 @@ def group_table(r, group, title, params):
                   for f in funcs if f.startswith("ours")]
         lines.append(f"| {p} | " + " | ".join(fmt_ns(v) for v in vals) + " | " +
                      " | ".join(ratios) + " |")
+    return "\n".join(lines)
+
+
+def scaling_table(r):
+    lines = ["**7d. two threads / one thread, in interleaved pairs** (`benches/thread_scaling.rs`: "
+             "9 two-thread runs, each against the one-thread runs just before and after it)", "",
+             "| loop | one thread, per iteration | median | min | max |",
+             "|---|---:|---:|---:|---:|"]
+    for name, v in r["scaling"].items():
+        lines.append(f"| {name} | {fmt_ns(v['ns'])} | {v['median']:.2f} × | {v['min']:.2f} × | "
+                     f"{v['max']:.2f} × |")
     return "\n".join(lines)
 
 
@@ -331,6 +358,8 @@ def generated_markdown(r):
     out += ["", "### Medians and ratios", ""]
     for group, title, params in GROUPS:
         out += [group_table(r, group, title, params), ""]
+        if group == "threads_equal" and r.get("scaling"):
+            out += [scaling_table(r), ""]
     out += ["### Instructions, allocations and undisturbed time per operation", "",
             "`benches/counts.rs`: Ir under callgrind (measured loop only, net of the "
             "`baseline/noop` loop), allocations from a counting allocator, and the fastest and "
@@ -491,6 +520,7 @@ def main():
              "settings": {"warm_up": args.warm_up, "measurement": args.measurement}}
         run_criterion(args.warm_up, args.measurement)
         r["criterion"] = read_criterion()
+        r["scaling"] = run_scaling()
         r["counts"] = run_counts(not args.no_callgrind and shutil.which("valgrind") is not None)
         r["machine"]["load_end"] = open("/proc/loadavg").read().split()[:3]
         OUT.mkdir(parents=True, exist_ok=True)

@@ -11,6 +11,8 @@
     reason = "each bench binary includes this module and uses a different part of it"
 )]
 
+pub mod crew;
+pub mod loops;
 pub mod macro_side;
 
 use std::future::Future;
