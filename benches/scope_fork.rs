@@ -175,7 +175,7 @@ fn nest_ours_fork(keys: &[String]) {
     if let Some((k, rest)) = keys.split_first() {
         let value = sentry_scopes::__private::tag_value("value");
         let mut fork = sentry_scopes::__private::fork_current();
-        sentry_scopes::__private::set_tag(fork.target(), k, &value);
+        sentry_scopes::__private::set_tags(fork.target(), [(k.as_str(), value)]);
         let _guard = fork.enter();
         nest_ours_fork(rest);
     }

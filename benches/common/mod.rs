@@ -74,7 +74,7 @@ pub mod hand {
     pub fn tagged(value: &str) {
         let tag = p::tag_value(value);
         let mut fork = p::fork_current();
-        p::set_tag(fork.target(), "bench", &tag);
+        p::set_tags(fork.target(), [("bench", tag)]);
         let _guard = fork.enter();
         black_box(value);
     }
@@ -83,7 +83,7 @@ pub mod hand {
     pub async fn tagged_async(n: u64) -> u64 {
         let tag = p::tag_value(&n);
         let mut fork = p::fork_current();
-        p::set_tag(fork.target(), "n", &tag);
+        p::set_tags(fork.target(), [("n", tag)]);
         fork.run(async move { black_box(n) }).await
     }
 }

@@ -85,22 +85,42 @@ fn level_tokens(p: &Private, level: &Level) -> TokenStream {
     }
 }
 
-/// Converts every value once, before anything else, and prepares one write per item against
-/// the `&mut ScopeData` named `target`.
-pub(crate) fn prepare(p: &Private, items: &[Item], target: &Ident) -> Prepared {
+/// How the writes take the prepared values.
+#[derive(Clone, Copy)]
+pub(crate) enum Apply {
+    /// Moved: a fork applies its items once.
+    Move,
+    /// Cloned (reference counts): `scope!`'s update may run more than once.
+    Clone,
+}
+
+/// Converts every value once, before anything else, and prepares the writes against the
+/// `&mut ScopeData` named `target`: one per item, except that all tags go in one write (at
+/// the place of the first), which builds the tag map's new overlay once.
+pub(crate) fn prepare(p: &Private, items: &[Item], target: &Ident, how: Apply) -> Prepared {
     let mut lets = TokenStream::new();
     let mut applies = Vec::new();
+    let mut tags = Vec::new();
+    let mut tags_at = None;
     for (n, item) in items.iter().enumerate() {
         let v = format_ident!("__v{}", n, span = Span::mixed_site());
+        let arg = match how {
+            Apply::Move => quote!(#v),
+            Apply::Clone => quote!(::core::clone::Clone::clone(&#v)),
+        };
         let (value, apply) = match item {
-            Item::Tag(kv) | Item::Extra(kv) => {
+            Item::Tag(kv) => {
                 let key = LitStr::new(&kv.key.text, kv.key.span);
-                let (conv, setter) = match item {
-                    Item::Tag(_) => (Conv::Tag, quote!(set_tag)),
-                    _ => (Conv::Extra, quote!(set_extra)),
-                };
-                let value = convert(p, &kv.value, conv);
-                (Some(value), quote!(#p::#setter(#target, #key, &#v);))
+                let value = convert(p, &kv.value, Conv::Tag);
+                lets.extend(quote!(let #v = #value;));
+                tags.push(quote!((#key, #arg)));
+                tags_at.get_or_insert(applies.len());
+                continue;
+            }
+            Item::Extra(kv) => {
+                let key = LitStr::new(&kv.key.text, kv.key.span);
+                let value = convert(p, &kv.value, Conv::Extra);
+                (Some(value), quote!(#p::set_extra(#target, #key, #arg);))
             }
             Item::Level(Level::Named(name)) => {
                 (None, quote!(#p::set_level(#target, #p::Level::#name);))
@@ -118,7 +138,7 @@ pub(crate) fn prepare(p: &Private, items: &[Item], target: &Ident) -> Prepared {
                 });
                 (
                     Some(quote!(#p::UserValue::new() #(#fields)*)),
-                    quote!(#p::set_user(#target, &#v);),
+                    quote!(#p::set_user(#target, #arg);),
                 )
             }
             Item::Context { name, entries } => {
@@ -129,7 +149,7 @@ pub(crate) fn prepare(p: &Private, items: &[Item], target: &Ident) -> Prepared {
                 });
                 (
                     Some(quote!(#p::context([#(#entries),*]))),
-                    quote!(#p::set_context(#target, #name, &#v);),
+                    quote!(#p::set_context(#target, #name, #arg);),
                 )
             }
             Item::Fingerprint(parts) => {
@@ -139,7 +159,7 @@ pub(crate) fn prepare(p: &Private, items: &[Item], target: &Ident) -> Prepared {
                 });
                 (
                     Some(quote!(#p::fingerprint([#(#parts),*]))),
-                    quote!(#p::set_fingerprint(#target, &#v);),
+                    quote!(#p::set_fingerprint(#target, #arg);),
                 )
             }
             Item::Transaction(expr) => (
@@ -147,13 +167,16 @@ pub(crate) fn prepare(p: &Private, items: &[Item], target: &Ident) -> Prepared {
                     let (span, p) = (expr.span(), p.at(expr.span()));
                     quote_spanned!(span=> #p::text(&(#expr)))
                 }),
-                quote!(#p::set_transaction(#target, &#v);),
+                quote!(#p::set_transaction(#target, #arg);),
             ),
         };
         if let Some(value) = value {
             lets.extend(quote!(let #v = #value;));
         }
         applies.push(apply);
+    }
+    if let Some(at) = tags_at {
+        applies.insert(at, quote!(#p::set_tags(#target, [#(#tags),*]);));
     }
     Prepared { lets, applies }
 }
@@ -167,7 +190,7 @@ pub(crate) fn fork_prelude(p: &Private, entry: Entry, args: &Args) -> TokenStrea
         Entry::IsolationScope => quote!(fork_isolation),
         Entry::WithScope | Entry::Bang => quote!(fork_current),
     };
-    let Prepared { lets, applies } = prepare(p, &args.items, &target);
+    let Prepared { lets, applies } = prepare(p, &args.items, &target, Apply::Move);
     if applies.is_empty() {
         return quote!(let #fork = #p::#fork_fn(););
     }

@@ -11,7 +11,7 @@ use syn::Token;
 use syn::parse::{ParseStream, Parser};
 
 use crate::args::{self, Entry};
-use crate::expand::{Prepared, local, prepare};
+use crate::expand::{Apply, Prepared, local, prepare};
 use crate::paths::Private;
 use crate::valid::{self, Errors};
 
@@ -39,7 +39,7 @@ pub(crate) fn expand(tokens: TokenStream) -> TokenStream {
     }
     let p = Private::new(args.krate.as_ref());
     let target = local("__s");
-    let Prepared { lets, applies } = prepare(&p, &args.items, &target);
+    let Prepared { lets, applies } = prepare(&p, &args.items, &target, Apply::Clone);
     if applies.is_empty() {
         return quote!({});
     }

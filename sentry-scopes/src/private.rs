@@ -26,7 +26,7 @@ pub use self::on_err::OnErr;
 pub use self::values::{
     ContextValue, Extra, ExtraValue, Fingerprint, Tag, TagValue, Text, UserValue, context, debug,
     display, extra_value, fingerprint, level, set_context, set_extra, set_fingerprint, set_level,
-    set_tag, set_transaction, set_user, tag_value, text,
+    set_tags, set_transaction, set_user, tag_value, text,
 };
 use crate::context::thread::{Active, Current, fork_active, with_active};
 pub use crate::context::{ScopeFuture, ScopeGuard};

@@ -131,7 +131,7 @@
 //!     let mut fork = p::fork_current(); // `fork_isolation()` for #[isolation_scope]
 //!     {
 //!         let target = fork.target();
-//!         p::set_tag(target, "route", &v0);
+//!         p::set_tags(target, [("route", v0)]); // all tags in one write; values move in
 //!         p::set_level(target, p::Level::Warning);
 //!     }
 //!     let _guard = fork.enter(); // restores on drop
@@ -176,7 +176,7 @@
 //! fn read_expanded(path: &str) -> Result<String, std::io::Error> {
 //!     let v0 = p::tag_value(&(path));
 //!     let mut fork = p::fork_current();
-//!     p::set_tag(fork.target(), "file", &v0);
+//!     p::set_tags(fork.target(), [("file", v0)]);
 //!     let _guard = fork.enter();
 //!     let result = (p::force_fn_once(move || -> Result<String, std::io::Error> {
 //!         std::fs::read_to_string(path)
@@ -227,7 +227,7 @@
 //!     let fut = {
 //!         let v0 = p::tag_value(&(n));
 //!         let mut fork = p::fork_current();
-//!         p::set_tag(fork.target(), "job", &v0);
+//!         p::set_tags(fork.target(), [("job", v0)]);
 //!         let body = async move {
 //!             if let p::Some(ret) = p::None::<u32> {
 //!                 return ret;
@@ -313,7 +313,7 @@
 //!     scope!(tags(n = n * 2));
 //!     // is
 //!     let v0 = p::tag_value(&(n * 2));
-//!     p::configure_current(|current| p::set_tag(current, "m", &v0));
+//!     p::configure_current(|current| p::set_tags(current, [("m", v0.clone())]));
 //!     capture_message("step", Level::Info);
 //! }
 //!

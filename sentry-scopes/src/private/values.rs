@@ -60,7 +60,7 @@ pub trait ExtraValue {
 /// spaces and cut at 200 characters. Allocates only when something must change.
 fn tag_text(s: &str) -> Option<String> {
     let too_long = s.len() > MAX_TAG_VALUE_CHARS && s.chars().nth(MAX_TAG_VALUE_CHARS).is_some();
-    if !too_long && !s.contains(['\n', '\r']) {
+    if !too_long && !s.bytes().any(|b| b == b'\n' || b == b'\r') {
         return None;
     }
     let cleaned = s
@@ -314,21 +314,21 @@ impl UserValue {
     /// Sets `id`. Not public API.
     #[must_use]
     pub fn id(mut self, value: Tag) -> Self {
-        self.0.id = Some(value.0.to_string());
+        self.0.id = Some(String::from(&*value.0));
         self
     }
 
     /// Sets `email`. Not public API.
     #[must_use]
     pub fn email(mut self, value: Tag) -> Self {
-        self.0.email = Some(value.0.to_string());
+        self.0.email = Some(String::from(&*value.0));
         self
     }
 
     /// Sets `username`. Not public API.
     #[must_use]
     pub fn username(mut self, value: Tag) -> Self {
-        self.0.username = Some(value.0.to_string());
+        self.0.username = Some(String::from(&*value.0));
         self
     }
 
@@ -341,24 +341,28 @@ impl UserValue {
     }
 }
 
-/// Sets a tag. Not public API.
-pub fn set_tag(scope: &mut ScopeData, key: &str, value: &Tag) {
-    scope.set_tag(Arc::from(key), value.0.clone());
+// The setters take the prepared values by value: a fork applies them once, so they move into
+// the scope; `scope!` applies clones, since its update may run more than once.
+
+/// Sets every tag of one macro, in source order (a later write of a key wins), with one
+/// rebuild of the tag map's overlay. Not public API.
+pub fn set_tags<const N: usize>(scope: &mut ScopeData, tags: [(&str, Tag); N]) {
+    scope.set_tags(tags.into_iter().map(|(k, v)| (Arc::from(k), v.0)));
 }
 
 /// Sets an extra value. Not public API.
-pub fn set_extra(scope: &mut ScopeData, key: &str, value: &Extra) {
-    scope.set_extra(Arc::from(key), value.0.clone());
+pub fn set_extra(scope: &mut ScopeData, key: &str, value: Extra) {
+    scope.set_extra(Arc::from(key), value.0);
 }
 
 /// Sets a context. Not public API.
-pub fn set_context(scope: &mut ScopeData, name: &str, value: &ContextValue) {
-    scope.set_context(Arc::from(name), value.0.clone());
+pub fn set_context(scope: &mut ScopeData, name: &str, value: ContextValue) {
+    scope.set_context(Arc::from(name), value.0);
 }
 
 /// Sets the user. Not public API.
-pub fn set_user(scope: &mut ScopeData, value: &UserValue) {
-    scope.set_user(Some(Arc::new(value.0.clone())));
+pub fn set_user(scope: &mut ScopeData, value: UserValue) {
+    scope.set_user(Some(Arc::new(value.0)));
 }
 
 /// Sets the level. Not public API.
@@ -367,13 +371,13 @@ pub fn set_level(scope: &mut ScopeData, level: Level) {
 }
 
 /// Sets the fingerprint. Not public API.
-pub fn set_fingerprint(scope: &mut ScopeData, value: &Fingerprint) {
-    scope.set_fingerprint(Some(value.0.clone()));
+pub fn set_fingerprint(scope: &mut ScopeData, value: Fingerprint) {
+    scope.set_fingerprint(Some(value.0));
 }
 
 /// Sets the transaction name. Not public API.
-pub fn set_transaction(scope: &mut ScopeData, value: &Text) {
-    scope.set_transaction(Some(value.0.clone()));
+pub fn set_transaction(scope: &mut ScopeData, value: Text) {
+    scope.set_transaction(Some(value.0));
 }
 
 #[cfg(test)]

@@ -154,6 +154,11 @@ impl ScopeData {
         self.tags.insert(key, value);
     }
 
+    /// Sets the tags in order (a later write of a key wins) with one write of the tag map.
+    pub(crate) fn set_tags(&mut self, tags: impl IntoIterator<Item = (Arc<str>, Arc<str>)>) {
+        self.tags.insert_many(tags);
+    }
+
     pub(crate) fn remove_tag(&mut self, key: &str) {
         self.tags.remove(key);
     }

@@ -128,6 +128,36 @@ impl<V: Clone> ScopeMap<V> {
         self.after_write();
     }
 
+    /// Inserts `entries` in order, a later entry of a key winning: the same map as inserting
+    /// them one by one, with one new `top` (one allocation when the keys are new to `top`).
+    pub(crate) fn insert_many(&mut self, entries: impl IntoIterator<Item = (Arc<str>, V)>) {
+        let old = self.top().len();
+        let mut top: Arc<[Entry<V>]> = self
+            .top()
+            .iter()
+            .cloned()
+            .chain(entries.into_iter().map(|(k, v)| (k, Some(v))))
+            .collect();
+        let writes = top.len() - old;
+        // Unique, so no copy. Stable: a key's old entry, then its new ones in source order.
+        Arc::make_mut(&mut top).sort_by(|a, b| a.0.cmp(&b.0));
+        if top.windows(2).any(|w| w[0].0 == w[1].0) {
+            let last_of_each = top
+                .iter()
+                .zip(top.iter().skip(1).map(Some).chain([None]))
+                .filter(|(e, next)| next.is_none_or(|n| n.0 != e.0))
+                .map(|(e, _)| e.clone());
+            top = last_of_each.collect();
+        }
+        self.top = (!top.is_empty()).then_some(top);
+        self.writes = self
+            .writes
+            .saturating_add(u8::try_from(writes.saturating_sub(1)).unwrap_or(u8::MAX));
+        if writes > 0 {
+            self.after_write();
+        }
+    }
+
     /// The entries in key order.
     pub(crate) fn iter(&self) -> impl Iterator<Item = (&Arc<str>, &V)> {
         Union {
@@ -233,10 +263,10 @@ mod tests {
 
     use super::*;
 
-    /// Drives a `ScopeMap` and a `BTreeMap` through the same writes, with forks taken along the
-    /// way, and checks they agree after every step.
+    /// Drives a `ScopeMap` and a `BTreeMap` through the same writes (single, batched, removals),
+    /// with forks taken along the way, and checks they agree after every step.
     #[test]
-    fn agrees_with_a_btreemap_across_forks_flattens_and_removals() {
+    fn agrees_with_a_btreemap_across_forks_flattens_removals_and_batches() {
         let mut state = 0x2545_f491_4f6c_dd1d_u64;
         let mut next = move || {
             state ^= state << 13;
@@ -252,6 +282,17 @@ mod tests {
             if next() % 4 == 0 {
                 map.remove(&key);
                 model.remove(&key);
+            } else if next() % 3 == 0 {
+                // A batch of 0 to 5 writes, keys possibly repeated: the last one wins.
+                let batch: Vec<(String, String)> = (0..next() % 6)
+                    .map(|i| (format!("k{}", next() % 60), format!("v{step}.{i}")))
+                    .collect();
+                map.insert_many(
+                    batch
+                        .iter()
+                        .map(|(k, v)| (Arc::from(k.as_str()), Arc::from(v.as_str()))),
+                );
+                model.extend(batch);
             } else {
                 let value = format!("v{step}");
                 map.insert(Arc::from(key.as_str()), Arc::from(value.as_str()));

@@ -198,11 +198,7 @@ impl Scope {
         if tags.is_empty() {
             return;
         }
-        self.update(|d| {
-            for (k, v) in &tags {
-                d.set_tag(k.clone(), v.clone());
-            }
-        });
+        self.update(|d| d.set_tags(tags.iter().cloned()));
     }
 
     /// Removes a tag from this scope only; a tag of a lower scope shows through again.
