@@ -6,12 +6,9 @@
 //!   scale perfectly. Goal: 2 threads give ≥ 1.8× the throughput of one. The threads live for
 //!   the whole benchmark and spin between samples, and take their iterations in chunks from a
 //!   shared count, so the figure is the process's throughput (`common/crew.rs` says why). Two
-//!   loops
-//!   without the SDK show what the machine offered in the same run: `baseline` is one
-//!   dependent chain of shifts (bound by latency, it leaves most of a core idle), and
-//!   `baseline-wide` six independent chains of adds (bound by the core's execution width, like
-//!   a short call-dense function; where two virtual CPUs share a physical core, it scales
-//!   worse).
+//!   loops without the SDK show what the machine offered in the same run: `baseline` is one
+//!   dependent chain of shifts (bound by latency), and `baseline-wide` six independent chains
+//!   of adds (bound by the core's execution width, like a short call-dense function).
 //! - `threads_cpu`: the same loops, timed by each thread's own CPU time (the mean over the
 //!   threads). On a machine whose cores are busy with other work, wall time cannot show
 //!   scaling; CPU time per fork still shows whether a second thread makes each fork dearer.

@@ -21,7 +21,7 @@ mod common;
 use std::time::Duration;
 
 use common::crew::{Crew, Split};
-use common::loops::VARIANTS;
+use common::loops::{VARIANTS, Worker};
 use common::ours;
 
 /// Two-thread runs per loop, each between two one-thread runs.
@@ -30,14 +30,14 @@ const PAIRS: usize = 9;
 const RUN: Duration = Duration::from_millis(200);
 
 /// Wall time of one shared-work sample of `iters` iterations per thread on `threads` threads.
-fn timed(threads: usize, worker: fn(&Crew), iters: u64) -> Duration {
+fn timed(threads: usize, worker: Worker, iters: u64) -> Duration {
     Crew::run(threads, worker, |crew| {
         crew.sample(iters, Split::Shared).wall
     })
 }
 
 /// Iterations per thread that make a one-thread run last at least [`RUN`].
-fn calibrate(worker: fn(&Crew)) -> u64 {
+fn calibrate(worker: Worker) -> u64 {
     let mut iters = 1_000;
     loop {
         let took = timed(1, worker, iters);
@@ -59,7 +59,6 @@ fn median(sorted: &[f64]) -> f64 {
 }
 
 fn main() {
-    // Criterion's arguments (`--bench`) are not ours to read.
     let _client = ours::init();
     let mut machine_lines = Vec::new();
     println!(

@@ -10,8 +10,8 @@
 //! A sample either gives every thread the same share ([`Split::Equal`]: the wall time is the
 //! slower thread's) or lets the threads take chunks of about 1/256 of the total from a shared
 //! count until it is done ([`Split::Shared`], as a worker pool takes requests: the wall time is
-//! the process's throughput). On virtual CPUs whose speed changes from one millisecond to the
-//! next, the same loop on two threads often runs 1.5× slower on one of them than on the other;
+//! the process's throughput). On virtual CPUs whose speed drifts over time, the same
+//! loop on two threads often runs 1.5× slower on one of them than on the other;
 //! with equal shares the faster thread then idles, with shared work it does more chunks.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
