@@ -145,6 +145,15 @@ fn with_panic_hook_false_init_installs_no_hook() {
     assert!(stderr(&output).contains("previous hook: not reported"));
 }
 
+#[test]
+fn a_caught_panic_with_an_unbounded_shutdown_timeout_is_reported_and_the_process_lives_on() {
+    let (output, events) = run_child("huge_timeout_caught");
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(String::from_utf8_lossy(&output.stdout).contains("caught and survived"));
+    assert_eq!(events.len(), 1, "{}", stderr(&output));
+    assert_eq!(events[0]["exception"]["values"][0]["value"], "caught later");
+}
+
 /// A transport that writes events to a file, but only when flushed.
 struct FileOnFlush {
     pending: Mutex<Vec<String>>,
@@ -228,6 +237,13 @@ mod child {
                 std::mem::forget(init(options).unwrap());
                 register_panic_hook();
                 panic!("original panic");
+            }
+            "huge_timeout_caught" => {
+                let options = options.shutdown_timeout(Duration::MAX);
+                std::mem::forget(init(options).unwrap());
+                let caught = std::panic::catch_unwind(|| panic!("caught later"));
+                assert!(caught.is_err());
+                println!("caught and survived");
             }
             "opted_out" => {
                 std::mem::forget(init(options.panic_hook(false)).unwrap());

@@ -320,3 +320,19 @@ fn shutdown_with_a_hanging_server_returns_at_its_timeout() {
     );
     server.release();
 }
+
+#[test]
+fn time_values_as_large_as_duration_max_wait_without_limit_and_never_panic() {
+    let _serial = serial();
+    let server = FakeServer::start(Answer::ok());
+    let guard = sentry_scopes::init(
+        options(&server)
+            .http_timeout(Duration::MAX)
+            .shutdown_timeout(Duration::MAX),
+    )
+    .expect("valid options");
+    capture_message("no deadline", Level::Error);
+    assert!(flush(Duration::MAX));
+    drop(guard);
+    assert_eq!(accepted_event_ids(&server.requests()).len(), 1);
+}

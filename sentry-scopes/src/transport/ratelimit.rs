@@ -92,7 +92,10 @@ fn parse_seconds(s: &str) -> Option<Duration> {
     if !secs.is_finite() || secs < 0.0 {
         return None;
     }
-    Some(Duration::from_secs_f64(secs.ceil()).min(MAX_RETRY_AFTER))
+    // Clamped before the conversion: `from_secs_f64` panics on values beyond `Duration::MAX`.
+    Some(Duration::from_secs_f64(
+        secs.ceil().min(MAX_RETRY_AFTER.as_secs_f64()),
+    ))
 }
 
 /// The rate-limit data categories an item counts against (Relay's names).
@@ -212,11 +215,19 @@ mod tests {
             rl.blocked_until(&event(), now),
             Some(now + Duration::from_secs(10))
         );
-        // Huge values are capped.
+        // Huge values are capped, also those beyond what a `Duration` holds.
         rl.update(200, Some("1e12:attachment:key"), None, now);
         assert_eq!(
             rl.blocked_until(&attachment(), now),
             Some(now + MAX_RETRY_AFTER)
         );
+        rl.update(200, Some("1e300:transaction:key"), None, now);
+        assert_eq!(
+            rl.blocked_until(&transaction(), now),
+            Some(now + MAX_RETRY_AFTER)
+        );
+        let mut rl = RateLimits::default();
+        rl.update(429, None, Some("1e300"), now);
+        assert_eq!(rl.all_blocked_until(now), Some(now + MAX_RETRY_AFTER));
     }
 }

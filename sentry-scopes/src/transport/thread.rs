@@ -39,22 +39,30 @@ struct State {
 impl Shared {
     /// Waits for the worker's progress until `done` holds or `deadline` passes; returns the
     /// locked state either way, for the caller to read what was reached.
+    /// `deadline` `None` waits without a time limit (a timeout too large for an `Instant`).
     fn wait_until(
         &self,
-        deadline: Instant,
+        deadline: Option<Instant>,
         done: impl Fn(&State) -> bool,
     ) -> MutexGuard<'_, State> {
         let mut state = self.lock();
         while !done(&state) {
-            let left = deadline.saturating_duration_since(Instant::now());
-            if left.is_zero() {
-                break;
-            }
-            state = self
-                .progress
-                .wait_timeout(state, left)
-                .unwrap_or_else(PoisonError::into_inner)
-                .0;
+            state = match deadline {
+                None => self
+                    .progress
+                    .wait(state)
+                    .unwrap_or_else(PoisonError::into_inner),
+                Some(deadline) => {
+                    let left = deadline.saturating_duration_since(Instant::now());
+                    if left.is_zero() {
+                        break;
+                    }
+                    self.progress
+                        .wait_timeout(state, left)
+                        .unwrap_or_else(PoisonError::into_inner)
+                        .0
+                }
+            };
         }
         state
     }
@@ -127,7 +135,7 @@ impl ThreadTransport {
     }
 
     /// Waits until flush number `ticket` is done or `deadline` passes.
-    fn wait_flushed(&self, ticket: u64, deadline: Instant) -> bool {
+    fn wait_flushed(&self, ticket: u64, deadline: Option<Instant>) -> bool {
         let state = self
             .shared
             .wait_until(deadline, |s| s.flush_done >= ticket || s.exited);
@@ -219,7 +227,7 @@ impl Transport for ThreadTransport {
     }
 
     fn flush(&self, timeout: Duration) -> bool {
-        let deadline = Instant::now() + timeout;
+        let deadline = deadline_after(timeout);
         let ticket = {
             let mut state = self.shared.lock();
             if state.exited {
@@ -233,7 +241,7 @@ impl Transport for ThreadTransport {
     }
 
     fn shutdown(&self, timeout: Duration) -> bool {
-        let deadline = Instant::now() + timeout;
+        let deadline = deadline_after(timeout);
         let flushed = self.flush(timeout);
         let left_over: Vec<Envelope> = {
             let mut state = self.shared.lock();
@@ -269,6 +277,12 @@ impl Transport for ThreadTransport {
         }
         flushed
     }
+}
+
+/// `timeout` from now, or `None` (no limit) when that lies beyond what an `Instant` can hold:
+/// `Duration::MAX` means "wait as long as it takes", never an overflow panic.
+fn deadline_after(timeout: Duration) -> Option<Instant> {
+    Instant::now().checked_add(timeout)
 }
 
 impl Drop for ThreadTransport {

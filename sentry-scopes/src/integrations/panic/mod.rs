@@ -202,7 +202,7 @@ fn report(info: &PanicHookInfo<'_>) {
         .spawn(helper);
     match spawned {
         // Returns early if the helper dies (its sender is dropped) or takes too long.
-        Ok(_) => drop(wait.recv_timeout(timeout + Duration::from_millis(500))),
+        Ok(_) => drop(wait.recv_timeout(timeout.saturating_add(Duration::from_millis(500)))),
         Err(e) => {
             if let Some(client) = Client::current() {
                 client.debug_log(|| format!("panic not reported: no helper thread ({e})"));
