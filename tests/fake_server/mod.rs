@@ -88,11 +88,30 @@ struct State {
 pub struct FakeServer {
     addr: std::net::SocketAddr,
     state: Arc<(Mutex<State>, Condvar)>,
+    idle: Option<IdleClose>,
+}
+
+/// How the server ends a keep-alive connection that waited too long for its next request.
+#[derive(Clone, Copy, Debug)]
+pub enum IdleClose {
+    /// A normal close (FIN) after this long, as gunicorn does after 2 s.
+    Fin(Duration),
+    /// A reset (RST: SO_LINGER 0) after this long, as some proxies and load balancers do.
+    Rst(Duration),
 }
 
 impl FakeServer {
     /// Starts a server answering `default` unless a scripted answer is pending.
     pub fn start(default: Answer) -> Self {
+        Self::start_with(default, None)
+    }
+
+    /// Starts a server that closes every connection idle for longer than `idle` allows.
+    pub fn closing_idle(idle: IdleClose) -> Self {
+        Self::start_with(Answer::ok(), Some(idle))
+    }
+
+    fn start_with(default: Answer, idle: Option<IdleClose>) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1");
         let addr = listener.local_addr().expect("local addr");
         let state = Arc::new((
@@ -102,7 +121,7 @@ impl FakeServer {
             }),
             Condvar::new(),
         ));
-        let server = Self { addr, state };
+        let server = Self { addr, state, idle };
         let accept = server.clone();
         std::thread::spawn(move || {
             for stream in listener.incoming().flatten() {
@@ -175,10 +194,24 @@ impl FakeServer {
         loop {
             // Wait for the next request without consuming it, so that a reset finds unread bytes.
             if reader.buffer().is_empty() {
+                let wait = self.idle.map(|i| match i {
+                    IdleClose::Fin(d) | IdleClose::Rst(d) => d,
+                });
+                let _ = reader
+                    .get_ref()
+                    .set_read_timeout(wait.or(Some(Duration::from_secs(120))));
                 let mut probe = [0u8; 1];
-                if !matches!(reader.get_ref().peek(&mut probe), Ok(n) if n > 0) {
+                let next = reader.get_ref().peek(&mut probe);
+                if let (Some(IdleClose::Rst(_)), Err(_)) = (self.idle, &next) {
+                    let _ =
+                        socket2::SockRef::from(reader.get_ref()).set_linger(Some(Duration::ZERO));
+                }
+                if !matches!(next, Ok(n) if n > 0) {
                     return;
                 }
+                let _ = reader
+                    .get_ref()
+                    .set_read_timeout(Some(Duration::from_secs(120)));
             }
             let answer = {
                 let mut state = self.lock();

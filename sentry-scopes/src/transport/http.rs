@@ -32,6 +32,11 @@ pub(crate) const GZIP_MIN_BYTES: usize = 1024;
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// How much of an error answer is kept for the debug log.
 const MAX_ANSWER_BYTES: usize = 512;
+/// How long a connection may sit idle in the pool before it is not reused. Servers close idle
+/// keep-alive connections on their own schedule (gunicorn after 2 s, Node after 5 s, nginx
+/// after 75 s), and the transport thread does not watch its idle connections between requests,
+/// so a longer wait would hand the next envelope to a connection the server already closed.
+const POOL_IDLE: Duration = Duration::from_secs(1);
 
 /// `sentry-scopes/VERSION`, as `User-Agent` and `sentry_client`.
 fn client_name() -> String {
@@ -45,15 +50,9 @@ pub(crate) fn create(
 ) -> Result<Arc<dyn Transport>, InitError> {
     let options = ctx.options;
     let tls = tls_config().map_err(|e| InitError::Transport(format!("cannot set up TLS: {e}")))?;
-    let client = reqwest::Client::builder()
-        .tls_backend_preconfigured(tls)
-        .user_agent(client_name())
-        .timeout(options.http_timeout)
-        .connect_timeout(CONNECT_TIMEOUT.min(options.http_timeout))
-        // Sentry never redirects; a redirect means the DSN points at the wrong place.
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .map_err(|e| InitError::Transport(format!("cannot build the HTTP client: {e}")))?;
+    let client = http_client(tls.clone(), options.http_timeout, POOL_IDLE, usize::MAX)?;
+    // For the retry after a connection-level failure: never reuses a connection.
+    let fresh = http_client(tls, options.http_timeout, Duration::ZERO, 0)?;
     let url = dsn.envelope_api_url();
     let auth = dsn.to_auth(Some(&client_name())).to_string();
     let log = Log {
@@ -84,6 +83,7 @@ pub(crate) fn create(
     let transport = ThreadTransport::spawn(config, move || {
         Box::new(HttpSender {
             client,
+            fresh,
             url,
             auth,
             runtime: None,
@@ -91,6 +91,26 @@ pub(crate) fn create(
     })
     .map_err(|e| InitError::Transport(format!("cannot start the transport thread: {e}")))?;
     Ok(Arc::new(transport))
+}
+
+/// A reqwest client whose idle connections live at most `idle` and number at most `max_idle`.
+fn http_client(
+    tls: rustls::ClientConfig,
+    timeout: Duration,
+    idle: Duration,
+    max_idle: usize,
+) -> Result<reqwest::Client, InitError> {
+    reqwest::Client::builder()
+        .tls_backend_preconfigured(tls)
+        .user_agent(client_name())
+        .timeout(timeout)
+        .connect_timeout(CONNECT_TIMEOUT.min(timeout))
+        .pool_idle_timeout(idle)
+        .pool_max_idle_per_host(max_idle)
+        // Sentry never redirects; a redirect means the DSN points at the wrong place.
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .map_err(|e| InitError::Transport(format!("cannot build the HTTP client: {e}")))
 }
 
 fn tls_config() -> Result<rustls::ClientConfig, rustls::Error> {
@@ -106,6 +126,9 @@ fn tls_config() -> Result<rustls::ClientConfig, rustls::Error> {
 /// Sends bodies with reqwest; lives on the transport thread.
 struct HttpSender {
     client: reqwest::Client,
+    /// Used once more, at once, when a request through `client` failed before any answer
+    /// arrived (the server closed or reset a pooled connection): a new connection each time.
+    fresh: reqwest::Client,
     url: reqwest::Url,
     auth: String,
     /// Built on first use, on the transport thread, and dropped there.
@@ -125,46 +148,96 @@ impl Sender for HttpSender {
             },
         };
         let (body, gzipped) = compress(body);
-        let mut request = self
-            .client
-            .post(self.url.clone())
-            .header("X-Sentry-Auth", &self.auth)
-            .header(CONTENT_TYPE, "application/x-sentry-envelope");
-        if gzipped {
-            request = request.header(CONTENT_ENCODING, "gzip");
-        }
-        runtime.block_on(async move {
-            let mut response = match request.body(body).send().await {
-                Ok(response) => response,
-                Err(e) => return Reply::Failed(describe(&e)),
-            };
-            let status = response.status().as_u16();
-            let header = |name: &str| {
-                response
-                    .headers()
-                    .get(name)
-                    .and_then(|v| v.to_str().ok())
-                    .map(str::to_owned)
-            };
-            let rate_limits = header("x-sentry-rate-limits");
-            let retry_after = header("retry-after");
-            let mut answer = Vec::new();
-            if !(200..300).contains(&status) {
-                while answer.len() < MAX_ANSWER_BYTES {
-                    match response.chunk().await {
-                        Ok(Some(chunk)) => answer.extend_from_slice(&chunk),
-                        _ => break,
-                    }
-                }
-                answer.truncate(MAX_ANSWER_BYTES);
+        let body = bytes::Bytes::from(body);
+        let post = |client: &reqwest::Client| {
+            let mut request = client
+                .post(self.url.clone())
+                .header("X-Sentry-Auth", &self.auth)
+                .header(CONTENT_TYPE, "application/x-sentry-envelope");
+            if gzipped {
+                request = request.header(CONTENT_ENCODING, "gzip");
             }
-            Reply::Http {
-                status,
-                rate_limits,
-                retry_after,
-                body: String::from_utf8_lossy(&answer).into_owned(),
+            request.body(body.clone())
+        };
+        runtime.block_on(async {
+            let response = match post(&self.client).send().await {
+                Err(e) if lost_connection(&e) => {
+                    // Safe to send again: the server keeps one event per event id.
+                    post(&self.fresh).send().await.map_err(|again| {
+                        format!(
+                            "{}; again on a new connection: {}",
+                            describe(&e),
+                            describe(&again)
+                        )
+                    })
+                }
+                other => other.map_err(|e| describe(&e)),
+            };
+            match response {
+                Ok(response) => read_reply(response).await,
+                Err(e) => Reply::Failed(e),
             }
         })
+    }
+}
+
+/// Whether a request failed because its connection went away before any answer arrived: the
+/// server closed it (hyper's "connection closed before message completed"), reset it, or the
+/// pipe broke. Not a time-out, not a connection that could not be opened, and not an answer
+/// that arrived but was not HTTP.
+fn lost_connection(error: &reqwest::Error) -> bool {
+    if error.is_timeout() || error.is_connect() {
+        return false;
+    }
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        if cause
+            .downcast_ref::<hyper::Error>()
+            .is_some_and(hyper::Error::is_incomplete_message)
+        {
+            return true;
+        }
+        if let Some(io) = cause.downcast_ref::<std::io::Error>() {
+            use std::io::ErrorKind::{
+                BrokenPipe, ConnectionAborted, ConnectionReset, NotConnected, UnexpectedEof,
+            };
+            return matches!(
+                io.kind(),
+                ConnectionReset | ConnectionAborted | BrokenPipe | NotConnected | UnexpectedEof
+            );
+        }
+        source = cause.source();
+    }
+    false
+}
+
+/// The status, rate-limit headers and, for an error, the start of the body.
+async fn read_reply(mut response: reqwest::Response) -> Reply {
+    let status = response.status().as_u16();
+    let header = |name: &str| {
+        response
+            .headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    };
+    let rate_limits = header("x-sentry-rate-limits");
+    let retry_after = header("retry-after");
+    let mut answer = Vec::new();
+    if !(200..300).contains(&status) {
+        while answer.len() < MAX_ANSWER_BYTES {
+            match response.chunk().await {
+                Ok(Some(chunk)) => answer.extend_from_slice(&chunk),
+                _ => break,
+            }
+        }
+        answer.truncate(MAX_ANSWER_BYTES);
+    }
+    Reply::Http {
+        status,
+        rate_limits,
+        retry_after,
+        body: String::from_utf8_lossy(&answer).into_owned(),
     }
 }
 
