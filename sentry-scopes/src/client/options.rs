@@ -80,7 +80,13 @@ pub struct ClientOptions {
     pub queue_size: usize,
     /// Directory of the offline cache (default none). When set, envelopes the server could not
     /// take (5xx answers, connection errors, time-outs) are written there and sent again after a
-    /// back-off and at the next start, instead of being dropped. Use one directory per process.
+    /// back-off and at the next start, instead of being dropped.
+    ///
+    /// Processes may share the directory: each writes and sends only its own `slot-N`
+    /// subdirectory, which it holds an OS file lock on, and a process that starts takes over
+    /// what ended processes left. The directory and files are created readable by the owner
+    /// only (0700 / 0600 on Unix): they hold event data. See `docs::delivery` for what the cache
+    /// guarantees and what it cannot.
     pub cache_dir: Option<PathBuf>,
     /// How many envelopes the offline cache keeps at most (default 30); the oldest go first.
     pub max_cache_items: usize,

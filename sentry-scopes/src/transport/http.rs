@@ -66,13 +66,19 @@ pub(crate) fn create(
     log.line(|| format!("sending to {url}"));
     let cache = match &options.cache_dir {
         None => None,
-        Some(dir) => Some(Cache::open(dir, options.max_cache_items).map_err(|e| {
-            InitError::Transport(format!(
-                "cannot use cache_dir {}: {e}; point it at a directory this process may create \
-                 and write, or leave it unset to turn the offline cache off",
-                dir.display()
-            ))
-        })?),
+        Some(dir) => {
+            let (cache, adopted) = Cache::open(dir, options.max_cache_items).map_err(|e| {
+                InitError::Transport(format!(
+                    "cannot use cache_dir {}: {e}; point it at a directory this process may \
+                     create and write, or leave it unset to turn the offline cache off",
+                    dir.display()
+                ))
+            })?;
+            if adopted > 0 {
+                log.line(|| format!("took over {adopted} envelope(s) left by ended processes"));
+            }
+            Some(cache)
+        }
     };
     let config = ThreadConfig {
         capacity: options.queue_size,

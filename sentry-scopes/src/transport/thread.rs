@@ -261,6 +261,9 @@ impl Transport for ThreadTransport {
                     .record_envelope(&envelope, DiscardReason::NetworkError);
             }
         }
+        if let Some(cache) = &self.spill {
+            cache.release();
+        }
         // Join only a thread that is exiting; one stuck in a request is left behind.
         let exited = self.shared.wait_until(deadline, |s| s.exited).exited;
         let handle = self

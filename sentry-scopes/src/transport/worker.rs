@@ -169,15 +169,21 @@ impl Worker {
             self.cached = 0;
             return;
         };
-        let parsed = std::fs::read(&path)
-            .map_err(|e| e.to_string())
+        let parsed = self
+            .cache
+            .as_ref()
+            .map_or(Ok(Vec::new()), |c| c.read(&path).map_err(|e| e.to_string()))
             .and_then(|bytes| Envelope::from_slice(&bytes).map_err(|e| e.to_string()));
         let envelope = match parsed {
             Ok(envelope) => envelope,
             Err(e) => {
                 self.log
-                    .line(|| format!("removed unreadable cache file {}: {e}", path.display()));
-                self.forget(&path);
+                    .line(|| format!("skipped unusable cache entry {}: {e}", path.display()));
+                if let Some(cache) = &self.cache {
+                    cache.discard(&path);
+                }
+                self.server_errors.remove(&path);
+                self.cached = self.cached.saturating_sub(1);
                 return;
             }
         };
@@ -408,8 +414,16 @@ impl Worker {
     }
 
     fn forget(&mut self, path: &Path) {
-        if let Some(cache) = &self.cache {
-            cache.remove(path);
+        if let Some(cache) = &self.cache
+            && !cache.remove(path)
+        {
+            self.log.line(|| {
+                format!(
+                    "could not delete {} from the offline cache; it is not sent again by this \
+                     process",
+                    path.display()
+                )
+            });
         }
         self.server_errors.remove(path);
         self.cached = self.cached.saturating_sub(1);
