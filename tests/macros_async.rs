@@ -92,7 +92,7 @@ fn concurrent_tasks_keep_their_own_scope_across_awaits_and_threads() {
 
 #[isolation_scope(tag("req", id))]
 async fn request(id: u32) {
-    set_tag("user", id); // top-level setter: this request's isolation scope
+    set_tag("uid", id); // top-level setter: this request's isolation scope
     hop(3).await;
     capture("request");
 }
@@ -106,7 +106,7 @@ fn interleaved_futures_in_one_task_are_isolated() {
         capture("after");
     });
     for e in &events[..3] {
-        assert_eq!(tag(e, "req"), tag(e, "user"));
+        assert_eq!(tag(e, "req"), tag(e, "uid"));
     }
     assert!(events[3].tags.is_empty());
 }

@@ -103,7 +103,7 @@ fn via_reexport() {
     reexport::inner::capture_message("reexport", Level::Info);
 }
 
-#[sentry_scopes::with_scope(tag("user", __fork), tag("v0", __v0))]
+#[sentry_scopes::with_scope(tag("n", __fork), tag("v0", __v0))]
 fn user_locals_with_generated_names(__fork: u32, __v0: &str) -> u32 {
     let __guard = 5; // shadows nothing generated
     sentry_scopes::capture_message("locals", Level::Info);
@@ -162,5 +162,5 @@ fn user_locals_named_like_generated_ones() {
     let events = with_captured_events(|| {
         assert_eq!(user_locals_with_generated_names(1, "x"), 6);
     });
-    assert_eq!(tags(&events), ["user=1", "v0=x"]);
+    assert_eq!(tags(&events), ["n=1", "v0=x"]);
 }

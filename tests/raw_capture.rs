@@ -147,7 +147,11 @@ fn an_event_processor_on_any_scope_sees_a_typed_event() {
 fn an_event_too_large_for_sentry_is_sent_typed_for_the_transport_to_trim() {
     let (_lock, sink, _guard) = init(ClientOptions::new());
     std::thread::spawn(|| {
-        add_breadcrumb(crumb(&"x".repeat(1024 * 1024)));
+        // Messages are cut to 8192 characters; breadcrumb data is not.
+        add_breadcrumb(Breadcrumb {
+            data: [("blob".to_owned(), "x".repeat(1024 * 1024).into())].into(),
+            ..crumb("big")
+        });
         capture_message("m", Level::Info);
     })
     .join()

@@ -9,6 +9,7 @@ mod debug;
 pub mod docs;
 mod error;
 pub mod integrations;
+mod normalize;
 pub mod protocol;
 mod scope;
 mod transport;

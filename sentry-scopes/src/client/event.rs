@@ -2,6 +2,7 @@
 
 use std::borrow::Cow;
 use std::error::Error;
+use std::fmt;
 use std::time::SystemTime;
 
 use crate::protocol::{Event, Exception, Level, Uuid};
@@ -13,6 +14,30 @@ pub(crate) fn event_from_message(message: &str, level: Level) -> Event<'static> 
         ..blank_event(level)
     }
 }
+
+/// A message event with the `Display` text of `value` (a placeholder if that panics).
+pub(crate) fn event_from_display<T: fmt::Display + ?Sized>(
+    value: &T,
+    level: Level,
+) -> Event<'static> {
+    event_from_message(&contained("Display", || value.to_string()), level)
+}
+
+/// A message event with the `Debug` text of `value` (a placeholder if that panics).
+pub(crate) fn event_from_debug<T: fmt::Debug + ?Sized>(value: &T, level: Level) -> Event<'static> {
+    event_from_message(&contained("Debug", || format!("{value:?}")), level)
+}
+
+/// Runs a user formatting impl; a panic gives a placeholder naming `what` instead of escaping
+/// to the caller. The capture flag is held meanwhile, so the panic hook does not report the
+/// panic as a crash of its own.
+fn contained(what: &str, format: impl FnOnce() -> String) -> String {
+    let _quiet = crate::context::thread::enter_capture();
+    crate::debug::call_user(what, format).unwrap_or_else(|| format!("<the {what} impl panicked>"))
+}
+
+/// Exceptions recorded per error chain at most (a `source` may return itself).
+const MAX_CHAIN: usize = 100;
 
 static DEFAULT_FINGERPRINT: &[Cow<'static, str>] = &[Cow::Borrowed("{{ default }}")];
 
@@ -57,23 +82,30 @@ fn blank_event(level: Level) -> Event<'static> {
 pub(crate) fn event_from_error<E: Error + ?Sized>(err: &E) -> Event<'static> {
     let mut values = vec![Exception {
         ty: type_name_of::<E>().unwrap_or_else(|| type_from_debug(err)),
-        value: Some(err.to_string()),
+        value: Some(contained("Display", || err.to_string())),
         ..Exception::default()
     }];
-    let mut source = err.source();
-    while let Some(e) = source {
+    let mut source = contained_source(err);
+    while let Some(e) = source.filter(|_| values.len() < MAX_CHAIN) {
         values.push(Exception {
             ty: type_from_debug(e),
-            value: Some(e.to_string()),
+            value: Some(contained("Display", || e.to_string())),
             ..Exception::default()
         });
-        source = e.source();
+        source = contained_source(e);
     }
     values.reverse();
     Event {
         exception: values.into(),
         ..blank_event(Level::Error)
     }
+}
+
+/// `err.source()`, `None` if that panics. The chain is cut at 100 links: a `source` that
+/// returns itself would otherwise loop forever.
+fn contained_source<E: Error + ?Sized>(err: &E) -> Option<&(dyn Error + 'static)> {
+    let _quiet = crate::context::thread::enter_capture();
+    crate::debug::call_user("Error::source", || err.source()).flatten()
 }
 
 /// The last path segment of `E`'s type name, without generics; `None` for trait objects.
@@ -89,7 +121,7 @@ fn type_name_of<E: ?Sized>() -> Option<String> {
 /// A type name guessed from the `Debug` output (`NotFound { .. }` → `NotFound`), for errors
 /// only known as `dyn Error`.
 fn type_from_debug(err: &(impl Error + ?Sized)) -> String {
-    let debug = format!("{err:?}");
+    let debug = contained("Debug", || format!("{err:?}"));
     let name: String = debug
         .chars()
         .take_while(|c| c.is_alphanumeric() || *c == '_' || *c == ':')
@@ -148,6 +180,44 @@ mod tests {
             ..blank
         };
         assert_eq!(same, default);
+    }
+
+    /// An error whose every formatting impl panics, and whose source is itself.
+    struct Hostile;
+    impl fmt::Debug for Hostile {
+        fn fmt(&self, _: &mut fmt::Formatter<'_>) -> fmt::Result {
+            panic!("Debug is broken")
+        }
+    }
+    impl fmt::Display for Hostile {
+        fn fmt(&self, _: &mut fmt::Formatter<'_>) -> fmt::Result {
+            panic!("Display is broken")
+        }
+    }
+    impl Error for Hostile {
+        fn source(&self) -> Option<&(dyn Error + 'static)> {
+            Some(&Hostile)
+        }
+    }
+
+    #[test]
+    fn panicking_formatting_gives_placeholders_and_a_cyclic_chain_ends() {
+        let event = event_from_error(&Hostile);
+        let values = &event.exception.values;
+        assert_eq!(values.len(), MAX_CHAIN);
+        assert_eq!(
+            values[0].value.as_deref(),
+            Some("<the Display impl panicked>")
+        );
+        assert_eq!(values[0].ty, "Error", "the Debug name fell back too");
+        assert_eq!(values[MAX_CHAIN - 1].ty, "Hostile");
+        let event = event_from_debug(&Hostile, Level::Info);
+        assert_eq!(event.message.as_deref(), Some("<the Debug impl panicked>"));
+        let event = event_from_display(&Hostile, Level::Info);
+        assert_eq!(
+            event.message.as_deref(),
+            Some("<the Display impl panicked>")
+        );
     }
 
     #[test]

@@ -39,6 +39,8 @@ pub(crate) fn capture(
             .record(DiscardReason::SampleRate, Category::Error, 1); // S01
         return None;
     }
+    // The event's own data made safe before anything walks or clones it (hostile input).
+    crate::transport::limits::trim_event(&mut event);
     let (isolation, current_handle, current) = active_snapshot();
     let isolation_data = isolation.data();
     let global_data = global().data();

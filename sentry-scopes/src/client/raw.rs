@@ -10,7 +10,6 @@
 //! `tests/raw_capture.rs`).
 
 use std::borrow::Cow;
-use std::collections::BTreeMap;
 use std::io::Write;
 
 use sentry_types::protocol::v7::EnvelopeHeaders;
@@ -18,7 +17,7 @@ use sentry_types::protocol::v7::EnvelopeHeaders;
 use crate::protocol::{Attachment, Breadcrumb, Event, Map};
 use crate::scope::ScopeData;
 use crate::scope::merge::{scoped_breadcrumbs, scoped_tags};
-use crate::transport::{MAX_EVENT_BYTES, tag_key, tag_value};
+use crate::transport::MAX_EVENT_BYTES;
 
 /// The envelope bytes for `event` (merged with everything but `layers`' tags and breadcrumbs)
 /// and its attachments. `None`, with `event` unchanged, when the event item would exceed the
@@ -113,11 +112,11 @@ fn key(buf: &mut Vec<u8>, key: &str) -> Option<()> {
 }
 
 /// The tags as the typed path sends them: the scopes' sorted union with the event's own
-/// winning, then cut to Sentry's limits (a key cut onto another keeps the first in key order).
+/// winning. Scope tags were normalised when set, the event's own when it was finished.
 fn merged_tags<'a>(
     layers: &[&'a ScopeData],
     own: &'a Map<String, String>,
-) -> Vec<(&'a str, Cow<'a, str>)> {
+) -> Vec<(&'a str, &'a str)> {
     let scoped = scoped_tags(layers).into_iter().map(|(k, v)| (k, &**v));
     let mut all: Vec<(&str, &str)> = own.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
     if all.is_empty() {
@@ -129,14 +128,7 @@ fn merged_tags<'a>(
         all.sort_by(|a, b| a.0.cmp(b.0));
         all.dedup_by(|later, earlier| later.0 == earlier.0);
     }
-    if all.iter().all(|(k, _)| tag_key(k).len() == k.len()) {
-        return all.into_iter().map(|(k, v)| (k, tag_value(v))).collect();
-    }
-    let mut cut: BTreeMap<&str, Cow<'_, str>> = BTreeMap::new();
-    for (k, v) in all {
-        cut.entry(tag_key(k)).or_insert_with(|| tag_value(v));
-    }
-    cut.into_iter().collect()
+    all
 }
 
 #[cfg(test)]
@@ -223,7 +215,9 @@ mod tests {
         (layers, event, max)
     }
 
+    /// As the pipeline does: the event's own data normalised, merged, finished.
     fn typed(mut event: Event<'static>, layers: &[&ScopeData], max: usize) -> serde_json::Value {
+        crate::transport::finish_event(&mut event, &crate::ClientOptions::new());
         apply_tags_and_breadcrumbs(&mut event, layers, max);
         crate::transport::finish_event(&mut event, &crate::ClientOptions::new());
         serde_json::to_value(&event).unwrap()
@@ -251,20 +245,6 @@ mod tests {
             tagged += usize::from(expected.get("tags").is_some());
         }
         assert!(tagged > 300, "the cases must carry tags: {tagged}");
-    }
-
-    #[test]
-    fn keys_that_collide_once_cut_keep_the_first_in_key_order() {
-        let (short, long) = ("k".repeat(32), "k".repeat(40));
-        let mut global = ScopeData::default();
-        global.set_tag(long.as_str().into(), "long".into());
-        let mut current = ScopeData::default();
-        current.set_tag(short.as_str().into(), "short".into());
-        current.set_tag(format!("{long}x").into(), "longer".into());
-        let refs = [&global, &current];
-        let expected = typed(Event::default(), &refs, 100);
-        assert_eq!(expected["tags"], serde_json::json!({ short: "short" }));
-        assert_eq!(raw(Event::default(), &refs, 100)["tags"], expected["tags"]);
     }
 
     #[test]

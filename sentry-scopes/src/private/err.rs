@@ -11,7 +11,9 @@
 use std::error::Error;
 use std::fmt;
 
-use crate::client::{CaptureScope, capture, event_from_error, event_from_message};
+use crate::client::{
+    CaptureScope, capture, event_from_debug, event_from_display, event_from_error,
+};
 use crate::protocol::Level;
 
 /// A borrowed error, the receiver of the `__capture` methods. Not public API.
@@ -81,20 +83,12 @@ impl<E: fmt::Debug + ?Sized> CaptureMessage for &ErrRef<'_, E> {
 
 /// `err(Display)`: captures a message event with the `Display` text. Not public API.
 pub fn capture_display<E: fmt::Display + ?Sized>(err: &E, level: Level) {
-    capture(
-        event_from_message(&err.to_string(), level),
-        CaptureScope::Active,
-        None,
-    );
+    capture(event_from_display(err, level), CaptureScope::Active, None);
 }
 
 /// `err(Debug)`: captures a message event with the `Debug` text. Not public API.
 pub fn capture_debug<E: fmt::Debug + ?Sized>(err: &E, level: Level) {
-    capture(
-        event_from_message(&format!("{err:?}"), level),
-        CaptureScope::Active,
-        None,
-    );
+    capture(event_from_debug(err, level), CaptureScope::Active, None);
 }
 
 #[cfg(all(test, feature = "test"))]

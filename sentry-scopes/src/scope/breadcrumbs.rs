@@ -130,18 +130,20 @@ impl Breadcrumbs {
     ///
     /// Two threads adding to one scope draw their numbers before publishing, so a crumb can
     /// arrive after one with a higher number; the list is then rebuilt with it slotted in by
-    /// number (rare, O(max)), because the capture-time merge relies on sorted lists.
-    pub(crate) fn push(&mut self, crumb: Arc<StoredCrumb>, max: usize) {
+    /// number (rare, O(max)), because the capture-time merge relies on sorted lists. Returns
+    /// whether a visible entry was pushed out.
+    pub(crate) fn push(&mut self, crumb: Arc<StoredCrumb>, max: usize) -> bool {
         if max == 0 {
-            return;
+            return false;
         }
+        let evicts = self.len() >= max;
         if self.head.as_ref().is_some_and(|h| h.crumb.seq > crumb.seq) {
             let mut all: Vec<_> = self.newest_first().cloned().collect();
             all.push(crumb);
             all.sort_by_key(|c| c.seq);
             let skip = all.len().saturating_sub(max);
             *self = Self::from_oldest(all.iter().skip(skip), max);
-            return;
+            return evicts;
         }
         self.cap = max;
         self.link(crumb);
@@ -152,6 +154,7 @@ impl Breadcrumbs {
             let newest: Vec<_> = self.newest_first().collect();
             *self = Self::from_oldest(newest.into_iter().rev(), max);
         }
+        evicts
     }
 
     /// The visible entries, newest first.

@@ -4,6 +4,7 @@
 //! `Arc`, or a small `Copy` value, so cloning a `ScopeData` copies a handful of pointers,
 //! whatever it holds, and a write copies one path of one small map.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use super::breadcrumbs::{Breadcrumbs, StoredCrumb};
@@ -150,13 +151,18 @@ impl ScopeData {
 
     // --- writes: used by `Scope` (under its lock) and by the macros' forks ----------------
 
+    /// Sets a tag, made acceptable to Relay first (`normalize::tag`); a tag that cannot be
+    /// is dropped with a debug log line.
     pub(crate) fn set_tag(&mut self, key: Arc<str>, value: Arc<str>) {
-        self.tags.insert(key, value);
+        if let Some((key, value)) = acceptable_tag(key, value) {
+            self.tags.insert(key, value);
+        }
     }
 
     /// Sets the tags in order (a later write of a key wins) with one write of the tag map.
     pub(crate) fn set_tags(&mut self, tags: impl IntoIterator<Item = (Arc<str>, Arc<str>)>) {
-        self.tags.insert_many(tags);
+        self.tags
+            .insert_many(tags.into_iter().filter_map(|(k, v)| acceptable_tag(k, v)));
     }
 
     pub(crate) fn remove_tag(&mut self, key: &str) {
@@ -195,8 +201,9 @@ impl ScopeData {
         self.transaction = name;
     }
 
-    pub(crate) fn push_breadcrumb(&mut self, crumb: Arc<StoredCrumb>, max: usize) {
-        self.breadcrumbs.push(crumb, max);
+    /// Adds a breadcrumb; `true` when that pushed the oldest one out.
+    pub(crate) fn push_breadcrumb(&mut self, crumb: Arc<StoredCrumb>, max: usize) -> bool {
+        self.breadcrumbs.push(crumb, max)
     }
 
     pub(crate) fn clear_breadcrumbs(&mut self) {
@@ -244,6 +251,22 @@ impl ScopeData {
             .merge_from(&upper.breadcrumbs, max_breadcrumbs);
         self.attachments.append(upper.attachments.clone());
         self.processors.append(upper.processors.clone());
+    }
+}
+
+/// The tag as Relay accepts it, reusing the shared strings when nothing had to change.
+fn acceptable_tag(key: Arc<str>, value: Arc<str>) -> Option<(Arc<str>, Arc<str>)> {
+    match crate::normalize::tag(&key, &value) {
+        Ok((Cow::Borrowed(k), Cow::Borrowed(v)))
+            if k.len() == key.len() && v.len() == value.len() =>
+        {
+            Some((key, value))
+        }
+        Ok((k, v)) => Some((Arc::from(&*k), Arc::from(&*v))),
+        Err(why) => {
+            crate::debug::log(|| format!("tag {key:?} dropped: {why}"));
+            None
+        }
     }
 }
 

@@ -25,6 +25,7 @@ pub(crate) use self::data::{StoredAttachment, arc_str};
 pub use self::processors::EventProcessor;
 pub use self::propagation::PropagationContext;
 use crate::client::Client;
+use crate::normalize;
 use crate::protocol::{Attachment, Breadcrumb, Context, Event, Level, User, Uuid, Value};
 
 /// A scope: tags, extra, contexts, user, level, fingerprint, transaction, breadcrumbs,
@@ -210,7 +211,9 @@ impl Scope {
 
     /// Sets an extra value (arbitrary JSON, not indexed).
     pub fn set_extra(&self, key: impl AsRef<str>, value: impl Into<Value>) {
-        let (key, value) = (arc_str(key), Arc::new(value.into()));
+        let mut value = value.into();
+        normalize::bound_value(&mut value, normalize::MAX_DEPTH - 1);
+        let (key, value) = (arc_str(key), Arc::new(value));
         self.update(|d| d.set_extra(key.clone(), value.clone()));
     }
 
@@ -223,7 +226,9 @@ impl Scope {
 
     /// Sets a context; the value replaces any previous one under `key` whole.
     pub fn set_context(&self, key: impl AsRef<str>, value: impl Into<Context>) {
-        let (key, value) = (arc_str(key), Arc::new(value.into()));
+        let mut value = value.into();
+        normalize::bound_context(&mut value);
+        let (key, value) = (arc_str(key), Arc::new(value));
         self.update(|d| d.set_context(key.clone(), value.clone()));
     }
 
@@ -236,7 +241,10 @@ impl Scope {
 
     /// Sets the user of this scope; `None` clears it on this scope only.
     pub fn set_user(&self, user: Option<User>) {
-        let user = user.map(Arc::new);
+        let user = user.map(|mut u| {
+            normalize::bound_user(&mut u);
+            Arc::new(u)
+        });
         self.update(|d| d.set_user(user.clone()));
     }
 
@@ -266,7 +274,11 @@ impl Scope {
             return;
         };
         if let Some((crumb, max)) = client.prepare_breadcrumb(breadcrumb) {
-            self.update(|d| d.push_breadcrumb(crumb.clone(), max));
+            let mut evicted = false;
+            self.update(|d| evicted = d.push_breadcrumb(crumb.clone(), max));
+            if evicted {
+                client.breadcrumb_evicted();
+            }
         }
     }
 

@@ -5,7 +5,8 @@ use std::time::SystemTime;
 
 use serde_json::{Map, Value};
 
-use super::limits::{MAX_EVENT_BYTES, fit_event};
+use super::fit::fit_event;
+use super::limits::MAX_EVENT_BYTES;
 use crate::protocol::{Envelope, EnvelopeItem};
 use sentry_types::protocol::v7::EnvelopeHeaders;
 

@@ -13,8 +13,10 @@ mod discards;
 #[cfg(feature = "http")]
 mod encode;
 #[cfg(feature = "http")]
+mod fit;
+#[cfg(feature = "http")]
 mod http;
-mod limits;
+pub(crate) mod limits;
 mod print;
 mod privacy;
 #[cfg(feature = "http")]
@@ -30,7 +32,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 pub use self::discards::{DiscardReason, Discards};
-pub(crate) use self::limits::{MAX_EVENT_BYTES, tag_key, tag_value};
+pub(crate) use self::limits::MAX_EVENT_BYTES;
 pub(crate) use self::print::PrintTransport;
 #[cfg(feature = "tower")]
 pub(crate) use self::privacy::is_sensitive;
@@ -211,11 +213,11 @@ mod tests {
             }),
             ..Event::default()
         };
-        event.tags.insert("t".repeat(40), "v".into());
+        event.tags.insert("t".repeat(240), "v".into());
         let mut options = crate::ClientOptions::new();
         super::finish_event(&mut event, &options);
         assert_eq!(event.user.as_ref().unwrap().ip_address, None);
-        assert!(event.tags.keys().all(|k| k.len() == 32));
+        assert!(event.tags.keys().all(|k| k.len() == 200));
 
         options.send_default_pii = true;
         event.user.as_mut().unwrap().ip_address = Some(sentry_types::protocol::v7::IpAddress::Auto);

@@ -1,0 +1,11 @@
+//! Hostile input made safe where it enters: free-form values bounded in depth and breadth, and
+//! tags made acceptable to Relay. A leaf module: scopes use it when data is set, the capture
+//! pipeline when an event is finished.
+
+mod tags;
+mod value;
+
+pub(crate) use self::tags::{normalize_tag_map, tag};
+pub(crate) use self::value::{
+    MAX_DEPTH, bound_breadcrumb, bound_context, bound_event, bound_user, bound_value,
+};
