@@ -37,7 +37,7 @@ pub use crate::api::{
     set_fingerprint, set_level, set_tag, set_tags, set_transaction, set_user,
 };
 pub use crate::client::{BeforeCallback, ClientInitGuard, ClientOptions, flush, init};
-pub use crate::context::spawn::bind_fn;
+pub use crate::context::spawn::{bind_each, bind_fn};
 pub use crate::context::{
     ScopeFuture, ScopeFutureExt, ScopeType, configure_scope, get_current_scope, get_global_scope,
     get_isolation_scope, use_isolation_scope, use_scope, with_isolation_scope, with_scope,
