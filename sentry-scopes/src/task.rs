@@ -33,7 +33,7 @@ where
 }
 
 /// [`tokio::task::spawn_blocking`] with the closure bound to forks of the caller's isolation
-/// and current scopes, taken now (see [`bind_fn`](crate::bind_fn)).
+/// and current scopes, taken now (see [`bind_fn`]).
 ///
 /// A blocking-pool thread runs many closures one after another. An unbound closure writes its
 /// top-level setters to that thread's own isolation scope, where the next, unrelated closure

@@ -49,7 +49,7 @@
 //!
 //! | the pool takes | bind with |
 //! |---|---|
-//! | a tokio blocking job | [`task::spawn_blocking`](crate::task::spawn_blocking) (feature `tokio`) |
+//! | a tokio blocking job | `task::spawn_blocking` (feature `tokio`) |
 //! | one `FnOnce` job: `rayon::spawn`, `rayon::join`, `ThreadPool::install`, `Scope::spawn`, a job queue | [`bind_fn`](crate::bind_fn)`(job)`; a borrowing job is fine |
 //! | a closure called per item: `par_iter().for_each`, `map`, … | [`bind_each`](crate::bind_each)`(closure)` |
 //! | an OS thread | [`thread::spawn`](crate::thread::spawn) |
