@@ -36,6 +36,14 @@ fn runtime(threads: usize) -> tokio::runtime::Runtime {
         .expect("a tokio runtime")
 }
 
+/// A rayon pool of `threads` threads.
+fn rayon_pool(threads: usize) -> rayon::ThreadPool {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .expect("a rayon pool")
+}
+
 #[test]
 fn two_hundred_bound_blocking_jobs_never_see_each_others_tags_or_users() {
     let leaks = Arc::new(AtomicUsize::new(0));
@@ -89,10 +97,7 @@ fn a_bound_blocking_job_sees_the_spawners_scopes_and_the_pool_thread_gets_its_ow
 #[test]
 fn two_hundred_bind_fn_jobs_on_a_rayon_pool_never_see_each_other() {
     let leaks = AtomicUsize::new(0);
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(2)
-        .build()
-        .expect("a rayon pool");
+    let pool = rayon_pool(2);
     let leaks = &leaks;
     pool.scope(|s| {
         for n in 0..JOBS {
@@ -105,10 +110,7 @@ fn two_hundred_bind_fn_jobs_on_a_rayon_pool_never_see_each_other() {
 
 #[test]
 fn install_runs_a_borrowing_job_with_the_callers_scopes() {
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(1)
-        .build()
-        .expect("a rayon pool");
+    let pool = rayon_pool(1);
     let order = String::from("o-42");
     let events = with_captured_events(|| {
         set_tag("request", "r-1");
@@ -125,10 +127,7 @@ fn install_runs_a_borrowing_job_with_the_callers_scopes() {
 #[test]
 fn two_hundred_bind_each_items_on_a_rayon_pool_never_see_each_other() {
     let leaks = AtomicUsize::new(0);
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(2)
-        .build()
-        .expect("a rayon pool");
+    let pool = rayon_pool(2);
     let events = with_captured_events(|| {
         set_tag("batch", "b-1");
         // Bound here, on the caller's thread: the closure given to `install` runs on the pool.

@@ -1,6 +1,6 @@
 //! The top-level functions: setters that write to the active isolation scope, and captures.
 
-mod capturable;
+pub(crate) mod capturable;
 
 pub use self::capturable::CapturableError;
 use self::capturable::error_event;

@@ -11,7 +11,8 @@
 use std::error::Error;
 use std::fmt;
 
-use crate::client::{CaptureScope, capture, event_from_error, event_from_message};
+use crate::api::capturable::{BoxedError, CapturableError, error_event};
+use crate::client::{CaptureScope, capture, event_from_message};
 use crate::protocol::Level;
 
 /// A borrowed error, the receiver of the `__capture` methods. Not public API.
@@ -35,8 +36,9 @@ pub trait CaptureMessage {
     fn __capture(&self, level: Level);
 }
 
-fn capture_exception<E: Error + ?Sized>(err: &E, level: Level) {
-    let mut event = event_from_error(err);
+/// Captures `err` as `capture_error` would, at `level`.
+fn capture_exception<K, E: CapturableError<K> + ?Sized>(err: &E, level: Level) {
+    let mut event = error_event(err);
     event.level = level;
     capture(event, CaptureScope::Active, None);
 }
@@ -47,29 +49,18 @@ impl<E: Error + ?Sized> CaptureError for ErrRef<'_, E> {
     }
 }
 
-macro_rules! boxed {
-    ($($t:ty),*) => {$(
-        impl CaptureBoxedError for ErrRef<'_, Box<$t>> {
-            fn __capture(&self, level: Level) {
-                capture_exception(&**self.0, level);
-            }
-        }
-    )*};
+/// Boxed `dyn Error`s, which are not `Error` themselves: the kinds `capture_error` accepts.
+impl<E: CapturableError<BoxedError>> CaptureBoxedError for ErrRef<'_, E> {
+    fn __capture(&self, level: Level) {
+        capture_exception(self.0, level);
+    }
 }
-
-boxed!(
-    dyn Error,
-    dyn Error + Send,
-    dyn Error + Sync,
-    dyn Error + Send + Sync
-);
 
 /// `anyhow::Error` derefs to `dyn Error` but is not `Error` itself.
 #[cfg(feature = "anyhow")]
 impl CaptureBoxedError for ErrRef<'_, anyhow::Error> {
     fn __capture(&self, level: Level) {
-        let err: &(dyn Error + Send + Sync + 'static) = &**self.0;
-        capture_exception(err, level);
+        capture_exception(self.0, level);
     }
 }
 
