@@ -11,7 +11,7 @@
 use std::error::Error;
 use std::fmt;
 
-use crate::api::capturable::{BoxedError, CapturableError, error_event};
+use crate::api::capturable::{CapturableError, error_event};
 use crate::client::{CaptureScope, capture, event_from_message};
 use crate::protocol::Level;
 
@@ -49,12 +49,25 @@ impl<E: Error + ?Sized> CaptureError for ErrRef<'_, E> {
     }
 }
 
-/// Boxed `dyn Error`s, which are not `Error` themselves: the kinds `capture_error` accepts.
-impl<E: CapturableError<BoxedError>> CaptureBoxedError for ErrRef<'_, E> {
-    fn __capture(&self, level: Level) {
-        capture_exception(self.0, level);
-    }
+// One impl per boxed type, not a generic one over `CapturableError<BoxedError>`: a type
+// that is no error then gets a diagnostic that names only `Error` and `Debug`
+// (tests/ui/fail/err_type_not_capturable.rs).
+macro_rules! boxed {
+    ($($t:ty),*) => {$(
+        impl CaptureBoxedError for ErrRef<'_, Box<$t>> {
+            fn __capture(&self, level: Level) {
+                capture_exception(self.0, level);
+            }
+        }
+    )*};
 }
+
+boxed!(
+    dyn Error,
+    dyn Error + Send,
+    dyn Error + Sync,
+    dyn Error + Send + Sync
+);
 
 /// `anyhow::Error` derefs to `dyn Error` but is not `Error` itself.
 #[cfg(feature = "anyhow")]
