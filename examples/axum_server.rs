@@ -1,6 +1,7 @@
 //! A small axum service instrumented with sentry-scopes: every request in its own isolation
 //! scope (the tower layer), logs as breadcrumbs and errors as events (the tracing layer),
-//! handler panics as fatal events (the panic hook), and trace headers for outgoing calls.
+//! handler panics as fatal events (the panic hook, which `init` installs), and trace headers for
+//! outgoing calls.
 //!
 //! ```sh
 //! cargo run --example axum_server                  # serves http://127.0.0.1:3000 (PORT=.. to change)
@@ -19,7 +20,6 @@ use axum::Router;
 use axum::extract::Path;
 use axum::http::StatusCode;
 use axum::routing::get;
-use sentry_scopes::integrations::panic::register_panic_hook;
 use sentry_scopes::integrations::tower::SentryHttpLayer;
 use sentry_scopes::integrations::tracing::SentryTracingLayer;
 use sentry_scopes::{ClientOptions, User, capture_error, set_tag, set_user, trace_headers};
@@ -123,8 +123,7 @@ async fn main() {
             .release(concat!("axum-example@", env!("CARGO_PKG_VERSION")))
             .environment("example"),
     )
-    .expect("valid client options");
-    register_panic_hook();
+    .expect("valid client options"); // also installs the panic hook
     tracing_subscriber::registry()
         .with(SentryTracingLayer::new().span_scopes(true))
         .init();

@@ -1,10 +1,10 @@
 //! The top-level functions: setters that write to the active isolation scope, and captures.
 
-use std::error::Error;
+pub(crate) mod capturable;
 
-use crate::client::{
-    CaptureScope, capture, capture_transaction, event_from_error, event_from_message,
-};
+pub use self::capturable::CapturableError;
+use self::capturable::error_event;
+use crate::client::{CaptureScope, capture, capture_transaction, event_from_message};
 use crate::context::get_isolation_scope;
 use crate::protocol::{
     Attachment, Breadcrumb, Context, Event, Level, Transaction, User, Uuid, Value,
@@ -83,6 +83,9 @@ pub fn capture_message(message: &str, level: Level) -> Option<Uuid> {
 
 /// Captures an error with its whole `source()` chain as exceptions, at level `Error`.
 ///
+/// Takes any [`std::error::Error`], a boxed `dyn Error`, or an `anyhow::Error` (feature
+/// `anyhow`), by reference: see [`CapturableError`].
+///
 /// ```
 /// # let events = sentry_scopes::test::with_captured_events(|| {
 /// let err = std::io::Error::new(std::io::ErrorKind::NotFound, "config.toml");
@@ -90,8 +93,8 @@ pub fn capture_message(message: &str, level: Level) -> Option<Uuid> {
 /// # });
 /// # assert_eq!(events[0].exception.values[0].value.as_deref(), Some("config.toml"));
 /// ```
-pub fn capture_error<E: Error + ?Sized>(err: &E) -> Option<Uuid> {
-    capture(event_from_error(err), CaptureScope::Active, None)
+pub fn capture_error<K, E: CapturableError<K> + ?Sized>(err: &E) -> Option<Uuid> {
+    capture(error_event(err), CaptureScope::Active, None)
 }
 
 /// Captures `event` as given, merged with the scopes (its own values win, except the level).
@@ -120,12 +123,11 @@ pub fn capture_message_with(message: &str, level: Level, f: impl FnOnce(&Scope))
 }
 
 /// Like [`capture_error`], with a callback as in [`capture_message_with`].
-pub fn capture_error_with<E: Error + ?Sized>(err: &E, f: impl FnOnce(&Scope)) -> Option<Uuid> {
-    capture(
-        event_from_error(err),
-        CaptureScope::Active,
-        Some(Box::new(f)),
-    )
+pub fn capture_error_with<K, E: CapturableError<K> + ?Sized>(
+    err: &E,
+    f: impl FnOnce(&Scope),
+) -> Option<Uuid> {
+    capture(error_event(err), CaptureScope::Active, Some(Box::new(f)))
 }
 
 /// Like [`capture_event`], with a callback as in [`capture_message_with`].
@@ -165,8 +167,8 @@ impl Scope {
     }
 
     /// Captures an error with this scope (see [`Scope::capture_message`]).
-    pub fn capture_error<E: Error + ?Sized>(&self, err: &E) -> Option<Uuid> {
-        capture(event_from_error(err), CaptureScope::With(self), None)
+    pub fn capture_error<K, E: CapturableError<K> + ?Sized>(&self, err: &E) -> Option<Uuid> {
+        capture(error_event(err), CaptureScope::With(self), None)
     }
 
     /// Captures an event with this scope (see [`Scope::capture_message`]).
@@ -189,13 +191,13 @@ impl Scope {
     }
 
     /// [`Scope::capture_error`] with a callback as in [`capture_message_with`].
-    pub fn capture_error_with<E: Error + ?Sized>(
+    pub fn capture_error_with<K, E: CapturableError<K> + ?Sized>(
         &self,
         err: &E,
         f: impl FnOnce(&Scope),
     ) -> Option<Uuid> {
         capture(
-            event_from_error(err),
+            error_event(err),
             CaptureScope::With(self),
             Some(Box::new(f)),
         )

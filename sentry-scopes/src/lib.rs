@@ -32,13 +32,14 @@ pub mod test {
 }
 
 pub use crate::api::{
-    add_attachment, add_breadcrumb, capture_error, capture_error_with, capture_event,
-    capture_event_with, capture_message, capture_message_with, capture_transaction_event,
-    last_event_id, remove_context, remove_extra, remove_tag, set_context, set_extra,
-    set_fingerprint, set_level, set_tag, set_tags, set_transaction, set_user,
+    CapturableError, add_attachment, add_breadcrumb, capture_error, capture_error_with,
+    capture_event, capture_event_with, capture_message, capture_message_with,
+    capture_transaction_event, last_event_id, remove_context, remove_extra, remove_tag,
+    set_context, set_extra, set_fingerprint, set_level, set_tag, set_tags, set_transaction,
+    set_user,
 };
 pub use crate::client::{BeforeCallback, ClientInitGuard, ClientOptions, flush, init};
-pub use crate::context::spawn::bind_fn;
+pub use crate::context::spawn::{bind_each, bind_fn};
 pub use crate::context::{
     ScopeFuture, ScopeFutureExt, ScopeType, configure_scope, get_current_scope, get_global_scope,
     get_isolation_scope, use_isolation_scope, use_scope, with_isolation_scope, with_scope,

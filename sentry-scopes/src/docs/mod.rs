@@ -3,4 +3,5 @@
 pub mod async_and_threads;
 #[cfg(feature = "macros")]
 pub mod macros;
+pub mod migration;
 pub mod scope_model;

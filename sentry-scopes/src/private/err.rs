@@ -11,9 +11,8 @@
 use std::error::Error;
 use std::fmt;
 
-use crate::client::{
-    CaptureScope, capture, event_from_debug, event_from_display, event_from_error,
-};
+use crate::api::capturable::{CapturableError, error_event};
+use crate::client::{CaptureScope, capture, event_from_debug, event_from_display};
 use crate::protocol::Level;
 
 /// A borrowed error, the receiver of the `__capture` methods. Not public API.
@@ -37,8 +36,9 @@ pub trait CaptureMessage {
     fn __capture(&self, level: Level);
 }
 
-fn capture_exception<E: Error + ?Sized>(err: &E, level: Level) {
-    let mut event = event_from_error(err);
+/// Captures `err` as `capture_error` would, at `level`.
+fn capture_exception<K, E: CapturableError<K> + ?Sized>(err: &E, level: Level) {
+    let mut event = error_event(err);
     event.level = level;
     capture(event, CaptureScope::Active, None);
 }
@@ -49,11 +49,14 @@ impl<E: Error + ?Sized> CaptureError for ErrRef<'_, E> {
     }
 }
 
+// One impl per boxed type, not a generic one over `CapturableError<BoxedError>`: a type
+// that is no error then gets a diagnostic that names only `Error` and `Debug`
+// (tests/ui/fail/err_type_not_capturable.rs).
 macro_rules! boxed {
     ($($t:ty),*) => {$(
         impl CaptureBoxedError for ErrRef<'_, Box<$t>> {
             fn __capture(&self, level: Level) {
-                capture_exception(&**self.0, level);
+                capture_exception(self.0, level);
             }
         }
     )*};
@@ -70,8 +73,7 @@ boxed!(
 #[cfg(feature = "anyhow")]
 impl CaptureBoxedError for ErrRef<'_, anyhow::Error> {
     fn __capture(&self, level: Level) {
-        let err: &(dyn Error + Send + Sync + 'static) = &**self.0;
-        capture_exception(err, level);
+        capture_exception(self.0, level);
     }
 }
 

@@ -287,7 +287,23 @@ impl Scope {
         self.update(ScopeData::clear_breadcrumbs);
     }
 
-    /// Adds an attachment, sent with error events (not with transactions).
+    /// Adds an attachment, sent with error events (not with transactions). An attachment
+    /// without a content type gets the one its file name's extension maps to
+    /// (`report.json`: `application/json`); unknown extensions are sent as
+    /// `application/octet-stream`. To attach a file, see
+    /// [`attachment_from_path`](crate::protocol::attachment_from_path).
+    ///
+    /// ```
+    /// use sentry_scopes::{Attachment, get_isolation_scope};
+    /// get_isolation_scope().add_attachment(Attachment {
+    ///     buffer: b"step 1 ok\nstep 2 failed".to_vec(),
+    ///     filename: "steps.log".into(),
+    ///     ..Attachment::default()
+    /// });
+    /// # let data = get_isolation_scope().data();
+    /// # let stored = data.attachments().next().unwrap();
+    /// # assert_eq!(stored.content_type.as_deref(), Some("text/plain"));
+    /// ```
     pub fn add_attachment(&self, attachment: Attachment) {
         self.push_attachment(attachment, false);
     }
@@ -299,7 +315,7 @@ impl Scope {
 
     fn push_attachment(&self, attachment: Attachment, add_to_transactions: bool) {
         let stored = Arc::new(StoredAttachment {
-            attachment,
+            attachment: crate::protocol::with_inferred_content_type(attachment),
             add_to_transactions,
         });
         self.update(|d| d.add_attachment(stored.clone()));
