@@ -10,6 +10,7 @@ pub mod docs;
 mod error;
 pub mod integrations;
 mod normalize;
+mod pii;
 pub mod protocol;
 mod scope;
 mod transport;

@@ -135,6 +135,9 @@ impl Client {
             }
         };
         crate::normalize::bound_breadcrumb(&mut crumb);
+        if !self.options.send_default_pii {
+            crate::pii::strip_breadcrumb(&mut crumb);
+        }
         limits::cut_breadcrumb(&mut crumb);
         Some((StoredCrumb::new(crumb), max))
     }

@@ -4,7 +4,7 @@
 //! sends them: `thread.rs` holds the bounded queue and the sending thread, `worker.rs` decides
 //! what happens to each envelope (rate limits in `ratelimit.rs`, the offline cache in
 //! `cache.rs`, client reports from `discards.rs`), `encode.rs` turns it into a request body and
-//! `http.rs` posts it with reqwest. Every transport gets events that went through `privacy.rs`
+//! `http.rs` posts it with reqwest. Every transport gets events that went through `crate::pii`
 //! and `limits.rs` first ([`finish_event`]).
 
 #[cfg(feature = "http")]
@@ -18,7 +18,6 @@ mod fit;
 mod http;
 pub(crate) mod limits;
 mod print;
-mod privacy;
 #[cfg(feature = "http")]
 mod ratelimit;
 #[cfg(feature = "test")]
@@ -34,8 +33,6 @@ use std::time::Duration;
 pub use self::discards::{DiscardReason, Discards};
 pub(crate) use self::limits::MAX_EVENT_BYTES;
 pub(crate) use self::print::PrintTransport;
-#[cfg(feature = "tower")]
-pub(crate) use self::privacy::is_sensitive;
 use crate::client::ClientOptions;
 use crate::error::InitError;
 use crate::protocol::{Dsn, Envelope, Event, Transaction};
@@ -180,7 +177,7 @@ pub(crate) fn default_transport(
 /// trimmed later, by the HTTP transport, where they are serialised anyway.
 pub(crate) fn finish_event(event: &mut Event<'static>, options: &ClientOptions) {
     if !options.send_default_pii {
-        privacy::strip(&mut event.user, &mut event.request);
+        crate::pii::strip_event(event);
     }
     limits::trim_event(event);
 }
@@ -188,7 +185,7 @@ pub(crate) fn finish_event(event: &mut Event<'static>, options: &ClientOptions) 
 /// [`finish_event`] for transactions.
 pub(crate) fn finish_transaction(txn: &mut Transaction<'static>, options: &ClientOptions) {
     if !options.send_default_pii {
-        privacy::strip(&mut txn.user, &mut txn.request);
+        crate::pii::strip_transaction(txn);
     }
     limits::trim_transaction(txn);
 }
