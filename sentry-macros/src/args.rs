@@ -13,7 +13,9 @@ use syn::parse::{ParseStream, Parser};
 use syn::punctuated::Punctuated;
 use syn::{Error, Expr, Ident, LitStr, Path, Result, Token, bracketed, parenthesized};
 
-use crate::valid::{Errors, suggest};
+use crate::level::parse_level;
+use crate::unraw;
+use crate::valid::{Errors, unknown};
 
 /// Which macro is being expanded.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -61,8 +63,6 @@ impl Entry {
     }
 }
 
-/// The five level names.
-pub(crate) const LEVELS: &[&str] = &["Debug", "Info", "Warning", "Error", "Fatal"];
 const USER_FIELDS: &[&str] = &["id", "email", "username", "ip_address"];
 
 /// A tag, extra or context key: a string literal or a dotted identifier (`http.method`).
@@ -110,11 +110,18 @@ pub(crate) enum Item {
     Transaction(Expr),
 }
 
+/// `err(Display)` / `err(Debug)`: the error is recorded as a message in that format.
+#[derive(Clone, Copy)]
+pub(crate) enum ErrFormat {
+    Display,
+    Debug,
+}
+
 /// `err` / `err(level = .., Display | Debug)`.
 pub(crate) struct ErrArgs {
     pub(crate) kw: Ident,
     pub(crate) level: Option<Level>,
-    pub(crate) format: Option<Ident>,
+    pub(crate) format: Option<ErrFormat>,
 }
 
 /// What one argument holds.
@@ -177,7 +184,7 @@ fn skip_past_comma(input: ParseStream) {
 
 fn parse_arg(input: ParseStream, entry: Entry) -> Result<Arg> {
     let kw = input.call(Ident::parse_any)?;
-    let name = kw.unraw().to_string();
+    let name = unraw::name(&kw);
     let kind = match name.as_str() {
         "tag" => {
             let content;
@@ -251,18 +258,6 @@ fn parse_arg(input: ParseStream, entry: Entry) -> Result<Arg> {
     Ok(Arg { kw, kind })
 }
 
-/// "unknown {what} `x`; expected one of{sep}a, b (did you mean `a`?)"
-fn unknown(what: &str, at: &dyn ToTokens, found: &str, valid: &[&str], sep: &str) -> Error {
-    let mut msg = format!(
-        "unknown {what} `{found}`; expected one of{sep}{}",
-        valid.join(", ")
-    );
-    if let Some(s) = suggest(found, valid) {
-        msg = format!("{msg} (did you mean `{s}`?)");
-    }
-    Error::new_spanned(at, msg)
-}
-
 /// `"literal"` or `ident(.ident)*`; raw identifiers lose their `r#`.
 fn parse_key(input: ParseStream) -> Result<Key> {
     if input.peek(LitStr) {
@@ -280,7 +275,7 @@ fn parse_key(input: ParseStream) -> Result<Key> {
         )
     })?;
     let mut key = Key {
-        text: first.unraw().to_string(),
+        text: unraw::name(&first),
         span: first.span(),
         tokens: first.to_token_stream(),
     };
@@ -288,7 +283,7 @@ fn parse_key(input: ParseStream) -> Result<Key> {
         let dot: Token![.] = input.parse()?;
         let part = input.call(Ident::parse_any)?;
         key.text.push('.');
-        key.text.push_str(&part.unraw().to_string());
+        key.text.push_str(&unraw::name(&part));
         dot.to_tokens(&mut key.tokens);
         part.to_tokens(&mut key.tokens);
     }
@@ -339,7 +334,7 @@ fn parse_user(input: ParseStream, kw: &Ident) -> Result<Vec<(Ident, Value)>> {
     let mut errors = Errors::default();
     while !content.is_empty() {
         let field = content.call(Ident::parse_any)?;
-        let name = field.unraw().to_string();
+        let name = unraw::name(&field);
         if !USER_FIELDS.contains(&name.as_str()) {
             errors.push(unknown("`user` field", &field, &name, USER_FIELDS, " "));
         }
@@ -390,36 +385,6 @@ fn parse_context(input: ParseStream, kw: &Ident) -> Result<Item> {
     })
 }
 
-/// One of the five names, a case-insensitive string, a `::` path or `{ expr }`.
-fn parse_level(input: ParseStream) -> Result<Level> {
-    if input.peek(LitStr) {
-        let lit: LitStr = input.parse()?;
-        let text = lit.value();
-        return match LEVELS.iter().find(|l| l.eq_ignore_ascii_case(&text)) {
-            Some(name) => Ok(Level::Named(Ident::new(name, lit.span()))),
-            None => Err(unknown("level", &lit, &text, LEVELS, " ")),
-        };
-    }
-    if input.peek(syn::token::Brace) {
-        return Ok(Level::Expr(input.parse()?));
-    }
-    let path = input.call(Path::parse_mod_style).map_err(|e| {
-        Error::new(
-            e.span(),
-            "expected a level: Debug, Info, Warning, Error, Fatal, a string, a path or `{ expr }`",
-        )
-    })?;
-    if let Some(ident) = path.get_ident() {
-        let name = ident.to_string();
-        return if LEVELS.contains(&name.as_str()) {
-            Ok(Level::Named(ident.clone()))
-        } else {
-            Err(unknown("level", ident, &name, LEVELS, " "))
-        };
-    }
-    Ok(Level::Expr(syn::parse2(path.to_token_stream())?))
-}
-
 fn parse_err(input: ParseStream, kw: Ident) -> Result<ErrArgs> {
     let mut args = ErrArgs {
         kw,
@@ -434,7 +399,7 @@ fn parse_err(input: ParseStream, kw: Ident) -> Result<ErrArgs> {
     let mut errors = Errors::default();
     while !content.is_empty() {
         let name = content.call(Ident::parse_any)?;
-        match name.to_string().as_str() {
+        let format = match unraw::name(&name).as_str() {
             "level" => {
                 content.parse::<Token![=]>()?;
                 let level = parse_level(&content)?;
@@ -444,19 +409,24 @@ fn parse_err(input: ParseStream, kw: Ident) -> Result<ErrArgs> {
                         "duplicate `level` argument in `err`",
                     ));
                 }
+                None
             }
-            "Display" | "Debug" => {
-                if args.format.replace(name.clone()).is_some() {
-                    errors.push(Error::new(
-                        name.span(),
-                        "`err` takes one format: `Display` or `Debug`",
-                    ));
-                }
-            }
+            "Display" => Some(ErrFormat::Display),
+            "Debug" => Some(ErrFormat::Debug),
             other => {
                 let valid = ["level", "Display", "Debug"];
                 errors.push(unknown("`err` argument", &name, other, &valid, " "));
+                skip_past_comma(&content);
+                continue;
             }
+        };
+        if let Some(format) = format
+            && args.format.replace(format).is_some()
+        {
+            errors.push(Error::new(
+                name.span(),
+                "`err` takes one format: `Display` or `Debug`",
+            ));
         }
         if !content.is_empty() {
             content.parse::<Token![,]>()?;

@@ -10,10 +10,11 @@ use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::{LitStr, ReturnType};
 
-use crate::args::{self, Entry, ErrArgs, Item, Level, Mode, Value};
+use crate::args::{self, Entry, ErrArgs, ErrFormat, Item, Level, Mode, Value};
 use crate::future_tail;
 use crate::item::{self, FnKind, ItemFn};
 use crate::paths::Private;
+use crate::unraw;
 use crate::valid::{self, Args, Errors};
 
 /// A generated local: `mixed_site`, so user code can neither see nor shadow it.
@@ -131,8 +132,7 @@ pub(crate) fn prepare(p: &Private, items: &[Item], target: &Ident, how: Apply) -
             ),
             Item::User(fields) => {
                 let fields = fields.iter().map(|(field, value)| {
-                    let method =
-                        Ident::new(&syn::ext::IdentExt::unraw(field).to_string(), field.span());
+                    let method = Ident::new(&unraw::name(field), field.span());
                     let value = convert(p, value, Conv::Tag);
                     quote!(.#method(#value))
                 });
@@ -213,10 +213,10 @@ pub(crate) fn capture_err(p: &Private, err: &ErrArgs, e: &Ident) -> TokenStream 
         .as_ref()
         .map_or_else(|| quote!(#p::Level::Error), |l| level_tokens(p, l));
     let p = p.at(span);
-    match err.format.as_ref().map(ToString::to_string).as_deref() {
-        Some("Display") => quote_spanned!(span=> #p::capture_display(#e, #level)),
-        Some("Debug") => quote_spanned!(span=> #p::capture_debug(#e, #level)),
-        _ => quote_spanned! {span=> {
+    match err.format {
+        Some(ErrFormat::Display) => quote_spanned!(span=> #p::capture_display(#e, #level)),
+        Some(ErrFormat::Debug) => quote_spanned!(span=> #p::capture_debug(#e, #level)),
+        None => quote_spanned! {span=> {
             #[allow(unused_imports)] // only the trait that applies is used
             use #p::{CaptureBoxedError as _, CaptureError as _, CaptureMessage as _};
             (&#p::ErrRef(#e)).__capture(#level)

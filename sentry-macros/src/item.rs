@@ -10,6 +10,7 @@ use syn::{
 };
 
 use crate::args::Entry;
+use crate::unraw;
 
 /// A function item with its body kept as tokens.
 pub(crate) struct ItemFn {
@@ -151,7 +152,7 @@ impl ItemFn {
             Expr::Async(block) => (None, block),
             Expr::Call(mut call) => {
                 let is_pin = matches!(&*call.func, Expr::Path(p)
-                    if p.path.segments.last().is_some_and(|s| s.ident == "pin"));
+                    if p.path.segments.last().is_some_and(|s| unraw::is(&s.ident, "pin")));
                 if !is_pin || call.args.len() != 1 {
                     return None;
                 }
@@ -183,7 +184,7 @@ impl ItemFn {
 fn future_type(ty: &Type) -> Option<bool> {
     let is_future_bound = |b: &TypeParamBound| {
         matches!(b, TypeParamBound::Trait(t)
-            if t.path.segments.last().is_some_and(|s| s.ident == "Future"))
+            if t.path.segments.last().is_some_and(|s| unraw::is(&s.ident, "Future")))
     };
     match ty {
         Type::ImplTrait(t) if t.bounds.iter().any(is_future_bound) => Some(false),
@@ -191,14 +192,19 @@ fn future_type(ty: &Type) -> Option<bool> {
         Type::Paren(p) => future_type(&p.elem),
         Type::Path(p) => {
             let last = p.path.segments.last()?;
-            if last.ident == "BoxFuture" || last.ident == "LocalBoxFuture" {
+            if unraw::is(&last.ident, "BoxFuture") || unraw::is(&last.ident, "LocalBoxFuture") {
                 return Some(true);
             }
             let boxed_dyn_future = |arg: &GenericArgument| {
                 let GenericArgument::Type(Type::Path(b)) = arg else {
                     return false;
                 };
-                let Some(seg) = b.path.segments.last().filter(|s| s.ident == "Box") else {
+                let Some(seg) = b
+                    .path
+                    .segments
+                    .last()
+                    .filter(|s| unraw::is(&s.ident, "Box"))
+                else {
                     return false;
                 };
                 let PathArguments::AngleBracketed(args) = &seg.arguments else {
@@ -210,7 +216,7 @@ fn future_type(ty: &Type) -> Option<bool> {
                 })
             };
             match &last.arguments {
-                PathArguments::AngleBracketed(args) if last.ident == "Pin" => {
+                PathArguments::AngleBracketed(args) if unraw::is(&last.ident, "Pin") => {
                     args.args.iter().any(boxed_dyn_future).then_some(true)
                 }
                 _ => None,

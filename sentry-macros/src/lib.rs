@@ -13,8 +13,10 @@ mod args;
 mod expand;
 mod future_tail;
 mod item;
+mod level;
 mod paths;
 mod scope_bang;
+mod unraw;
 mod valid;
 
 use proc_macro::TokenStream;

@@ -8,11 +8,13 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 use syn::Token;
+use syn::ext::IdentExt;
 use syn::parse::{ParseStream, Parser};
 
 use crate::args::{self, Entry};
 use crate::expand::{Apply, Prepared, local, prepare};
 use crate::paths::Private;
+use crate::unraw;
 use crate::valid::{self, Errors};
 
 /// Expands `scope!(tokens)` to a block expression of type `()`.
@@ -22,8 +24,8 @@ pub(crate) fn expand(tokens: TokenStream) -> TokenStream {
     let parser = |input: ParseStream| {
         if input.peek(syn::Ident) && input.peek2(Token![:]) && !input.peek2(Token![::]) {
             let fork = input.fork();
-            let word: syn::Ident = fork.parse()?;
-            if word == "isolation" {
+            let word = fork.call(syn::Ident::parse_any)?;
+            if unraw::is(&word, "isolation") {
                 input.parse::<syn::Ident>()?;
                 input.parse::<Token![:]>()?;
                 isolation = true;
