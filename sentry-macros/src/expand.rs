@@ -155,7 +155,7 @@ pub(crate) fn prepare(p: &Private, items: &[Item], target: &Ident, how: Apply) -
             Item::Fingerprint(parts) => {
                 let parts = parts.iter().map(|part| {
                     let (span, p) = (part.span(), p.at(part.span()));
-                    quote_spanned!(span=> #p::text(&(#part)))
+                    quote_spanned!(span=> #p::fingerprint_part(&(#part)))
                 });
                 (
                     Some(quote!(#p::fingerprint([#(#parts),*]))),
@@ -165,7 +165,7 @@ pub(crate) fn prepare(p: &Private, items: &[Item], target: &Ident, how: Apply) -
             Item::Transaction(expr) => (
                 Some({
                     let (span, p) = (expr.span(), p.at(expr.span()));
-                    quote_spanned!(span=> #p::text(&(#expr)))
+                    quote_spanned!(span=> #p::transaction_name(&(#expr)))
                 }),
                 quote!(#p::set_transaction(#target, #arg);),
             ),
@@ -205,7 +205,7 @@ pub(crate) fn fork_prelude(p: &Private, entry: Entry, args: &Args) -> TokenStrea
 }
 
 /// Captures the error bound to `e` (a `&E`) inside the fork, spanned at `err` so that an `E`
-/// that is neither `Error` nor `Debug` is reported there.
+/// without the traits the capture needs is reported there.
 pub(crate) fn capture_err(p: &Private, err: &ErrArgs, e: &Ident) -> TokenStream {
     let span = err.kw.span();
     let level = err
@@ -214,23 +214,48 @@ pub(crate) fn capture_err(p: &Private, err: &ErrArgs, e: &Ident) -> TokenStream 
         .map_or_else(|| quote!(#p::Level::Error), |l| level_tokens(p, l));
     let p = p.at(span);
     match err.format {
-        Some(ErrFormat::Display) => quote_spanned!(span=> #p::capture_display(#e, #level)),
-        Some(ErrFormat::Debug) => quote_spanned!(span=> #p::capture_debug(#e, #level)),
-        None => quote_spanned! {span=> {
-            #[allow(unused_imports)] // only the trait that applies is used
-            use #p::{CaptureBoxedError as _, CaptureError as _, CaptureMessage as _};
-            (&#p::ErrRef(#e)).__capture(#level)
-        }},
+        Some(ErrFormat::Display) => {
+            quote_spanned!(span=> #p::capture_display(#p::display_error(#e), #level))
+        }
+        Some(ErrFormat::Debug) => {
+            quote_spanned!(span=> #p::capture_debug(#p::debug_error(#e), #level))
+        }
+        // Exception or message, chosen by the error's type (deref specialisation).
+        None => quote_spanned!(span=> #p::err_ref(#e).__capture(#level)),
     }
 }
 
-/// `let fut = OnErr::new(fut, |e| capture)`, spanned at `err`: the async form of `err`.
-pub(crate) fn on_err(p: &Private, err: &ErrArgs, fut: &Ident) -> TokenStream {
-    let e = local("__e");
-    let capture = capture_err(p, err, &e);
+/// A generated local located at `span`: same hygiene as [`local`], but an error about the value
+/// it holds is reported at `span`.
+fn local_at(name: &str, span: Span) -> Ident {
+    Ident::new(name, Span::mixed_site().located_at(span))
+}
+
+/// `if let Some(e) = err_of(result) { capture }`, spanned at `err`: `err_of` is where a
+/// function that does not return a `Result` is reported, once. `result` is a `&` to the output
+/// when `by_ref` is false, the output itself otherwise.
+fn capture_if_err(p: &Private, err: &ErrArgs, result: &str, by_ref: bool) -> TokenStream {
     let span = err.kw.span();
+    let e = local_at("__e", span);
+    let result = local_at(result, span);
+    let result = if by_ref {
+        quote_spanned!(span=> &#result)
+    } else {
+        quote!(#result)
+    };
+    let capture = capture_err(p, err, &e);
     let p = p.at(span);
-    quote_spanned!(span=> let #fut = #p::OnErr::new(#fut, |#e| #capture);)
+    quote_spanned!(span=> if let #p::Some(#e) = #p::err_of(#result) { #capture; })
+}
+
+/// `let fut = OnErr::new(fut, |output| capture if Err)`, spanned at `err`: the async form of
+/// `err`.
+pub(crate) fn on_err(p: &Private, err: &ErrArgs, fut: &Ident) -> TokenStream {
+    let span = err.kw.span();
+    let output = local_at("__output", span);
+    let check = capture_if_err(p, err, "__output", false);
+    let p = p.at(span);
+    quote_spanned!(span=> let #fut = #p::OnErr::new(#fut, |#output| #check);)
 }
 
 /// `-> T` for a closure holding the body (`impl Trait` erased to `_`).
@@ -274,12 +299,7 @@ fn expand_fn(entry: Entry, args: &Args, func: &ItemFn, kind: FnKind) -> TokenStr
 /// Sync: a guard restores the previous scopes on return, `?` and panic. No closure unless
 /// `err` needs the result, so `#[track_caller]` keeps working.
 fn sync_body(p: &Private, args: &Args, func: &ItemFn, prelude: TokenStream) -> TokenStream {
-    let (fork, guard, r, e) = (
-        local("__fork"),
-        local("__guard"),
-        local("__r"),
-        local("__e"),
-    );
+    let (fork, guard, r) = (local("__fork"), local("__guard"), local("__r"));
     let block = func.user_block();
     let Some(err) = &args.err else {
         return quote! {
@@ -289,10 +309,7 @@ fn sync_body(p: &Private, args: &Args, func: &ItemFn, prelude: TokenStream) -> T
         };
     };
     let ret = closure_return(func);
-    let capture = capture_err(p, err, &e);
-    let span = err.kw.span();
-    let at = p.at(span);
-    let check = quote_spanned!(span=> if let #at::Err(ref #e) = #r { #capture; });
+    let check = capture_if_err(p, err, "__r", true);
     quote! {
         #prelude
         let #guard = #fork.enter();

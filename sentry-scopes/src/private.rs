@@ -9,6 +9,8 @@
 //! borrowed. Values are converted (user `Display`/`Debug` impls included) before a fork or an
 //! in-place update starts.
 
+#[path = "private/bounds.rs"]
+mod bounds;
 #[path = "private/err.rs"]
 mod err;
 #[path = "private/on_err.rs"]
@@ -19,14 +21,16 @@ mod values;
 use std::future::Future;
 use std::sync::Arc;
 
-pub use self::err::{
-    CaptureBoxedError, CaptureError, CaptureMessage, ErrRef, capture_debug, capture_display,
+pub use self::bounds::{
+    CapturableError, DebugError, DebugValue, DisplayError, DisplayValue, ErrResult,
+    FingerprintPart, TransactionName, debug_error, display_error, err_of,
 };
+pub use self::err::{BoxedErrRef, ErrRef, MessageRef, capture_debug, capture_display, err_ref};
 pub use self::on_err::OnErr;
 pub use self::values::{
     ContextValue, Extra, ExtraValue, Fingerprint, Tag, TagValue, Text, UserValue, context, debug,
-    display, extra_value, fingerprint, level, set_context, set_extra, set_fingerprint, set_level,
-    set_tags, set_transaction, set_user, tag_value, text,
+    display, extra_value, fingerprint, fingerprint_part, level, set_context, set_extra,
+    set_fingerprint, set_level, set_tags, set_transaction, set_user, tag_value, transaction_name,
 };
 use crate::context::thread::{Active, Current, fork_active, with_active};
 pub use crate::context::{ScopeFuture, ScopeGuard};

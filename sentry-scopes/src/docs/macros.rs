@@ -181,10 +181,8 @@
 //!     let result = (p::force_fn_once(move || -> Result<String, std::io::Error> {
 //!         std::fs::read_to_string(path)
 //!     }))();
-//!     if let p::Err(ref e) = result {
-//!         #[allow(unused_imports)] // only the trait that applies to `E` is used
-//!         use p::{CaptureBoxedError as _, CaptureError as _, CaptureMessage as _};
-//!         (&p::ErrRef(e)).__capture(p::Level::Error); // exception or message, chosen by type
+//!     if let p::Some(e) = p::err_of(&result) { // checks that the function returns a `Result`
+//!         p::err_ref(e).__capture(p::Level::Error); // exception or message, chosen by type
 //!     }
 //!     result
 //! }
@@ -239,7 +237,7 @@
 //!                 n
 //!             }
 //!         };
-//!         // with `err`: `let body = p::OnErr::new(body, |e| /* capture */);`
+//!         // with `err`: `let body = p::OnErr::new(body, |output| /* capture if Err */);`
 //!         fork.run(body)
 //!     };
 //!     fut.await
