@@ -31,16 +31,17 @@ pub(crate) enum FnKind {
     Sync,
     /// An `async fn`: the body becomes a `ScopeFuture`, forked at first poll.
     Async,
-    /// A function whose body ends in `async move { .. }` or `Box::pin(async move { .. })`
-    /// (`#[async_trait]` output among others): only that tail is rewritten.
+    /// A function whose whole body is `async move { .. }` or `Box::pin(async move { .. })`
+    /// (what `#[async_trait]` produces): the block is rewritten, forked at first poll.
     Tail(Box<Tail>),
-    /// Another function returning a future: its returned value is bound at call time.
+    /// Another function returning a future, statements before an async tail included: the
+    /// body runs in the fork (so its writes and early returns are covered), and the returned
+    /// future is bound to the same fork at call time.
     Returns { boxed: bool },
 }
 
-/// A body ending in an async block: the statements before it, and the block.
+/// A body that is only an async block, possibly boxed.
 pub(crate) struct Tail {
-    pub(crate) prefix: Vec<Stmt>,
     /// The call around the async block (`Box::pin`), if any.
     pub(crate) wrapper: Option<Expr>,
     pub(crate) block: ExprAsync,
@@ -163,11 +164,17 @@ impl ItemFn {
             }
             _ => return None,
         };
-        Some(FnKind::Tail(Box::new(Tail {
-            prefix: stmts,
-            wrapper,
-            block,
-        })))
+        if !stmts.is_empty() {
+            // Statements run at the call: they need the fork then, and one of them may
+            // `return` another future, which must run in the fork too.
+            let declared = match &self.sig.output {
+                ReturnType::Type(_, ty) => future_type(ty),
+                ReturnType::Default => None,
+            };
+            let boxed = declared.unwrap_or(wrapper.is_some());
+            return Some(FnKind::Returns { boxed });
+        }
+        Some(FnKind::Tail(Box::new(Tail { wrapper, block })))
     }
 
     /// The body's statements in a block with the user's brace location and call-site

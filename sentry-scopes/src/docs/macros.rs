@@ -262,16 +262,17 @@
 //!
 //! ### `#[async_trait]` and functions returning a future
 //!
-//! - A body that ends in `async move { .. }` or `Box::pin(async move { .. })`, which is what
-//!   `#[async_trait]` produces for an `async fn` in a trait impl: only that tail is rewritten,
-//!   into `Box::pin(async move { <values, fork>; <their block, bound to the fork>.await })`.
-//!   The statements before the tail are kept and run at the call, outside the fork; the fork
-//!   is taken at the first poll, as for `async fn`.
+//! - A body that is **only** `async move { .. }` or `Box::pin(async move { .. })`, which is
+//!   what `#[async_trait]` produces for an `async fn` in a trait impl: nothing runs at the
+//!   call, so the block is rewritten into `Box::pin(async move { <values, fork>; <their block,
+//!   bound to the fork>.await })`, and the fork is taken at the first poll, as for `async fn`.
 //! - Any other function whose return type is `impl Future<..>`, `Pin<Box<dyn Future<..>>>`,
-//!   `BoxFuture` or `LocalBoxFuture`: the fork is entered at the call, the body runs inside
-//!   it (in a closure, so an early `return` is covered), and the returned future is bound to
-//!   the same fork, with what the synchronous part wrote: one fork covers both halves.
-//!   `#[track_caller]` is rejected there because of the closure.
+//!   `BoxFuture` or `LocalBoxFuture`, and any body with statements before an async tail: the
+//!   fork is entered at the call, the body runs inside it (in a closure, so a future returned
+//!   early is covered too), and whichever future it returns is bound to the same fork, with
+//!   what the synchronous part wrote: one fork covers both halves, and a `scope!` before the
+//!   tail never reaches the caller. `#[track_caller]` is rejected there because of the
+//!   closure, and a boxed future is boxed once more (around the fork).
 //!
 //! ```
 //! use std::future::Future;
