@@ -313,10 +313,8 @@ fn sync_body(p: &Private, args: &Args, func: &ItemFn, prelude: TokenStream) -> T
     quote! {
         #prelude
         let #guard = #fork.enter();
-        #[allow(clippy::redundant_closure_call)]
-        let #r = (#p::force_fn_once(move || #ret #block))();
+        let #r = #p::call_once(move || #ret #block);
         #check
-        #[allow(clippy::needless_return)]
         return #r;
     }
 }
@@ -336,7 +334,6 @@ pub(crate) fn fake_return(p: &Private, func: &ItemFn) -> TokenStream {
         ReturnType::Default => quote_spanned!(ret_span=> ()),
     };
     quote! {
-        #[allow(unreachable_code, clippy::diverging_sub_expression)]
         if let #p::Some(#ret) = #p::None::<#ty> {
             return #ret;
         }
@@ -362,7 +359,6 @@ fn async_body(p: &Private, args: &Args, func: &ItemFn, prelude: TokenStream) -> 
             #on_err
             #fork.run(#fut)
         };
-        #[allow(clippy::needless_return)]
         return #fut.await;
     }
 }

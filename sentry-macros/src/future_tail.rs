@@ -37,7 +37,6 @@ pub(crate) fn tail_body(
                 #on_err
                 #fork.run(#fut)
             };
-            #[allow(clippy::needless_return)]
             return #fut.await;
         }
     };
@@ -50,7 +49,6 @@ pub(crate) fn tail_body(
         None => outer,
     };
     quote! {
-        #[allow(clippy::needless_return)]
         return #tail;
     }
 }
@@ -76,10 +74,8 @@ pub(crate) fn returns_body(
     quote! {
         #prelude
         let #guard = #fork.enter();
-        #[allow(clippy::redundant_closure_call)]
-        let #ret = (#p::force_fn_once(move || #closure_ret #block))();
+        let #ret = #p::call_once(move || #closure_ret #block);
         #on_err
-        #[allow(clippy::needless_return)]
         return #bound;
     }
 }

@@ -137,10 +137,12 @@ pub fn configure_isolation(f: impl FnMut(&mut ScopeData)) {
     crate::context::get_isolation_scope().update(f);
 }
 
-/// Returns `f` unchanged, typed as `FnOnce`, so that a body moved into the closure may return
-/// borrows of captured references (`fn f(&mut self) -> Result<&T, E>` with `err`).
-/// Not public API.
+/// Calls `f` once: the body of a function with `err`, or of a future-returning one, runs in
+/// this closure. Taking it as `FnOnce` lets a body moved into the closure return borrows of
+/// captured references (`fn f(&mut self) -> Result<&T, E>` with `err`), and calling it here
+/// rather than in place needs no `allow(clippy::redundant_closure_call)`, which a user's
+/// `forbid` would turn into an error. Not public API.
 #[inline]
-pub fn force_fn_once<R, F: FnOnce() -> R>(f: F) -> F {
-    f
+pub fn call_once<R, F: FnOnce() -> R>(f: F) -> R {
+    f()
 }

@@ -178,9 +178,9 @@
 //!     let mut fork = p::fork_current();
 //!     p::set_tags(fork.target(), [("file", v0)]);
 //!     let _guard = fork.enter();
-//!     let result = (p::force_fn_once(move || -> Result<String, std::io::Error> {
+//!     let result = p::call_once(move || -> Result<String, std::io::Error> {
 //!         std::fs::read_to_string(path)
-//!     }))();
+//!     });
 //!     if let p::Some(e) = p::err_of(&result) { // checks that the function returns a `Result`
 //!         p::err_ref(e).__capture(p::Level::Error); // exception or message, chosen by type
 //!     }
