@@ -107,7 +107,7 @@ pub(crate) fn prepare(p: &Private, items: &[Item], target: &Ident, how: Apply) -
         let v = format_ident!("__v{}", n, span = Span::mixed_site());
         let arg = match how {
             Apply::Move => quote!(#v),
-            Apply::Clone => quote!(::core::clone::Clone::clone(&#v)),
+            Apply::Clone => quote!(#p::Clone::clone(&#v)),
         };
         let (value, apply) = match item {
             Item::Tag(kv) => {

@@ -37,6 +37,7 @@ pub use crate::context::{ScopeFuture, ScopeGuard};
 pub use crate::protocol::Level;
 use crate::scope::{Scope, ScopeData};
 pub use std::boxed::Box;
+pub use std::clone::Clone;
 pub use std::convert::{AsRef, From};
 pub use std::option::Option::{self, None, Some};
 pub use std::pin::Pin;
