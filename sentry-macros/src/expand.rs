@@ -35,8 +35,11 @@ pub(crate) fn attribute(entry: Entry, args: TokenStream, item: TokenStream) -> T
     if let (Some(func), Some(kind)) = (&func, &kind) {
         valid::check_fn(&args, func, kind, entry, &mut errors);
     }
-    match (errors.finish(), func, kind) {
-        (Ok(()), Some(func), Some(kind)) => expand_fn(entry, &args, &func, kind),
+    let p = Private::new(args.krate.as_ref())
+        .map_err(|e| errors.push(e))
+        .ok();
+    match (errors.finish(), func, kind, p) {
+        (Ok(()), Some(func), Some(kind), Some(p)) => expand_fn(&p, entry, &args, &func, kind),
         (Err(e), ..) => {
             let mut out = e.to_compile_error();
             out.extend(item);
@@ -284,14 +287,13 @@ pub(crate) fn rebuild(func: &ItemFn, body: TokenStream) -> TokenStream {
     quote!(#(#attrs)* #vis #sig #block)
 }
 
-fn expand_fn(entry: Entry, args: &Args, func: &ItemFn, kind: FnKind) -> TokenStream {
-    let p = Private::new(args.krate.as_ref());
-    let prelude = fork_prelude(&p, entry, args);
+fn expand_fn(p: &Private, entry: Entry, args: &Args, func: &ItemFn, kind: FnKind) -> TokenStream {
+    let prelude = fork_prelude(p, entry, args);
     let body = match kind {
-        FnKind::Sync => sync_body(&p, args, func, prelude),
-        FnKind::Async => async_body(&p, args, func, prelude),
-        FnKind::Tail(tail) => future_tail::tail_body(&p, args, prelude, &tail),
-        FnKind::Returns { boxed } => future_tail::returns_body(&p, args, func, prelude, boxed),
+        FnKind::Sync => sync_body(p, args, func, prelude),
+        FnKind::Async => async_body(p, args, func, prelude),
+        FnKind::Tail(tail) => future_tail::tail_body(p, args, prelude, &tail),
+        FnKind::Returns { boxed } => future_tail::returns_body(p, args, func, prelude, boxed),
     };
     rebuild(func, body)
 }

@@ -35,11 +35,14 @@ pub(crate) fn expand(tokens: TokenStream) -> TokenStream {
     };
     let parsed = parser.parse2(tokens).unwrap_or_default();
     let args = valid::validate(parsed, &mut errors);
-    if let Err(e) = errors.finish() {
-        let errors = e.to_compile_error();
-        return in_fn(errors);
-    }
-    let p = Private::new(args.krate.as_ref());
+    let p = Private::new(args.krate.as_ref())
+        .map_err(|e| errors.push(e))
+        .ok();
+    let p = match (errors.finish(), p) {
+        (Ok(()), Some(p)) => p,
+        (Err(e), _) => return in_fn(e.to_compile_error()),
+        (Ok(()), None) => return in_fn(TokenStream::new()),
+    };
     let target = local("__s");
     let Prepared { lets, applies } = prepare(&p, &args.items, &target, Apply::Clone);
     if applies.is_empty() {

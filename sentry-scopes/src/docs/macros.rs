@@ -354,8 +354,12 @@
 //!
 //! Generated code names only `::sentry_scopes::__private::…`, standard items included, and
 //! its locals are invisible to user code, so the macros work in `#![no_implicit_prelude]`
-//! crates and next to user items named `Option`, `Result`, `Box`, `core` or `std`. When the
-//! crate is renamed or re-exported, say where it is:
+//! crates and next to user items named `Option`, `Result`, `Box`, `core` or `std`.
+//!
+//! A renamed dependency (`sentry = { package = "sentry-scopes" }`) needs nothing: the macros
+//! read the calling crate's `Cargo.toml` and use `::sentry`. A crate that depends on
+//! `sentry-macros` but not on `sentry-scopes` gets one error per macro call saying to add it.
+//! When another crate re-exports `sentry-scopes`, say where it is:
 //!
 //! ```
 //! mod reexport {
