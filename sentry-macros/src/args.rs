@@ -6,13 +6,13 @@
 //! by rustc against the `__private` trait bounds.
 
 use proc_macro2::{Span, TokenStream, TokenTree};
-use quote::ToTokens;
 use syn::ext::IdentExt;
 use syn::parse::discouraged::Speculative;
 use syn::parse::{ParseStream, Parser};
 use syn::punctuated::Punctuated;
 use syn::{Error, Expr, Ident, LitStr, Path, Result, Token, bracketed, parenthesized};
 
+use crate::kv;
 use crate::level::parse_level;
 use crate::unraw;
 use crate::valid::{Errors, unknown};
@@ -62,8 +62,6 @@ impl Entry {
         if self == Entry::Bang { BANG } else { ALL }
     }
 }
-
-const USER_FIELDS: &[&str] = &["id", "email", "username", "ip_address"];
 
 /// A tag, extra or context key: a string literal or a dotted identifier (`http.method`).
 pub(crate) struct Key {
@@ -169,7 +167,7 @@ pub(crate) fn parse_list(input: ParseStream, entry: Entry) -> Vec<Result<Arg>> {
 }
 
 /// Skips to just after the next top-level comma (or to the end).
-fn skip_past_comma(input: ParseStream) {
+pub(crate) fn skip_past_comma(input: ParseStream) {
     let _ = input.step(|cursor| {
         let mut rest = *cursor;
         while let Some((tt, next)) = rest.token_tree() {
@@ -186,24 +184,9 @@ fn parse_arg(input: ParseStream, entry: Entry) -> Result<Arg> {
     let kw = input.call(Ident::parse_any)?;
     let name = unraw::name(&kw);
     let kind = match name.as_str() {
-        "tag" => {
-            let content;
-            parenthesized!(content in input);
-            let key = parse_key(&content)?;
-            content.parse::<Token![,]>()?;
-            let value = parse_value(&content)?;
-            content.parse::<Option<Token![,]>>()?;
-            if !content.is_empty() {
-                return Err(content.error("`tag` takes a key and a value: `tag(\"key\", value)`"));
-            }
-            ArgKind::Items(vec![Item::Tag(Kv { key, value })])
-        }
+        "tag" => ArgKind::Items(vec![Item::Tag(kv::parse_tag(input, &kw)?)]),
         "tags" | "extra" => {
-            let kvs = parse_kvs(
-                input,
-                &kw,
-                &format!("`{name}(...)` needs at least one `key = value`"),
-            )?;
+            let kvs = kv::parse_kvs(input, &kw)?;
             let make = if name == "tags" {
                 Item::Tag
             } else {
@@ -212,13 +195,13 @@ fn parse_arg(input: ParseStream, entry: Entry) -> Result<Arg> {
             ArgKind::Items(kvs.into_iter().map(make).collect())
         }
         "level" => {
-            input.parse::<Token![=]>()?;
+            kv::equals(input, &kw, "`level = Warning`")?;
             ArgKind::Items(vec![Item::Level(parse_level(input)?)])
         }
-        "user" => ArgKind::Items(vec![Item::User(parse_user(input, &kw)?)]),
-        "context" => ArgKind::Items(vec![parse_context(input, &kw)?]),
+        "user" => ArgKind::Items(vec![Item::User(kv::parse_user(input, &kw)?)]),
+        "context" => ArgKind::Items(vec![kv::parse_context(input, &kw)?]),
         "fingerprint" => {
-            input.parse::<Token![=]>()?;
+            kv::equals(input, &kw, "`fingerprint = [\"{{ default }}\", code]`")?;
             if !input.peek(syn::token::Bracket) {
                 let found: Expr = input.parse()?;
                 return Err(Error::new_spanned(
@@ -232,7 +215,7 @@ fn parse_arg(input: ParseStream, entry: Entry) -> Result<Arg> {
             ArgKind::Items(vec![Item::Fingerprint(parts.into_iter().collect())])
         }
         "transaction" => {
-            input.parse::<Token![=]>()?;
+            kv::equals(input, &kw, "`transaction = \"GET /orders\"`")?;
             ArgKind::Items(vec![Item::Transaction(input.parse()?)])
         }
         "err" if entry != Entry::Bang => ArgKind::Err(parse_err(input, kw.clone())?),
@@ -243,7 +226,7 @@ fn parse_arg(input: ParseStream, entry: Entry) -> Result<Arg> {
             ));
         }
         "crate" => {
-            input.parse::<Token![=]>()?;
+            kv::equals(input, &kw, "`crate = path`")?;
             if input.peek(LitStr) {
                 let lit: LitStr = input.parse()?;
                 return Err(Error::new(
@@ -256,133 +239,6 @@ fn parse_arg(input: ParseStream, entry: Entry) -> Result<Arg> {
         _ => return Err(unknown("argument", &kw, &name, entry.arguments(), ": ")),
     };
     Ok(Arg { kw, kind })
-}
-
-/// `"literal"` or `ident(.ident)*`; raw identifiers lose their `r#`.
-fn parse_key(input: ParseStream) -> Result<Key> {
-    if input.peek(LitStr) {
-        let lit: LitStr = input.parse()?;
-        return Ok(Key {
-            text: lit.value(),
-            span: lit.span(),
-            tokens: lit.to_token_stream(),
-        });
-    }
-    let first = input.call(Ident::parse_any).map_err(|e| {
-        Error::new(
-            e.span(),
-            "expected a key: a string literal or an identifier such as `http.method`",
-        )
-    })?;
-    let mut key = Key {
-        text: unraw::name(&first),
-        span: first.span(),
-        tokens: first.to_token_stream(),
-    };
-    while input.peek(Token![.]) {
-        let dot: Token![.] = input.parse()?;
-        let part = input.call(Ident::parse_any)?;
-        key.text.push('.');
-        key.text.push_str(&unraw::name(&part));
-        dot.to_tokens(&mut key.tokens);
-        part.to_tokens(&mut key.tokens);
-    }
-    Ok(key)
-}
-
-/// `%expr`, `?expr` or `expr`.
-fn parse_value(input: ParseStream) -> Result<Value> {
-    let mode = if input.parse::<Option<Token![%]>>()?.is_some() {
-        Mode::Display
-    } else if input.parse::<Option<Token![?]>>()?.is_some() {
-        Mode::Debug
-    } else {
-        Mode::Plain
-    };
-    Ok(Value {
-        mode,
-        expr: input.parse()?,
-    })
-}
-
-fn parse_kv(input: ParseStream) -> Result<Kv> {
-    let key = parse_key(input)?;
-    input.parse::<Token![=]>()?;
-    Ok(Kv {
-        key,
-        value: parse_value(input)?,
-    })
-}
-
-/// `( kv, kv, .. )` with at least one entry.
-fn parse_kvs(input: ParseStream, kw: &Ident, empty_msg: &str) -> Result<Vec<Kv>> {
-    let content;
-    let parens = parenthesized!(content in input);
-    let kvs = Punctuated::<Kv, Token![,]>::parse_terminated_with(&content, parse_kv)?;
-    if kvs.is_empty() {
-        let mut tokens = kw.to_token_stream();
-        parens.surround(&mut tokens, |_| {});
-        return Err(Error::new_spanned(tokens, empty_msg));
-    }
-    Ok(kvs.into_iter().collect())
-}
-
-fn parse_user(input: ParseStream, kw: &Ident) -> Result<Vec<(Ident, Value)>> {
-    let content;
-    let parens = parenthesized!(content in input);
-    let mut fields = Vec::new();
-    let mut errors = Errors::default();
-    while !content.is_empty() {
-        let field = content.call(Ident::parse_any)?;
-        let name = unraw::name(&field);
-        if !USER_FIELDS.contains(&name.as_str()) {
-            errors.push(unknown("`user` field", &field, &name, USER_FIELDS, " "));
-        }
-        content.parse::<Token![=]>()?;
-        fields.push((field, parse_value(&content)?));
-        if !content.is_empty() {
-            content.parse::<Token![,]>()?;
-        }
-    }
-    errors.finish()?;
-    if fields.is_empty() {
-        let mut tokens = kw.to_token_stream();
-        parens.surround(&mut tokens, |_| {});
-        return Err(Error::new_spanned(
-            tokens,
-            "`user(...)` needs at least one `field = value`",
-        ));
-    }
-    Ok(fields)
-}
-
-fn parse_context(input: ParseStream, kw: &Ident) -> Result<Item> {
-    let content;
-    let parens = parenthesized!(content in input);
-    let name: LitStr = content.parse().map_err(|e| {
-        Error::new(
-            e.span(),
-            "`context` starts with its name as a string literal",
-        )
-    })?;
-    let entries = if content.is_empty() {
-        Punctuated::new()
-    } else {
-        content.parse::<Token![,]>()?;
-        Punctuated::<Kv, Token![,]>::parse_terminated_with(&content, parse_kv)?
-    };
-    if entries.is_empty() {
-        let mut tokens = kw.to_token_stream();
-        parens.surround(&mut tokens, |_| {});
-        return Err(Error::new_spanned(
-            tokens,
-            "`context(...)` needs a name and at least one `key = value`",
-        ));
-    }
-    Ok(Item::Context {
-        name,
-        entries: entries.into_iter().collect(),
-    })
 }
 
 fn parse_err(input: ParseStream, kw: Ident) -> Result<ErrArgs> {
@@ -401,7 +257,7 @@ fn parse_err(input: ParseStream, kw: Ident) -> Result<ErrArgs> {
         let name = content.call(Ident::parse_any)?;
         let format = match unraw::name(&name).as_str() {
             "level" => {
-                content.parse::<Token![=]>()?;
+                kv::equals(&content, &name, "`err(level = Warning)`")?;
                 let level = parse_level(&content)?;
                 if args.level.replace(level).is_some() {
                     errors.push(Error::new(

@@ -58,6 +58,7 @@ pub(crate) struct Prepared {
 #[derive(Clone, Copy)]
 enum Conv {
     Tag,
+    User,
     Extra,
 }
 
@@ -69,6 +70,7 @@ fn convert(p: &Private, value: &Value, conv: Conv) -> TokenStream {
     let p = p.at(span);
     let func = match conv {
         Conv::Tag => Ident::new("tag_value", span),
+        Conv::User => Ident::new("user_value", span),
         Conv::Extra => Ident::new("extra_value", span),
     };
     match value.mode {
@@ -136,7 +138,7 @@ pub(crate) fn prepare(p: &Private, items: &[Item], target: &Ident, how: Apply) -
             Item::User(fields) => {
                 let fields = fields.iter().map(|(field, value)| {
                     let method = Ident::new(&unraw::name(field), field.span());
-                    let value = convert(p, value, Conv::Tag);
+                    let value = convert(p, value, Conv::User);
                     quote!(.#method(#value))
                 });
                 (

@@ -13,6 +13,7 @@ mod args;
 mod expand;
 mod future_tail;
 mod item;
+mod kv;
 mod level;
 mod paths;
 mod scope_bang;

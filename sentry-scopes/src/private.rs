@@ -23,7 +23,7 @@ use std::sync::Arc;
 
 pub use self::bounds::{
     CapturableError, DebugError, DebugValue, DisplayError, DisplayValue, ErrResult,
-    FingerprintPart, TransactionName, debug_error, display_error, err_of,
+    FingerprintPart, TransactionName, UserFieldValue, debug_error, display_error, err_of,
 };
 pub use self::err::{BoxedErrRef, ErrRef, MessageRef, capture_debug, capture_display, err_ref};
 pub use self::on_err::OnErr;
@@ -31,6 +31,7 @@ pub use self::values::{
     ContextValue, Extra, ExtraValue, Fingerprint, Tag, TagValue, Text, UserValue, context, debug,
     display, extra_value, fingerprint, fingerprint_part, level, set_context, set_extra,
     set_fingerprint, set_level, set_tags, set_transaction, set_user, tag_value, transaction_name,
+    user_value,
 };
 use crate::context::thread::{Active, Current, fork_active, with_active};
 pub use crate::context::{ScopeFuture, ScopeGuard};

@@ -8,6 +8,8 @@
 
 use std::fmt::{Debug, Display};
 
+use super::values::TagValue;
+
 /// A value behind `%`: recorded with its `Display` output. Not public API.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` does not implement `Display`, so `%` cannot record it",
@@ -27,6 +29,17 @@ impl<T: Display + ?Sized> DisplayValue for T {}
 pub trait DebugValue: Debug {}
 
 impl<T: Debug + ?Sized> DebugValue for T {}
+
+/// A `user(field = value)` value: what a tag takes. Not public API.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be used as a `user` field value",
+    label = "not a user field value",
+    note = "`user` field values are strings, integers, `bool` or `char`",
+    note = "write `%value` to record its `Display` output, or `?value` for its `Debug` output"
+)]
+pub trait UserFieldValue: TagValue {}
+
+impl<T: TagValue + ?Sized> UserFieldValue for T {}
 
 /// A part of `fingerprint = [..]`. Not public API.
 #[diagnostic::on_unimplemented(

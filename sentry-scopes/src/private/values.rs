@@ -8,7 +8,7 @@
 use std::borrow::Cow;
 use std::sync::Arc;
 
-use super::bounds::{DebugValue, DisplayValue, FingerprintPart, TransactionName};
+use super::bounds::{DebugValue, DisplayValue, FingerprintPart, TransactionName, UserFieldValue};
 use crate::protocol::{Context, Level, Map, User, Value};
 use crate::scope::ScopeData;
 
@@ -249,6 +249,11 @@ impl<T: ExtraValue + ?Sized> ExtraValue for &mut T {
 
 /// Converts a tag or `user` field value. Not public API.
 pub fn tag_value<T: TagValue + ?Sized>(value: &T) -> Tag {
+    Tag(value.__tag())
+}
+
+/// Converts a `user` field value. Not public API.
+pub fn user_value<T: UserFieldValue + ?Sized>(value: &T) -> Tag {
     Tag(value.__tag())
 }
 
