@@ -86,17 +86,9 @@ impl<T, E> ErrResult<E> for Result<T, E> {
     label = "`{Self}` is neither `Error` nor `Debug`",
     note = "implement `std::error::Error` for `{Self}` (captured as an exception) or derive `Debug` (captured as a message), or write `err(Display)` to record its `Display` output"
 )]
-pub trait CapturableError {
-    /// The error as `Debug`, for the message event. Not public API.
-    #[doc(hidden)]
-    fn __as_debug(&self) -> &dyn Debug;
-}
+pub trait CapturableError: Debug {}
 
-impl<E: Debug> CapturableError for E {
-    fn __as_debug(&self) -> &dyn Debug {
-        self
-    }
-}
+impl<E: Debug + ?Sized> CapturableError for E {}
 
 /// The error of a function with `err(Display)`. Not public API.
 #[diagnostic::on_unimplemented(
@@ -104,17 +96,9 @@ impl<E: Debug> CapturableError for E {
     label = "`{Self}` is not `Display`",
     note = "write `err(Debug)` to record its `Debug` output, or plain `err`"
 )]
-pub trait DisplayError {
-    /// The error as `Display`. Not public API.
-    #[doc(hidden)]
-    fn __as_display(&self) -> &dyn Display;
-}
+pub trait DisplayError: Display {}
 
-impl<E: Display> DisplayError for E {
-    fn __as_display(&self) -> &dyn Display {
-        self
-    }
-}
+impl<E: Display + ?Sized> DisplayError for E {}
 
 /// The error of a function with `err(Debug)`. Not public API.
 #[diagnostic::on_unimplemented(
@@ -122,17 +106,9 @@ impl<E: Display> DisplayError for E {
     label = "`{Self}` is not `Debug`",
     note = "derive `Debug` for `{Self}`, or write `err(Display)` to record its `Display` output"
 )]
-pub trait DebugError {
-    /// The error as `Debug`. Not public API.
-    #[doc(hidden)]
-    fn __as_debug(&self) -> &dyn Debug;
-}
+pub trait DebugError: Debug {}
 
-impl<E: Debug> DebugError for E {
-    fn __as_debug(&self) -> &dyn Debug {
-        self
-    }
-}
+impl<E: Debug + ?Sized> DebugError for E {}
 
 /// The error of `result`, if it is an `Err`; checks that a function with `err` returns a
 /// `Result`. Not public API.
@@ -142,10 +118,10 @@ pub fn err_of<R: ErrResult<E>, E>(result: &R) -> Option<&E> {
 
 /// `err(Display)`: the error as `Display`. Not public API.
 pub fn display_error<E: DisplayError>(err: &E) -> &dyn Display {
-    err.__as_display()
+    err
 }
 
 /// `err(Debug)`: the error as `Debug`. Not public API.
 pub fn debug_error<E: DebugError>(err: &E) -> &dyn Debug {
-    err.__as_debug()
+    err
 }

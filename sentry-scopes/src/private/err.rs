@@ -41,7 +41,7 @@ pub fn err_ref<E: CapturableError>(err: &E) -> ErrRef<'_, E> {
         err,
         boxed: BoxedErrRef {
             err,
-            message: MessageRef(err.__as_debug()),
+            message: MessageRef(err),
         },
     }
 }
