@@ -97,7 +97,10 @@ fn set_once(
     None
 }
 
-/// Sentry's tag-key rule: 1 to 32 characters of `[a-zA-Z0-9_.:-]`.
+/// Tags only the server sets; Relay drops them when a client sends them.
+const RESERVED_TAGS: &[&str] = &["release", "dist", "user", "filename", "function"];
+
+/// Relay's tag-key rule: 1 to 200 characters of `[a-zA-Z0-9_.:-]`, not a reserved name.
 fn check_tag_key(key: &Key) -> Option<Error> {
     if let Some(c) = key
         .text
@@ -109,11 +112,21 @@ fn check_tag_key(key: &Key) -> Option<Error> {
             format!("invalid character {c:?} in tag key; allowed: a-z A-Z 0-9 _ . : -"),
         ));
     }
+    if RESERVED_TAGS.contains(&key.text.as_str()) {
+        return Some(Error::new_spanned(
+            &key.tokens,
+            format!(
+                "`{}` is a tag the server sets itself, and Relay drops it; use another key, or \
+                 the `release`/`user` options for those",
+                key.text
+            ),
+        ));
+    }
     let len = key.text.chars().count();
-    (len == 0 || len > 32).then(|| {
+    (len == 0 || len > 200).then(|| {
         Error::new_spanned(
             &key.tokens,
-            format!("tag keys must be 1 to 32 characters long (this one has {len})"),
+            format!("tag keys must be 1 to 200 characters long (this one has {len})"),
         )
     })
 }
@@ -288,7 +301,8 @@ mod tests {
         assert!(check_tag_key(&key("a:b-c_d")).is_none());
         assert!(check_tag_key(&key("a b")).is_some());
         assert!(check_tag_key(&key("")).is_some());
-        assert!(check_tag_key(&key(&"k".repeat(33))).is_some());
-        assert!(check_tag_key(&key(&"k".repeat(32))).is_none());
+        assert!(check_tag_key(&key(&"k".repeat(201))).is_some());
+        assert!(check_tag_key(&key(&"k".repeat(200))).is_none());
+        assert!(check_tag_key(&key("user")).is_some());
     }
 }

@@ -61,7 +61,8 @@
 //!
 //! - **Keys** are string literals or dotted identifiers (`http.method` is sent as
 //!   `"http.method"`; keywords work, `r#type` is sent as `type`). Tag keys are checked at
-//!   compile time: 1 to 32 characters of `a-z A-Z 0-9 _ . : -`.
+//!   compile time: 1 to 200 characters of `a-z A-Z 0-9 _ . : -`, and not one of the tags the
+//!   server sets itself (`release`, `dist`, `user`, `filename`, `function`), as Relay requires.
 //! - **Values**: tags and user fields take strings, integers, `bool` and `char`; extra and
 //!   context entries also floats, `Option`s, slices, arrays and `Vec`s of those, and
 //!   `serde_json::Value`. `%value` records the `Display` output, `?value` the `Debug` output.
