@@ -123,10 +123,15 @@ fn no_client_address_credential_or_personal_parameter_leaves_without_pii() {
     assert_eq!(names, ["accept"]);
     assert_eq!(
         req.query_string.as_deref(),
-        Some("page=2&email=[Filtered]&code=[Filtered]&key=[Filtered]&sig=[Filtered]&ssn=[Filtered]")
+        Some(
+            "page=2&email=[Filtered]&code=[Filtered]&key=[Filtered]&sig=[Filtered]&ssn=[Filtered]"
+        )
     );
     let json = serde_json::to_string(&events[0]).unwrap();
-    assert!(!json.contains("203.0.113.7") && !json.contains("secret-value"), "{json}");
+    assert!(
+        !json.contains("203.0.113.7") && !json.contains("secret-value"),
+        "{json}"
+    );
 }
 
 #[test]
