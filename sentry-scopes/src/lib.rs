@@ -5,6 +5,7 @@
 mod api;
 mod client;
 mod context;
+mod contexts;
 mod debug;
 pub mod docs;
 mod error;

@@ -52,7 +52,10 @@ pub struct ClientOptions {
     pub release: Option<Cow<'static, str>>,
     /// The environment, e.g. `production`.
     pub environment: Option<Cow<'static, str>>,
-    /// The server or host name reported with events.
+    /// The server name reported with events and transactions. Unset: the host name, as the
+    /// `sentry` crate and sentry-python send it, whatever `send_default_pii` says: it names a
+    /// machine, not a person. Where the machine is a person's own (a desktop application on
+    /// `adas-laptop`), set another name, or an empty one to send none.
     pub server_name: Option<Cow<'static, str>>,
     /// The share of error and message events that are sent, from 0.0 to 1.0 (default 1.0).
     pub sample_rate: f32,
@@ -174,7 +177,20 @@ impl ClientOptions {
         self
     }
 
-    /// Sets the server name.
+    /// Sets the server name sent instead of the host name; an empty name sends none.
+    ///
+    /// ```
+    /// use sentry_scopes::ClientOptions;
+    /// use sentry_scopes::test::TestTransport;
+    ///
+    /// // A desktop application whose machines are named after their owners sends no name.
+    /// let transport = TestTransport::new();
+    /// let guard = sentry_scopes::init(ClientOptions::new().transport(transport.clone()).server_name(""))
+    ///     .expect("valid options");
+    /// sentry_scopes::capture_message("hello", sentry_scopes::Level::Info);
+    /// drop(guard);
+    /// assert_eq!(transport.events()[0].server_name, None);
+    /// ```
     #[must_use]
     pub fn server_name(mut self, name: impl Into<Cow<'static, str>>) -> Self {
         self.server_name = Some(name.into());

@@ -68,9 +68,18 @@ pub fn user_id<'a>(event: &'a Event<'static>) -> Option<&'a str> {
     event.user.as_ref().and_then(|u| u.id.as_deref())
 }
 
-/// The event's context keys, ordered.
+/// The contexts the SDK puts on every event that has none of that key (`tests/contexts.rs`).
+pub const HOST_CONTEXTS: [&str; 3] = ["device", "os", "rust"];
+
+/// The event's context keys, ordered, without the [`HOST_CONTEXTS`]: the ones scopes, the
+/// event and the trace gave it.
 pub fn context_keys<'a>(event: &'a Event<'static>) -> Vec<&'a str> {
-    event.contexts.keys().map(String::as_str).collect()
+    event
+        .contexts
+        .keys()
+        .map(String::as_str)
+        .filter(|k| !HOST_CONTEXTS.contains(k))
+        .collect()
 }
 
 /// The event's fingerprint as plain strings.

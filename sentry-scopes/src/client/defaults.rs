@@ -1,5 +1,6 @@
 //! What the client adds to every event and transaction that neither the event nor a scope set:
-//! an id, release, environment, server name, platform and SDK.
+//! an id, release, environment, server name, the `os`, `rust` and `device` contexts, platform
+//! and SDK.
 
 use std::borrow::Cow;
 
@@ -22,6 +23,7 @@ impl Client {
         if event.server_name.is_none() {
             event.server_name.clone_from(&options.server_name);
         }
+        crate::contexts::fill(&mut event.contexts);
         event.platform = "native".into();
         if event.sdk.is_none() {
             event.sdk = Some(Cow::Owned(self.sdk.clone()));
@@ -40,6 +42,7 @@ impl Client {
         if txn.server_name.is_none() {
             txn.server_name.clone_from(&options.server_name);
         }
+        crate::contexts::fill(&mut txn.contexts);
         txn.platform = "native".into();
         txn.sdk = Some(Cow::Owned(self.sdk.clone()));
     }

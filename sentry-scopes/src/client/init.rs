@@ -11,9 +11,9 @@ use crate::transport::{Discards, TransportContext, default_transport};
 /// Installs the process-wide client and returns a guard that flushes and removes it on drop.
 ///
 /// Unset `dsn`, `release` and `environment` are read from `SENTRY_DSN`, `SENTRY_RELEASE` and
-/// `SENTRY_ENVIRONMENT`. Without any DSN, events are printed to stdout as JSON, so you can see
-/// what would be sent. Keep the guard alive for as long as events should be captured, usually
-/// for the whole of `main`.
+/// `SENTRY_ENVIRONMENT`; an unset server name defaults to the host name. Without any DSN, events
+/// are printed to stdout as JSON, so you can see what would be sent. Keep the guard alive for
+/// as long as events should be captured, usually for the whole of `main`.
 ///
 /// # Errors
 /// An invalid DSN or sample rate, or a transport that cannot be created, is an [`InitError`]
@@ -64,6 +64,11 @@ fn resolve(options: &mut ClientOptions) -> Result<Option<Dsn>, InitError> {
     }
     if options.environment.is_none() {
         options.environment = env("SENTRY_ENVIRONMENT").map(Into::into);
+    }
+    match options.server_name.as_deref() {
+        None => options.server_name = crate::contexts::host_name().map(Into::into),
+        Some("") => options.server_name = None,
+        Some(_) => {}
     }
     if !(0.0..=1.0).contains(&options.sample_rate) {
         return Err(InitError::InvalidSampleRate(options.sample_rate));
