@@ -1,5 +1,5 @@
 //! The `os`, `rust` and `device` contexts on every event and transaction, under the scopes'
-//! own contexts of the same key.
+//! own contexts of the same key; and the `dist` option.
 
 mod common;
 
@@ -118,4 +118,22 @@ fn the_event_s_own_context_wins_over_the_sdk_s() {
     });
     assert_eq!(events[0].contexts.get("rust"), Some(&mine));
     assert!(matches!(events[0].contexts.get("os"), Some(Context::Os(_))));
+}
+
+#[test]
+fn dist_lands_on_events_that_have_none() {
+    let options = ClientOptions::new().release("app@1.0").dist("arm64");
+    let events = with_captured_events_options(options, || {
+        capture_error(&Boom);
+        capture_event(Event {
+            dist: Some("own".into()),
+            ..Event::default()
+        });
+    });
+    assert_eq!(events[0].dist.as_deref(), Some("arm64"));
+    assert_eq!(events[1].dist.as_deref(), Some("own"));
+    let events = with_captured_events(|| {
+        capture_error(&Boom);
+    });
+    assert_eq!(events[0].dist, None, "no dist unless set");
 }

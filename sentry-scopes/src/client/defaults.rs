@@ -1,6 +1,6 @@
 //! What the client adds to every event and transaction that neither the event nor a scope set:
-//! an id, release, environment, server name, the `os`, `rust` and `device` contexts, platform
-//! and SDK.
+//! an id, release, environment, server name, dist (events only), the `os`, `rust` and `device`
+//! contexts, platform and SDK.
 
 use std::borrow::Cow;
 
@@ -22,6 +22,9 @@ impl Client {
         }
         if event.server_name.is_none() {
             event.server_name.clone_from(&options.server_name);
+        }
+        if event.dist.is_none() {
+            event.dist.clone_from(&options.dist);
         }
         crate::contexts::fill(&mut event.contexts);
         event.platform = "native".into();
