@@ -1,4 +1,5 @@
-//! What `init` fills in: the server name, the environment, `SENTRY_DEBUG`. The defaults that depend on environment variables are checked in a child
+//! What `init` fills in: the server name, the environment, `SENTRY_DEBUG`; and
+//! `release_name!()`. The defaults that depend on environment variables are checked in a child
 //! process (this test binary again) whose environment the parent sets, since a test cannot
 //! change its own environment safely.
 
@@ -6,7 +7,7 @@ use std::process::Command;
 use std::sync::{Mutex, PoisonError};
 
 use sentry_scopes::test::TestTransport;
-use sentry_scopes::{ClientOptions, Event, Level, capture_message};
+use sentry_scopes::{ClientOptions, Event, Level, capture_message, release_name};
 
 /// `init` installs one process-wide client: one test at a time.
 static LOCK: Mutex<()> = Mutex::new(());
@@ -42,6 +43,17 @@ fn an_explicit_server_name_wins_and_an_empty_one_sends_none() {
     assert_eq!(e.server_name.as_deref(), Some("web-1"));
     let e = captured_with_init(ClientOptions::new().server_name(""));
     assert_eq!(e.server_name, None);
+}
+
+#[test]
+fn release_name_names_the_calling_crate() {
+    // This file belongs to the suite package, not to sentry-scopes.
+    assert_eq!(
+        release_name!(),
+        concat!("sentry-scopes-suite@", env!("CARGO_PKG_VERSION"))
+    );
+    let e = captured_with_init(ClientOptions::new().release(release_name!()));
+    assert_eq!(e.release.as_deref(), Some(release_name!()));
 }
 
 const CHILD: &str = "SENTRY_SCOPES_DEFAULTS_CHILD";

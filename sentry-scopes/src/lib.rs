@@ -14,6 +14,7 @@ mod normalize;
 mod options;
 mod pii;
 pub mod protocol;
+mod release;
 mod scope;
 mod transport;
 

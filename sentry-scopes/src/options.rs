@@ -60,7 +60,8 @@ pub type BeforeCallback<T> = Arc<dyn Fn(T) -> Option<T> + Send + Sync>;
 pub struct ClientOptions {
     /// Where events go: `https://PUBLIC_KEY@HOST/PROJECT_ID`. Parsed at `init`.
     pub dsn: Option<String>,
-    /// The release events belong to, e.g. `my-app@1.2.3`. Unset: `SENTRY_RELEASE`, else none.
+    /// The release events belong to, e.g. `my-app@1.2.3`; [`release_name!`](crate::release_name)
+    /// names it after the application's crate. Unset: `SENTRY_RELEASE`, else none.
     pub release: Option<Cow<'static, str>>,
     /// The environment, e.g. `production`. Unset: `SENTRY_ENVIRONMENT`, else `development`
     /// when the SDK was built with debug assertions (a debug build, `cargo build`/`cargo run`)
@@ -192,6 +193,14 @@ impl ClientOptions {
     }
 
     /// Sets the release.
+    ///
+    /// ```
+    /// use sentry_scopes::{ClientOptions, release_name};
+    ///
+    /// // `NAME@VERSION` of the crate this line is in, from its Cargo.toml.
+    /// let options = ClientOptions::new().release(release_name!());
+    /// assert!(options.release.is_some_and(|r| r.contains('@')));
+    /// ```
     #[must_use]
     pub fn release(mut self, release: impl Into<Cow<'static, str>>) -> Self {
         self.release = Some(release.into());
