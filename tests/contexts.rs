@@ -6,7 +6,6 @@ mod common;
 use std::fmt;
 
 use common::ctx;
-use sentry_scopes::protocol::EnvelopeItem;
 use sentry_scopes::test::{
     with_captured_envelopes, with_captured_events, with_captured_events_options,
 };
@@ -80,14 +79,7 @@ fn transactions_carry_them() {
             ..Transaction::default()
         });
     });
-    let txn = envelopes
-        .iter()
-        .flat_map(|e| e.items())
-        .find_map(|item| match item {
-            EnvelopeItem::Transaction(t) => Some(t),
-            _ => None,
-        })
-        .expect("a transaction was sent");
+    let txn = common::first_transaction(&envelopes);
     assert_host_contexts(&txn.contexts);
 }
 

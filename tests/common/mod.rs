@@ -8,7 +8,8 @@
 
 use std::time::SystemTime;
 
-use sentry_scopes::{Breadcrumb, Event, Level, User, Uuid, capture_message};
+use sentry_scopes::protocol::EnvelopeItem;
+use sentry_scopes::{Breadcrumb, Envelope, Event, Level, Transaction, User, Uuid, capture_message};
 
 /// `msg` of the checklist: `capture_message("m", Level::Info)`.
 pub fn msg() -> Option<Uuid> {
@@ -104,4 +105,16 @@ pub fn counting(
         calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         Some(e)
     }
+}
+
+/// The first transaction in `envelopes`; panics when none was sent.
+pub fn first_transaction(envelopes: &[Envelope]) -> &Transaction<'static> {
+    envelopes
+        .iter()
+        .flat_map(|e| e.items())
+        .find_map(|item| match item {
+            EnvelopeItem::Transaction(t) => Some(t),
+            _ => None,
+        })
+        .expect("a transaction was sent")
 }
