@@ -1,6 +1,7 @@
-//! What the client adds to every event and transaction that neither the event nor a scope set
-//! (an id, release, environment, server name, platform, SDK), kept apart from the client so that
-//! an event encoded later, on another thread, carries it without holding the client.
+//! What the client adds to every event and transaction that neither the event nor a scope set:
+//! an id, release, environment, server name, dist (events only), the `os`, `rust` and `device`
+//! contexts, platform and SDK. Kept apart from the client, so that an event encoded later, on
+//! another thread, carries it without holding the client.
 
 use std::borrow::Cow;
 
@@ -13,6 +14,7 @@ pub(crate) struct Defaults {
     release: Option<Cow<'static, str>>,
     environment: Option<Cow<'static, str>>,
     server_name: Option<Cow<'static, str>>,
+    dist: Option<Cow<'static, str>>,
     sdk: ClientSdkInfo,
     /// `ClientOptions::send_default_pii`, for the finish stage.
     pub(crate) send_default_pii: bool,
@@ -27,6 +29,7 @@ impl Defaults {
             release: options.release.clone(),
             environment: options.environment.clone(),
             server_name: options.server_name.clone(),
+            dist: options.dist.clone(),
             sdk: ClientSdkInfo {
                 name: "sentry.rust.sentry-scopes".to_owned(),
                 version: version.clone(),
@@ -60,6 +63,10 @@ impl Defaults {
         if event.server_name.is_none() {
             event.server_name.clone_from(&self.server_name);
         }
+        if event.dist.is_none() {
+            event.dist.clone_from(&self.dist);
+        }
+        crate::contexts::fill(&mut event.contexts);
         event.platform = "native".into();
         if event.sdk.is_none() {
             event.sdk = Some(Cow::Owned(self.sdk.clone()));
@@ -77,6 +84,7 @@ impl Defaults {
         if txn.server_name.is_none() {
             txn.server_name.clone_from(&self.server_name);
         }
+        crate::contexts::fill(&mut txn.contexts);
         txn.platform = "native".into();
         txn.sdk = Some(Cow::Owned(self.sdk.clone()));
     }
