@@ -6,7 +6,8 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::protocol::{Breadcrumb, Event};
+use crate::protocol::{Breadcrumb, Event, Transaction};
+use crate::scope::SamplingContext;
 use crate::transport::TransportFactory;
 
 /// A callback that sees, changes or drops a value before it is stored or sent.
@@ -126,7 +127,23 @@ pub struct ClientOptions {
     /// matches it with the distribution debug files were uploaded for. Transactions have no
     /// `dist` field in the protocol types, so they go without.
     pub dist: Option<Cow<'static, str>>,
+    /// The share of transactions that are sent, from 0.0 (the default: tracing off, though
+    /// trace ids still propagate) to 1.0. A trace continued from an incoming request follows
+    /// the upstream decision instead, unless `traces_sampler` decides.
+    pub traces_sample_rate: f32,
+    /// Decides the sample rate of each transaction from its context and the upstream decision
+    /// (overrides `traces_sample_rate` and the inherited decision). A panic samples it out.
+    pub traces_sampler: Option<TracesSampler>,
+    /// Runs on every transaction after its transaction processors; `None` drops it. A panic
+    /// drops it.
+    pub before_send_transaction: Option<BeforeCallback<Transaction<'static>>>,
+    /// How many child spans a transaction records at most (default 1000); later ones are left
+    /// out and counted in client reports.
+    pub max_spans: usize,
 }
+
+/// Decides a transaction's sample rate (see [`ClientOptions::traces_sampler`]).
+pub type TracesSampler = Arc<dyn Fn(&SamplingContext<'_>) -> f32 + Send + Sync>;
 
 impl Default for ClientOptions {
     fn default() -> Self {
@@ -149,6 +166,10 @@ impl Default for ClientOptions {
             http_timeout: Duration::from_secs(30),
             panic_hook: true,
             dist: None,
+            traces_sample_rate: 0.0,
+            traces_sampler: None,
+            before_send_transaction: None,
+            max_spans: 1000,
         }
     }
 }
@@ -174,6 +195,13 @@ impl fmt::Debug for ClientOptions {
             .field("max_cache_items", &self.max_cache_items)
             .field("http_timeout", &self.http_timeout)
             .field("dist", &self.dist)
+            .field("traces_sample_rate", &self.traces_sample_rate)
+            .field("traces_sampler", &self.traces_sampler.is_some())
+            .field(
+                "before_send_transaction",
+                &self.before_send_transaction.is_some(),
+            )
+            .field("max_spans", &self.max_spans)
             .finish()
     }
 }
@@ -366,6 +394,56 @@ impl ClientOptions {
     #[must_use]
     pub fn dist(mut self, dist: impl Into<Cow<'static, str>>) -> Self {
         self.dist = Some(dist.into());
+        self
+    }
+
+    /// Sets the share of transactions sent (checked at `init`: 0.0..=1.0).
+    ///
+    /// ```
+    /// let options = sentry_scopes::ClientOptions::new().traces_sample_rate(0.25);
+    /// assert_eq!(options.traces_sample_rate, 0.25);
+    /// ```
+    #[must_use]
+    pub fn traces_sample_rate(mut self, rate: f32) -> Self {
+        self.traces_sample_rate = rate;
+        self
+    }
+
+    /// Sets the traces sampler.
+    ///
+    /// ```
+    /// let options = sentry_scopes::ClientOptions::new().traces_sampler(|ctx| {
+    ///     match ctx.parent_sampled() {
+    ///         Some(upstream) => f32::from(u8::from(upstream)), // follow the caller
+    ///         None if ctx.transaction_context().name().starts_with("GET /health") => 0.0,
+    ///         None => 0.2,
+    ///     }
+    /// });
+    /// # let _ = options;
+    /// ```
+    #[must_use]
+    pub fn traces_sampler<F>(mut self, f: F) -> Self
+    where
+        F: Fn(&SamplingContext<'_>) -> f32 + Send + Sync + 'static,
+    {
+        self.traces_sampler = Some(Arc::new(f));
+        self
+    }
+
+    /// Sets `before_send_transaction`.
+    #[must_use]
+    pub fn before_send_transaction<F>(mut self, f: F) -> Self
+    where
+        F: Fn(Transaction<'static>) -> Option<Transaction<'static>> + Send + Sync + 'static,
+    {
+        self.before_send_transaction = Some(Arc::new(f));
+        self
+    }
+
+    /// Sets how many child spans a transaction records at most.
+    #[must_use]
+    pub fn max_spans(mut self, max: usize) -> Self {
+        self.max_spans = max;
         self
     }
 }

@@ -13,8 +13,8 @@ pub use sentry_types::protocol::v7::client_report::{
 };
 pub use sentry_types::protocol::v7::{
     Attachment, AttachmentType, Breadcrumb, ClientReport, ClientSdkInfo, ClientSdkPackage, Context,
-    Envelope, EnvelopeItem, Event, Exception, Level, Map, Mechanism, SpanId, TraceContext, TraceId,
-    Transaction, User, Value, Values,
+    Envelope, EnvelopeItem, Event, Exception, Level, Map, Mechanism, SpanId, SpanStatus,
+    TraceContext, TraceId, Transaction, User, Value, Values,
 };
 pub use sentry_types::protocol::v7::{DeviceContext, OsContext, RuntimeContext};
 pub use sentry_types::{Dsn, ParseDsnError, Uuid};
