@@ -12,6 +12,7 @@ pub mod integrations;
 mod normalize;
 pub mod protocol;
 mod scope;
+mod stacktrace;
 mod transport;
 
 #[cfg(feature = "tokio")]
@@ -38,7 +39,9 @@ pub use crate::api::{
     set_context, set_extra, set_fingerprint, set_level, set_tag, set_tags, set_transaction,
     set_user,
 };
-pub use crate::client::{BeforeCallback, ClientInitGuard, ClientOptions, flush, init};
+pub use crate::client::{
+    BeforeCallback, ClientInitGuard, ClientOptions, DEFAULT_IN_APP_EXCLUDE, flush, init,
+};
 pub use crate::context::spawn::{bind_each, bind_fn};
 pub use crate::context::{
     ScopeFuture, ScopeFutureExt, ScopeType, configure_scope, get_current_scope, get_global_scope,

@@ -11,11 +11,13 @@ use std::sync::Arc;
 
 use arc_swap::ArcSwapOption;
 
+#[cfg(any(feature = "log", feature = "tracing"))]
+pub(crate) use self::event::attach_stacktrace;
 pub(crate) use self::event::{
     event_from_debug, event_from_display, event_from_error, event_from_message,
 };
 pub use self::init::{ClientInitGuard, flush, init};
-pub use self::options::{BeforeCallback, ClientOptions};
+pub use self::options::{BeforeCallback, ClientOptions, DEFAULT_IN_APP_EXCLUDE};
 pub(crate) use self::pipeline::{CaptureScope, capture, capture_transaction};
 use crate::protocol::{Breadcrumb, Category, ClientSdkInfo, ClientSdkPackage, Dsn};
 use crate::scope::StoredCrumb;

@@ -182,6 +182,7 @@ fn fill_defaults(client: &Client, event: &mut Event<'static>) {
         event.server_name.clone_from(&options.server_name);
     }
     event.platform = "native".into();
+    crate::stacktrace::attach_debug_meta(event);
     if event.sdk.is_none() {
         event.sdk = Some(std::borrow::Cow::Owned(client.sdk.clone()));
     }
