@@ -21,6 +21,10 @@ pub(crate) enum Skip {
     Sdk,
     /// As `Sdk`, plus the panic machinery: the panic hook, std's panic entry points and the
     /// helpers that raise a panic for a caller (`unwrap` on `None`, a failed index).
+    #[cfg_attr(
+        all(not(feature = "panic"), not(test)),
+        expect(dead_code, reason = "only the panic integration cuts panic frames")
+    )]
     Panic,
 }
 

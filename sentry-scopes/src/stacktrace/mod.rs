@@ -20,6 +20,7 @@ mod source;
 
 pub(crate) use self::capture::{Addresses, Skip};
 pub(crate) use self::images::attach_debug_meta;
+#[cfg(feature = "panic")]
 pub(crate) use self::resolve::absolute;
 
 use crate::ClientOptions;
