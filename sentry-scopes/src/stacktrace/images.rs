@@ -11,11 +11,13 @@ use sentry_types::{CodeId, DebugId, Uuid};
 
 use crate::protocol::Event;
 
-/// The `debug_meta` of every event with a stack trace, computed at the first such event.
+/// The `debug_meta` of every event with a stack trace, computed at the first such event
+/// (no images if reading them panics: the capture path must not).
 pub(crate) fn debug_meta() -> &'static DebugMeta {
     static META: OnceLock<DebugMeta> = OnceLock::new();
     META.get_or_init(|| DebugMeta {
-        images: read_images(),
+        images: crate::debug::call_user("reading the debug images", read_images)
+            .unwrap_or_default(),
         ..DebugMeta::default()
     })
 }
