@@ -19,7 +19,7 @@ use tracing_subscriber::prelude::*;
 
 struct NoTransport;
 impl sentry_scopes::Transport for NoTransport {
-    fn send_envelope(&self, _: sentry_scopes::Envelope) {}
+    fn send_envelope(&self, _: sentry_scopes::EncodedEnvelope) {}
 }
 impl sentry_core::Transport for NoTransport {
     fn send_envelope(&self, _: sentry_core::Envelope) {}

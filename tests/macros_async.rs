@@ -253,7 +253,7 @@ fn methods_native_trait_impls_and_async_trait() {
 
 #[with_scope(tag("form", "tail"))]
 fn tail(n: u32) -> impl Future<Output = u32> + Send {
-    let m = n + 1; // statements before the tail are kept, and run at the call
+    let m = n + 1; // statements before the tail are kept, and run at the call, in the fork
     async move {
         hop(2).await;
         capture("tail");

@@ -170,7 +170,7 @@ impl Counter {
 }
 
 /// Mirrors tracing #2796 / #2857: with the body in a closure, returning a borrow of
-/// `&mut self` failed with "captured variable cannot escape"; `force_fn_once` fixes it.
+/// `&mut self` failed with "captured variable cannot escape"; an `FnOnce` closure fixes it.
 #[test]
 fn question_mark_early_return_and_returned_borrows() {
     let events = with_captured_events(|| {

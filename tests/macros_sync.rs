@@ -229,6 +229,26 @@ fn scope_bang_writes_in_place() {
     assert_eq!(events[2].tags["root"], "true");
 }
 
+#[test]
+fn raw_identifiers_name_the_same_arguments() {
+    #[with_scope(r#tag("raw", "yes"), r#level = Warning, err(r#Display, r#level = Info))]
+    fn f(n: u32) -> Result<(), String> {
+        scope!(r#isolation: r#tag("iso_raw", n));
+        Err("failed".to_owned())
+    }
+    let events = with_captured_events(|| {
+        assert!(f(3).is_err());
+        capture("after");
+    });
+    assert_eq!(events[0].tags["raw"], "yes");
+    assert_eq!(events[0].level, Level::Warning, "the scope level wins");
+    assert_eq!(events[0].message.as_deref(), Some("failed"));
+    assert_eq!(
+        events[1].tags["iso_raw"], "3",
+        "`r#isolation:` is `isolation:`"
+    );
+}
+
 struct Service {
     name: String,
     hits: u32,

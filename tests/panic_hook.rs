@@ -10,7 +10,8 @@ use std::process::{Command, Output};
 use std::sync::Mutex;
 use std::time::Duration;
 
-use sentry_scopes::protocol::{Envelope, EnvelopeItem};
+use sentry_scopes::EncodedEnvelope;
+use sentry_scopes::protocol::EnvelopeItem;
 use serde_json::Value;
 
 const SCENARIO: &str = "SENTRY_SCOPES_PANIC_SCENARIO";
@@ -198,7 +199,10 @@ struct FileOnFlush {
 }
 
 impl sentry_scopes::Transport for FileOnFlush {
-    fn send_envelope(&self, envelope: Envelope) {
+    fn send_envelope(&self, envelope: EncodedEnvelope) {
+        let envelope = envelope
+            .parse()
+            .expect("the SDK writes envelopes that parse");
         for item in envelope.items() {
             if let EnvelopeItem::Event(e) = item {
                 let line = serde_json::to_string(e).unwrap();

@@ -1,49 +1,35 @@
-//! Captures into a transport that accepts raw envelopes: the event is written straight from the
-//! scopes to JSON, and reads back as the event the typed path would have sent. Anything that
-//! needs the event as an `Event` (an event processor, `before_send`) keeps the typed path.
+//! Captures into a custom transport: a plain capture is written straight from the scopes to
+//! JSON (no transport opts in: every one receives encoded envelopes), and reads back as the
+//! event the typed path would have sent. Anything that needs the event as an `Event` (an event
+//! processor, `before_send`) takes the typed path and sees the whole event.
 
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
-use sentry_scopes::protocol::EnvelopeItem;
 use sentry_scopes::{
-    Breadcrumb, ClientInitGuard, ClientOptions, Envelope, Event, Level, Transport, add_breadcrumb,
-    capture_message, configure_scope, last_event_id, set_tag, with_scope,
+    Breadcrumb, ClientInitGuard, ClientOptions, EncodedEnvelope, Event, Level, Transport,
+    add_breadcrumb, capture_message, configure_scope, last_event_id, set_tag, with_scope,
 };
 
-/// Keeps the envelopes it gets, raw or typed.
+/// Keeps the envelopes it gets.
 #[derive(Default)]
-struct RawSink(Mutex<Vec<Envelope>>);
+struct RawSink(Mutex<Vec<EncodedEnvelope>>);
 
 impl Transport for RawSink {
-    fn send_envelope(&self, envelope: Envelope) {
+    fn send_envelope(&self, envelope: EncodedEnvelope) {
         self.0
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .push(envelope);
     }
-
-    fn accepts_raw_envelopes(&self) -> bool {
-        true
-    }
 }
 
 impl RawSink {
-    /// Each envelope as (was it raw, the event it carries, parsed back from its bytes).
-    fn events(&self) -> Vec<(bool, Event<'static>)> {
+    /// The event of each envelope, parsed back from its bytes.
+    fn events(&self) -> Vec<Event<'static>> {
         let envelopes = std::mem::take(&mut *self.0.lock().unwrap_or_else(PoisonError::into_inner));
         envelopes
             .iter()
-            .map(|e| {
-                let raw = e.items().next().is_none();
-                let mut bytes = Vec::new();
-                e.to_writer(&mut bytes).unwrap();
-                let parsed = Envelope::from_slice(&bytes).unwrap();
-                let event = parsed.items().find_map(|i| match i {
-                    EnvelopeItem::Event(e) => Some((**e).clone()),
-                    _ => None,
-                });
-                (raw, event.expect("an event item"))
-            })
+            .map(|e| e.parse().unwrap().event().cloned().expect("an event item"))
             .collect()
     }
 }
@@ -65,7 +51,7 @@ fn crumb(message: &str) -> Breadcrumb {
 }
 
 #[test]
-fn a_plain_capture_is_sent_raw_with_every_scope_tag_and_breadcrumb() {
+fn a_plain_capture_reaches_a_custom_transport_with_every_scope_tag_and_breadcrumb() {
     let (_lock, sink, _guard) = init(ClientOptions::new().max_breadcrumbs(2));
     std::thread::spawn(|| {
         sentry_scopes::get_global_scope().set_tag("service", "billing");
@@ -82,8 +68,7 @@ fn a_plain_capture_is_sent_raw_with_every_scope_tag_and_breadcrumb() {
     .join()
     .unwrap();
     let events = sink.events();
-    let (raw, event) = &events[0];
-    assert!(raw, "a capture without processors goes raw");
+    let event = &events[0];
     assert_eq!(event.tags["service"], "billing");
     assert_eq!(
         event.tags["request"], "r-2 second line",
@@ -119,9 +104,8 @@ fn before_send_sees_a_typed_event() {
     .join()
     .unwrap();
     let events = sink.events();
-    assert!(!events[0].0, "before_send needs the typed path");
-    assert_eq!(events[0].1.tags["seen"], "yes");
-    assert_eq!(events[0].1.tags["a"], "1");
+    assert_eq!(events[0].tags["seen"], "yes");
+    assert_eq!(events[0].tags["a"], "1");
 }
 
 #[test]
@@ -139,24 +123,35 @@ fn an_event_processor_on_any_scope_sees_a_typed_event() {
     .join()
     .unwrap();
     let events = sink.events();
-    assert!(!events[0].0);
-    assert_eq!(events[0].1.tags["processed"], "yes");
+    assert_eq!(events[0].tags["processed"], "yes");
 }
 
 #[test]
-fn an_event_too_large_for_sentry_is_sent_typed_for_the_transport_to_trim() {
+fn an_event_too_large_for_a_server_is_cut_to_fit_before_any_transport_sees_it() {
     let (_lock, sink, _guard) = init(ClientOptions::new());
     std::thread::spawn(|| {
+        set_tag("kept", "yes");
         // Messages are cut to 8192 characters; breadcrumb data is not.
         add_breadcrumb(Breadcrumb {
             data: [("blob".to_owned(), "x".repeat(1024 * 1024).into())].into(),
             ..crumb("big")
         });
+        add_breadcrumb(crumb("small"));
         capture_message("m", Level::Info);
     })
     .join()
     .unwrap();
     let events = sink.events();
-    assert!(!events[0].0);
-    assert_eq!(events[0].1.breadcrumbs.values.len(), 1);
+    let crumbs: Vec<_> = events[0]
+        .breadcrumbs
+        .values
+        .iter()
+        .filter_map(|c| c.message.as_deref())
+        .collect();
+    assert_eq!(
+        crumbs,
+        ["small"],
+        "the oldest breadcrumbs went, as many as needed"
+    );
+    assert_eq!(events[0].tags["kept"], "yes");
 }

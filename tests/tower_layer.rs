@@ -90,6 +90,51 @@ fn a_request_is_recorded_without_credentials_and_continues_its_trace() {
 }
 
 #[test]
+fn no_client_address_credential_or_personal_parameter_leaves_without_pii() {
+    let ip_headers = [
+        "x-original-forwarded-for",
+        "x-cluster-client-ip",
+        "fastly-client-ip",
+        "x-envoy-external-address",
+        "x-forwarded",
+        "forwarded-for",
+        "forwarded",
+        "x-forwarded-for",
+        "x-real-ip",
+        "x-client-ip",
+        "true-client-ip",
+        "cf-connecting-ip",
+        "fly-client-ip",
+    ];
+    let events = with_captured_events(|| {
+        let app = Router::new()
+            .route("/users/{id}", get(show_user))
+            .layer(SentryHttpLayer::new());
+        let mut req = Request::get("/users/1?page=2&email=a@b.c&code=c&key=k&sig=s&ssn=1")
+            .header("accept", "text/html")
+            .header("x-access-key", "secret-value");
+        for h in ip_headers {
+            req = req.header(h, "203.0.113.7");
+        }
+        block_on(app.oneshot(req.body(Body::empty()).unwrap())).unwrap();
+    });
+    let req = events[0].request.as_ref().unwrap();
+    let names: Vec<_> = req.headers.keys().map(String::as_str).collect();
+    assert_eq!(names, ["accept"]);
+    assert_eq!(
+        req.query_string.as_deref(),
+        Some(
+            "page=2&email=[Filtered]&code=[Filtered]&key=[Filtered]&sig=[Filtered]&ssn=[Filtered]"
+        )
+    );
+    let json = serde_json::to_string(&events[0]).unwrap();
+    assert!(
+        !json.contains("203.0.113.7") && !json.contains("secret-value"),
+        "{json}"
+    );
+}
+
+#[test]
 fn send_default_pii_keeps_credentials_and_cookies() {
     let options = ClientOptions::new().send_default_pii(true);
     let events = with_captured_events_options(options, || {

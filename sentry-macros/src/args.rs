@@ -6,14 +6,16 @@
 //! by rustc against the `__private` trait bounds.
 
 use proc_macro2::{Span, TokenStream, TokenTree};
-use quote::ToTokens;
 use syn::ext::IdentExt;
 use syn::parse::discouraged::Speculative;
 use syn::parse::{ParseStream, Parser};
 use syn::punctuated::Punctuated;
 use syn::{Error, Expr, Ident, LitStr, Path, Result, Token, bracketed, parenthesized};
 
-use crate::valid::{Errors, suggest};
+use crate::kv;
+use crate::level::parse_level;
+use crate::unraw;
+use crate::valid::{Errors, unknown};
 
 /// Which macro is being expanded.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -61,10 +63,6 @@ impl Entry {
     }
 }
 
-/// The five level names.
-pub(crate) const LEVELS: &[&str] = &["Debug", "Info", "Warning", "Error", "Fatal"];
-const USER_FIELDS: &[&str] = &["id", "email", "username", "ip_address"];
-
 /// A tag, extra or context key: a string literal or a dotted identifier (`http.method`).
 pub(crate) struct Key {
     pub(crate) text: String,
@@ -110,11 +108,18 @@ pub(crate) enum Item {
     Transaction(Expr),
 }
 
+/// `err(Display)` / `err(Debug)`: the error is recorded as a message in that format.
+#[derive(Clone, Copy)]
+pub(crate) enum ErrFormat {
+    Display,
+    Debug,
+}
+
 /// `err` / `err(level = .., Display | Debug)`.
 pub(crate) struct ErrArgs {
     pub(crate) kw: Ident,
     pub(crate) level: Option<Level>,
-    pub(crate) format: Option<Ident>,
+    pub(crate) format: Option<ErrFormat>,
 }
 
 /// What one argument holds.
@@ -162,7 +167,7 @@ pub(crate) fn parse_list(input: ParseStream, entry: Entry) -> Vec<Result<Arg>> {
 }
 
 /// Skips to just after the next top-level comma (or to the end).
-fn skip_past_comma(input: ParseStream) {
+pub(crate) fn skip_past_comma(input: ParseStream) {
     let _ = input.step(|cursor| {
         let mut rest = *cursor;
         while let Some((tt, next)) = rest.token_tree() {
@@ -177,26 +182,11 @@ fn skip_past_comma(input: ParseStream) {
 
 fn parse_arg(input: ParseStream, entry: Entry) -> Result<Arg> {
     let kw = input.call(Ident::parse_any)?;
-    let name = kw.unraw().to_string();
+    let name = unraw::name(&kw);
     let kind = match name.as_str() {
-        "tag" => {
-            let content;
-            parenthesized!(content in input);
-            let key = parse_key(&content)?;
-            content.parse::<Token![,]>()?;
-            let value = parse_value(&content)?;
-            content.parse::<Option<Token![,]>>()?;
-            if !content.is_empty() {
-                return Err(content.error("`tag` takes a key and a value: `tag(\"key\", value)`"));
-            }
-            ArgKind::Items(vec![Item::Tag(Kv { key, value })])
-        }
+        "tag" => ArgKind::Items(vec![Item::Tag(kv::parse_tag(input, &kw)?)]),
         "tags" | "extra" => {
-            let kvs = parse_kvs(
-                input,
-                &kw,
-                &format!("`{name}(...)` needs at least one `key = value`"),
-            )?;
+            let kvs = kv::parse_kvs(input, &kw)?;
             let make = if name == "tags" {
                 Item::Tag
             } else {
@@ -205,13 +195,13 @@ fn parse_arg(input: ParseStream, entry: Entry) -> Result<Arg> {
             ArgKind::Items(kvs.into_iter().map(make).collect())
         }
         "level" => {
-            input.parse::<Token![=]>()?;
+            kv::equals(input, &kw, "`level = Warning`")?;
             ArgKind::Items(vec![Item::Level(parse_level(input)?)])
         }
-        "user" => ArgKind::Items(vec![Item::User(parse_user(input, &kw)?)]),
-        "context" => ArgKind::Items(vec![parse_context(input, &kw)?]),
+        "user" => ArgKind::Items(vec![Item::User(kv::parse_user(input, &kw)?)]),
+        "context" => ArgKind::Items(vec![kv::parse_context(input, &kw)?]),
         "fingerprint" => {
-            input.parse::<Token![=]>()?;
+            kv::equals(input, &kw, "`fingerprint = [\"{{ default }}\", code]`")?;
             if !input.peek(syn::token::Bracket) {
                 let found: Expr = input.parse()?;
                 return Err(Error::new_spanned(
@@ -225,7 +215,7 @@ fn parse_arg(input: ParseStream, entry: Entry) -> Result<Arg> {
             ArgKind::Items(vec![Item::Fingerprint(parts.into_iter().collect())])
         }
         "transaction" => {
-            input.parse::<Token![=]>()?;
+            kv::equals(input, &kw, "`transaction = \"GET /orders\"`")?;
             ArgKind::Items(vec![Item::Transaction(input.parse()?)])
         }
         "err" if entry != Entry::Bang => ArgKind::Err(parse_err(input, kw.clone())?),
@@ -236,7 +226,7 @@ fn parse_arg(input: ParseStream, entry: Entry) -> Result<Arg> {
             ));
         }
         "crate" => {
-            input.parse::<Token![=]>()?;
+            kv::equals(input, &kw, "`crate = path`")?;
             if input.peek(LitStr) {
                 let lit: LitStr = input.parse()?;
                 return Err(Error::new(
@@ -249,175 +239,6 @@ fn parse_arg(input: ParseStream, entry: Entry) -> Result<Arg> {
         _ => return Err(unknown("argument", &kw, &name, entry.arguments(), ": ")),
     };
     Ok(Arg { kw, kind })
-}
-
-/// "unknown {what} `x`; expected one of{sep}a, b (did you mean `a`?)"
-fn unknown(what: &str, at: &dyn ToTokens, found: &str, valid: &[&str], sep: &str) -> Error {
-    let mut msg = format!(
-        "unknown {what} `{found}`; expected one of{sep}{}",
-        valid.join(", ")
-    );
-    if let Some(s) = suggest(found, valid) {
-        msg = format!("{msg} (did you mean `{s}`?)");
-    }
-    Error::new_spanned(at, msg)
-}
-
-/// `"literal"` or `ident(.ident)*`; raw identifiers lose their `r#`.
-fn parse_key(input: ParseStream) -> Result<Key> {
-    if input.peek(LitStr) {
-        let lit: LitStr = input.parse()?;
-        return Ok(Key {
-            text: lit.value(),
-            span: lit.span(),
-            tokens: lit.to_token_stream(),
-        });
-    }
-    let first = input.call(Ident::parse_any).map_err(|e| {
-        Error::new(
-            e.span(),
-            "expected a key: a string literal or an identifier such as `http.method`",
-        )
-    })?;
-    let mut key = Key {
-        text: first.unraw().to_string(),
-        span: first.span(),
-        tokens: first.to_token_stream(),
-    };
-    while input.peek(Token![.]) {
-        let dot: Token![.] = input.parse()?;
-        let part = input.call(Ident::parse_any)?;
-        key.text.push('.');
-        key.text.push_str(&part.unraw().to_string());
-        dot.to_tokens(&mut key.tokens);
-        part.to_tokens(&mut key.tokens);
-    }
-    Ok(key)
-}
-
-/// `%expr`, `?expr` or `expr`.
-fn parse_value(input: ParseStream) -> Result<Value> {
-    let mode = if input.parse::<Option<Token![%]>>()?.is_some() {
-        Mode::Display
-    } else if input.parse::<Option<Token![?]>>()?.is_some() {
-        Mode::Debug
-    } else {
-        Mode::Plain
-    };
-    Ok(Value {
-        mode,
-        expr: input.parse()?,
-    })
-}
-
-fn parse_kv(input: ParseStream) -> Result<Kv> {
-    let key = parse_key(input)?;
-    input.parse::<Token![=]>()?;
-    Ok(Kv {
-        key,
-        value: parse_value(input)?,
-    })
-}
-
-/// `( kv, kv, .. )` with at least one entry.
-fn parse_kvs(input: ParseStream, kw: &Ident, empty_msg: &str) -> Result<Vec<Kv>> {
-    let content;
-    let parens = parenthesized!(content in input);
-    let kvs = Punctuated::<Kv, Token![,]>::parse_terminated_with(&content, parse_kv)?;
-    if kvs.is_empty() {
-        let mut tokens = kw.to_token_stream();
-        parens.surround(&mut tokens, |_| {});
-        return Err(Error::new_spanned(tokens, empty_msg));
-    }
-    Ok(kvs.into_iter().collect())
-}
-
-fn parse_user(input: ParseStream, kw: &Ident) -> Result<Vec<(Ident, Value)>> {
-    let content;
-    let parens = parenthesized!(content in input);
-    let mut fields = Vec::new();
-    let mut errors = Errors::default();
-    while !content.is_empty() {
-        let field = content.call(Ident::parse_any)?;
-        let name = field.unraw().to_string();
-        if !USER_FIELDS.contains(&name.as_str()) {
-            errors.push(unknown("`user` field", &field, &name, USER_FIELDS, " "));
-        }
-        content.parse::<Token![=]>()?;
-        fields.push((field, parse_value(&content)?));
-        if !content.is_empty() {
-            content.parse::<Token![,]>()?;
-        }
-    }
-    errors.finish()?;
-    if fields.is_empty() {
-        let mut tokens = kw.to_token_stream();
-        parens.surround(&mut tokens, |_| {});
-        return Err(Error::new_spanned(
-            tokens,
-            "`user(...)` needs at least one `field = value`",
-        ));
-    }
-    Ok(fields)
-}
-
-fn parse_context(input: ParseStream, kw: &Ident) -> Result<Item> {
-    let content;
-    let parens = parenthesized!(content in input);
-    let name: LitStr = content.parse().map_err(|e| {
-        Error::new(
-            e.span(),
-            "`context` starts with its name as a string literal",
-        )
-    })?;
-    let entries = if content.is_empty() {
-        Punctuated::new()
-    } else {
-        content.parse::<Token![,]>()?;
-        Punctuated::<Kv, Token![,]>::parse_terminated_with(&content, parse_kv)?
-    };
-    if entries.is_empty() {
-        let mut tokens = kw.to_token_stream();
-        parens.surround(&mut tokens, |_| {});
-        return Err(Error::new_spanned(
-            tokens,
-            "`context(...)` needs a name and at least one `key = value`",
-        ));
-    }
-    Ok(Item::Context {
-        name,
-        entries: entries.into_iter().collect(),
-    })
-}
-
-/// One of the five names, a case-insensitive string, a `::` path or `{ expr }`.
-fn parse_level(input: ParseStream) -> Result<Level> {
-    if input.peek(LitStr) {
-        let lit: LitStr = input.parse()?;
-        let text = lit.value();
-        return match LEVELS.iter().find(|l| l.eq_ignore_ascii_case(&text)) {
-            Some(name) => Ok(Level::Named(Ident::new(name, lit.span()))),
-            None => Err(unknown("level", &lit, &text, LEVELS, " ")),
-        };
-    }
-    if input.peek(syn::token::Brace) {
-        return Ok(Level::Expr(input.parse()?));
-    }
-    let path = input.call(Path::parse_mod_style).map_err(|e| {
-        Error::new(
-            e.span(),
-            "expected a level: Debug, Info, Warning, Error, Fatal, a string, a path or `{ expr }`",
-        )
-    })?;
-    if let Some(ident) = path.get_ident() {
-        let name = ident.to_string();
-        return if LEVELS.contains(&name.as_str()) {
-            Ok(Level::Named(ident.clone()))
-        } else {
-            Err(unknown("level", ident, &name, LEVELS, " "))
-        };
-    }
-    Ok(Level::Expr(syn::parse2(path.to_token_stream())?))
 }
 
 fn parse_err(input: ParseStream, kw: Ident) -> Result<ErrArgs> {
@@ -434,9 +255,9 @@ fn parse_err(input: ParseStream, kw: Ident) -> Result<ErrArgs> {
     let mut errors = Errors::default();
     while !content.is_empty() {
         let name = content.call(Ident::parse_any)?;
-        match name.to_string().as_str() {
+        let format = match unraw::name(&name).as_str() {
             "level" => {
-                content.parse::<Token![=]>()?;
+                kv::equals(&content, &name, "`err(level = Warning)`")?;
                 let level = parse_level(&content)?;
                 if args.level.replace(level).is_some() {
                     errors.push(Error::new(
@@ -444,19 +265,24 @@ fn parse_err(input: ParseStream, kw: Ident) -> Result<ErrArgs> {
                         "duplicate `level` argument in `err`",
                     ));
                 }
+                None
             }
-            "Display" | "Debug" => {
-                if args.format.replace(name.clone()).is_some() {
-                    errors.push(Error::new(
-                        name.span(),
-                        "`err` takes one format: `Display` or `Debug`",
-                    ));
-                }
-            }
+            "Display" => Some(ErrFormat::Display),
+            "Debug" => Some(ErrFormat::Debug),
             other => {
                 let valid = ["level", "Display", "Debug"];
                 errors.push(unknown("`err` argument", &name, other, &valid, " "));
+                skip_past_comma(&content);
+                continue;
             }
+        };
+        if let Some(format) = format
+            && args.format.replace(format).is_some()
+        {
+            errors.push(Error::new(
+                name.span(),
+                "`err` takes one format: `Display` or `Debug`",
+            ));
         }
         if !content.is_empty() {
             content.parse::<Token![,]>()?;

@@ -10,10 +10,11 @@ use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::{LitStr, ReturnType};
 
-use crate::args::{self, Entry, ErrArgs, Item, Level, Mode, Value};
+use crate::args::{self, Entry, ErrArgs, ErrFormat, Item, Level, Mode, Value};
 use crate::future_tail;
 use crate::item::{self, FnKind, ItemFn};
 use crate::paths::Private;
+use crate::unraw;
 use crate::valid::{self, Args, Errors};
 
 /// A generated local: `mixed_site`, so user code can neither see nor shadow it.
@@ -34,8 +35,11 @@ pub(crate) fn attribute(entry: Entry, args: TokenStream, item: TokenStream) -> T
     if let (Some(func), Some(kind)) = (&func, &kind) {
         valid::check_fn(&args, func, kind, entry, &mut errors);
     }
-    match (errors.finish(), func, kind) {
-        (Ok(()), Some(func), Some(kind)) => expand_fn(entry, &args, &func, kind),
+    let p = Private::new(args.krate.as_ref())
+        .map_err(|e| errors.push(e))
+        .ok();
+    match (errors.finish(), func, kind, p) {
+        (Ok(()), Some(func), Some(kind), Some(p)) => expand_fn(&p, entry, &args, &func, kind),
         (Err(e), ..) => {
             let mut out = e.to_compile_error();
             out.extend(item);
@@ -54,6 +58,7 @@ pub(crate) struct Prepared {
 #[derive(Clone, Copy)]
 enum Conv {
     Tag,
+    User,
     Extra,
 }
 
@@ -65,6 +70,7 @@ fn convert(p: &Private, value: &Value, conv: Conv) -> TokenStream {
     let p = p.at(span);
     let func = match conv {
         Conv::Tag => Ident::new("tag_value", span),
+        Conv::User => Ident::new("user_value", span),
         Conv::Extra => Ident::new("extra_value", span),
     };
     match value.mode {
@@ -106,7 +112,7 @@ pub(crate) fn prepare(p: &Private, items: &[Item], target: &Ident, how: Apply) -
         let v = format_ident!("__v{}", n, span = Span::mixed_site());
         let arg = match how {
             Apply::Move => quote!(#v),
-            Apply::Clone => quote!(::core::clone::Clone::clone(&#v)),
+            Apply::Clone => quote!(#p::Clone::clone(&#v)),
         };
         let (value, apply) = match item {
             Item::Tag(kv) => {
@@ -131,9 +137,8 @@ pub(crate) fn prepare(p: &Private, items: &[Item], target: &Ident, how: Apply) -
             ),
             Item::User(fields) => {
                 let fields = fields.iter().map(|(field, value)| {
-                    let method =
-                        Ident::new(&syn::ext::IdentExt::unraw(field).to_string(), field.span());
-                    let value = convert(p, value, Conv::Tag);
+                    let method = Ident::new(&unraw::name(field), field.span());
+                    let value = convert(p, value, Conv::User);
                     quote!(.#method(#value))
                 });
                 (
@@ -155,7 +160,7 @@ pub(crate) fn prepare(p: &Private, items: &[Item], target: &Ident, how: Apply) -
             Item::Fingerprint(parts) => {
                 let parts = parts.iter().map(|part| {
                     let (span, p) = (part.span(), p.at(part.span()));
-                    quote_spanned!(span=> #p::text(&(#part)))
+                    quote_spanned!(span=> #p::fingerprint_part(&(#part)))
                 });
                 (
                     Some(quote!(#p::fingerprint([#(#parts),*]))),
@@ -165,7 +170,7 @@ pub(crate) fn prepare(p: &Private, items: &[Item], target: &Ident, how: Apply) -
             Item::Transaction(expr) => (
                 Some({
                     let (span, p) = (expr.span(), p.at(expr.span()));
-                    quote_spanned!(span=> #p::text(&(#expr)))
+                    quote_spanned!(span=> #p::transaction_name(&(#expr)))
                 }),
                 quote!(#p::set_transaction(#target, #arg);),
             ),
@@ -205,7 +210,7 @@ pub(crate) fn fork_prelude(p: &Private, entry: Entry, args: &Args) -> TokenStrea
 }
 
 /// Captures the error bound to `e` (a `&E`) inside the fork, spanned at `err` so that an `E`
-/// that is neither `Error` nor `Debug` is reported there.
+/// without the traits the capture needs is reported there.
 pub(crate) fn capture_err(p: &Private, err: &ErrArgs, e: &Ident) -> TokenStream {
     let span = err.kw.span();
     let level = err
@@ -213,24 +218,49 @@ pub(crate) fn capture_err(p: &Private, err: &ErrArgs, e: &Ident) -> TokenStream 
         .as_ref()
         .map_or_else(|| quote!(#p::Level::Error), |l| level_tokens(p, l));
     let p = p.at(span);
-    match err.format.as_ref().map(ToString::to_string).as_deref() {
-        Some("Display") => quote_spanned!(span=> #p::capture_display(#e, #level)),
-        Some("Debug") => quote_spanned!(span=> #p::capture_debug(#e, #level)),
-        _ => quote_spanned! {span=> {
-            #[allow(unused_imports)] // only the trait that applies is used
-            use #p::{CaptureBoxedError as _, CaptureError as _, CaptureMessage as _};
-            (&#p::ErrRef(#e)).__capture(#level)
-        }},
+    match err.format {
+        Some(ErrFormat::Display) => {
+            quote_spanned!(span=> #p::capture_display(#p::display_error(#e), #level))
+        }
+        Some(ErrFormat::Debug) => {
+            quote_spanned!(span=> #p::capture_debug(#p::debug_error(#e), #level))
+        }
+        // Exception or message, chosen by the error's type (deref specialisation).
+        None => quote_spanned!(span=> #p::err_ref(#e).__capture(#level)),
     }
 }
 
-/// `let fut = OnErr::new(fut, |e| capture)`, spanned at `err`: the async form of `err`.
-pub(crate) fn on_err(p: &Private, err: &ErrArgs, fut: &Ident) -> TokenStream {
-    let e = local("__e");
-    let capture = capture_err(p, err, &e);
+/// A generated local located at `span`: same hygiene as [`local`], but an error about the value
+/// it holds is reported at `span`.
+fn local_at(name: &str, span: Span) -> Ident {
+    Ident::new(name, Span::mixed_site().located_at(span))
+}
+
+/// `if let Some(e) = err_of(result) { capture }`, spanned at `err`: `err_of` is where a
+/// function that does not return a `Result` is reported, once. `result` is a `&` to the output
+/// when `by_ref` is false, the output itself otherwise.
+fn capture_if_err(p: &Private, err: &ErrArgs, result: &str, by_ref: bool) -> TokenStream {
     let span = err.kw.span();
+    let e = local_at("__e", span);
+    let result = local_at(result, span);
+    let result = if by_ref {
+        quote_spanned!(span=> &#result)
+    } else {
+        quote!(#result)
+    };
+    let capture = capture_err(p, err, &e);
     let p = p.at(span);
-    quote_spanned!(span=> let #fut = #p::OnErr::new(#fut, |#e| #capture);)
+    quote_spanned!(span=> if let #p::Some(#e) = #p::err_of(#result) { #capture; })
+}
+
+/// `let fut = OnErr::new(fut, |output| capture if Err)`, spanned at `err`: the async form of
+/// `err`.
+pub(crate) fn on_err(p: &Private, err: &ErrArgs, fut: &Ident) -> TokenStream {
+    let span = err.kw.span();
+    let output = local_at("__output", span);
+    let check = capture_if_err(p, err, "__output", false);
+    let p = p.at(span);
+    quote_spanned!(span=> let #fut = #p::OnErr::new(#fut, |#output| #check);)
 }
 
 /// `-> T` for a closure holding the body (`impl Trait` erased to `_`).
@@ -259,14 +289,13 @@ pub(crate) fn rebuild(func: &ItemFn, body: TokenStream) -> TokenStream {
     quote!(#(#attrs)* #vis #sig #block)
 }
 
-fn expand_fn(entry: Entry, args: &Args, func: &ItemFn, kind: FnKind) -> TokenStream {
-    let p = Private::new(args.krate.as_ref());
-    let prelude = fork_prelude(&p, entry, args);
+fn expand_fn(p: &Private, entry: Entry, args: &Args, func: &ItemFn, kind: FnKind) -> TokenStream {
+    let prelude = fork_prelude(p, entry, args);
     let body = match kind {
-        FnKind::Sync => sync_body(&p, args, func, prelude),
-        FnKind::Async => async_body(&p, args, func, prelude),
-        FnKind::Tail(tail) => future_tail::tail_body(&p, args, prelude, &tail),
-        FnKind::Returns { boxed } => future_tail::returns_body(&p, args, func, prelude, boxed),
+        FnKind::Sync => sync_body(p, args, func, prelude),
+        FnKind::Async => async_body(p, args, func, prelude),
+        FnKind::Tail(tail) => future_tail::tail_body(p, args, prelude, &tail),
+        FnKind::Returns { boxed } => future_tail::returns_body(p, args, func, prelude, boxed),
     };
     rebuild(func, body)
 }
@@ -274,12 +303,7 @@ fn expand_fn(entry: Entry, args: &Args, func: &ItemFn, kind: FnKind) -> TokenStr
 /// Sync: a guard restores the previous scopes on return, `?` and panic. No closure unless
 /// `err` needs the result, so `#[track_caller]` keeps working.
 fn sync_body(p: &Private, args: &Args, func: &ItemFn, prelude: TokenStream) -> TokenStream {
-    let (fork, guard, r, e) = (
-        local("__fork"),
-        local("__guard"),
-        local("__r"),
-        local("__e"),
-    );
+    let (fork, guard, r) = (local("__fork"), local("__guard"), local("__r"));
     let block = func.user_block();
     let Some(err) = &args.err else {
         return quote! {
@@ -289,17 +313,12 @@ fn sync_body(p: &Private, args: &Args, func: &ItemFn, prelude: TokenStream) -> T
         };
     };
     let ret = closure_return(func);
-    let capture = capture_err(p, err, &e);
-    let span = err.kw.span();
-    let at = p.at(span);
-    let check = quote_spanned!(span=> if let #at::Err(ref #e) = #r { #capture; });
+    let check = capture_if_err(p, err, "__r", true);
     quote! {
         #prelude
         let #guard = #fork.enter();
-        #[allow(clippy::redundant_closure_call)]
-        let #r = (#p::force_fn_once(move || #ret #block))();
+        let #r = #p::call_once(move || #ret #block);
         #check
-        #[allow(clippy::needless_return)]
         return #r;
     }
 }
@@ -319,7 +338,6 @@ pub(crate) fn fake_return(p: &Private, func: &ItemFn) -> TokenStream {
         ReturnType::Default => quote_spanned!(ret_span=> ()),
     };
     quote! {
-        #[allow(unreachable_code, clippy::diverging_sub_expression)]
         if let #p::Some(#ret) = #p::None::<#ty> {
             return #ret;
         }
@@ -345,7 +363,6 @@ fn async_body(p: &Private, args: &Args, func: &ItemFn, prelude: TokenStream) -> 
             #on_err
             #fork.run(#fut)
         };
-        #[allow(clippy::needless_return)]
         return #fut.await;
     }
 }

@@ -1,13 +1,12 @@
 //! Functions that return a future without being `async fn` (`macros.md` section 6).
 //!
-//! - A body ending in `async move { .. }` or `Box::pin(async move { .. })` (what
-//!   `#[async_trait]` produces, and a common hand-written shape): every other statement is
-//!   kept as written and only the tail is rewritten, so the future, not its constructor, runs
-//!   in the scope. The fork is taken at first poll, as for `async fn`.
-//! - Any other body of a function whose return type is a future (`impl Future`,
-//!   `Pin<Box<dyn Future>>`, `BoxFuture`): the body runs in the fork, in a closure so that an
-//!   early `return` is wrapped too, and the returned future is bound to the same fork with
-//!   every change the synchronous part made.
+//! - A body that is only `async move { .. }` or `Box::pin(async move { .. })` (what
+//!   `#[async_trait]` produces): nothing runs at the call, so the block is rewritten to fork at
+//!   first poll, as for `async fn`, and the future, not its constructor, runs in the scope.
+//! - Any other body of a function returning a future (`impl Future`, `Pin<Box<dyn Future>>`,
+//!   `BoxFuture`, or one ending in an async block after other statements): the body runs in
+//!   the fork, in a closure so that an early `return` is wrapped too, and the returned future
+//!   is bound to the same fork with every change the synchronous part made.
 
 use proc_macro2::{Delimiter, Group, TokenStream};
 use quote::{ToTokens, quote};
@@ -17,18 +16,14 @@ use crate::item::{ItemFn, Tail};
 use crate::paths::Private;
 use crate::valid::Args;
 
-/// `prefix; wrapper(async move { prelude; let __fut = <their async block>; run })`.
+/// `wrapper(async move { prelude; let __fut = <their async block>; run })`.
 pub(crate) fn tail_body(
     p: &Private,
     args: &Args,
     prelude: TokenStream,
     tail: &Tail,
 ) -> TokenStream {
-    let Tail {
-        prefix,
-        wrapper,
-        block,
-    } = tail;
+    let Tail { wrapper, block } = tail;
     let (fork, fut) = (local("__fork"), local("__fut"));
     let on_err = args.err.as_ref().map(|err| on_err(p, err, &fut));
     let attrs = &block.attrs;
@@ -42,7 +37,6 @@ pub(crate) fn tail_body(
                 #on_err
                 #fork.run(#fut)
             };
-            #[allow(clippy::needless_return)]
             return #fut.await;
         }
     };
@@ -55,8 +49,6 @@ pub(crate) fn tail_body(
         None => outer,
     };
     quote! {
-        #(#prefix)*
-        #[allow(clippy::needless_return)]
         return #tail;
     }
 }
@@ -82,10 +74,8 @@ pub(crate) fn returns_body(
     quote! {
         #prelude
         let #guard = #fork.enter();
-        #[allow(clippy::redundant_closure_call)]
-        let #ret = (#p::force_fn_once(move || #closure_ret #block))();
+        let #ret = #p::call_once(move || #closure_ret #block);
         #on_err
-        #[allow(clippy::needless_return)]
         return #bound;
     }
 }

@@ -10,6 +10,7 @@ use syn::{
 };
 
 use crate::args::Entry;
+use crate::unraw;
 
 /// A function item with its body kept as tokens.
 pub(crate) struct ItemFn {
@@ -30,16 +31,17 @@ pub(crate) enum FnKind {
     Sync,
     /// An `async fn`: the body becomes a `ScopeFuture`, forked at first poll.
     Async,
-    /// A function whose body ends in `async move { .. }` or `Box::pin(async move { .. })`
-    /// (`#[async_trait]` output among others): only that tail is rewritten.
+    /// A function whose whole body is `async move { .. }` or `Box::pin(async move { .. })`
+    /// (what `#[async_trait]` produces): the block is rewritten, forked at first poll.
     Tail(Box<Tail>),
-    /// Another function returning a future: its returned value is bound at call time.
+    /// Another function returning a future, statements before an async tail included: the
+    /// body runs in the fork (so its writes and early returns are covered), and the returned
+    /// future is bound to the same fork at call time.
     Returns { boxed: bool },
 }
 
-/// A body ending in an async block: the statements before it, and the block.
+/// A body that is only an async block, possibly boxed.
 pub(crate) struct Tail {
-    pub(crate) prefix: Vec<Stmt>,
     /// The call around the async block (`Box::pin`), if any.
     pub(crate) wrapper: Option<Expr>,
     pub(crate) block: ExprAsync,
@@ -151,7 +153,7 @@ impl ItemFn {
             Expr::Async(block) => (None, block),
             Expr::Call(mut call) => {
                 let is_pin = matches!(&*call.func, Expr::Path(p)
-                    if p.path.segments.last().is_some_and(|s| s.ident == "pin"));
+                    if p.path.segments.last().is_some_and(|s| unraw::is(&s.ident, "pin")));
                 if !is_pin || call.args.len() != 1 {
                     return None;
                 }
@@ -162,11 +164,17 @@ impl ItemFn {
             }
             _ => return None,
         };
-        Some(FnKind::Tail(Box::new(Tail {
-            prefix: stmts,
-            wrapper,
-            block,
-        })))
+        if !stmts.is_empty() {
+            // Statements run at the call: they need the fork then, and one of them may
+            // `return` another future, which must run in the fork too.
+            let declared = match &self.sig.output {
+                ReturnType::Type(_, ty) => future_type(ty),
+                ReturnType::Default => None,
+            };
+            let boxed = declared.unwrap_or(wrapper.is_some());
+            return Some(FnKind::Returns { boxed });
+        }
+        Some(FnKind::Tail(Box::new(Tail { wrapper, block })))
     }
 
     /// The body's statements in a block with the user's brace location and call-site
@@ -183,7 +191,7 @@ impl ItemFn {
 fn future_type(ty: &Type) -> Option<bool> {
     let is_future_bound = |b: &TypeParamBound| {
         matches!(b, TypeParamBound::Trait(t)
-            if t.path.segments.last().is_some_and(|s| s.ident == "Future"))
+            if t.path.segments.last().is_some_and(|s| unraw::is(&s.ident, "Future")))
     };
     match ty {
         Type::ImplTrait(t) if t.bounds.iter().any(is_future_bound) => Some(false),
@@ -191,14 +199,19 @@ fn future_type(ty: &Type) -> Option<bool> {
         Type::Paren(p) => future_type(&p.elem),
         Type::Path(p) => {
             let last = p.path.segments.last()?;
-            if last.ident == "BoxFuture" || last.ident == "LocalBoxFuture" {
+            if unraw::is(&last.ident, "BoxFuture") || unraw::is(&last.ident, "LocalBoxFuture") {
                 return Some(true);
             }
             let boxed_dyn_future = |arg: &GenericArgument| {
                 let GenericArgument::Type(Type::Path(b)) = arg else {
                     return false;
                 };
-                let Some(seg) = b.path.segments.last().filter(|s| s.ident == "Box") else {
+                let Some(seg) = b
+                    .path
+                    .segments
+                    .last()
+                    .filter(|s| unraw::is(&s.ident, "Box"))
+                else {
                     return false;
                 };
                 let PathArguments::AngleBracketed(args) = &seg.arguments else {
@@ -210,7 +223,7 @@ fn future_type(ty: &Type) -> Option<bool> {
                 })
             };
             match &last.arguments {
-                PathArguments::AngleBracketed(args) if last.ident == "Pin" => {
+                PathArguments::AngleBracketed(args) if unraw::is(&last.ident, "Pin") => {
                     args.args.iter().any(boxed_dyn_future).then_some(true)
                 }
                 _ => None,

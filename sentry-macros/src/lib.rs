@@ -13,8 +13,11 @@ mod args;
 mod expand;
 mod future_tail;
 mod item;
+mod kv;
+mod level;
 mod paths;
 mod scope_bang;
+mod unraw;
 mod valid;
 
 use proc_macro::TokenStream;
@@ -59,7 +62,7 @@ use crate::args::Entry;
 /// | `fingerprint = ["{{ default }}", code]` | the fingerprint (`AsRef<str>` parts) |
 /// | `transaction = name` | the transaction name (`AsRef<str>`) |
 /// | `err`, `err(level = Warning)`, `err(Display)`, `err(Debug)` | capture a returned `Err` inside the scope |
-/// | `crate = path` | where `sentry_scopes` is, when renamed or re-exported |
+/// | `crate = path` | where `sentry_scopes` is, when another crate re-exports it (a renamed dependency is found in `Cargo.toml`) |
 ///
 /// A value is a string, integer, `bool` or `char` for tags and user fields (plus floats,
 /// `Option`s, slices, `Vec`s and `serde_json::Value` for extra and context entries);

@@ -5,25 +5,27 @@
 //! update applies the prepared values (a closure that only copies them, so it may run again
 //! if the scope is shared and a concurrent write wins).
 
-use proc_macro2::TokenStream;
+use proc_macro2::{Span, TokenStream};
 use quote::quote;
-use syn::Token;
+use syn::ext::IdentExt;
 use syn::parse::{ParseStream, Parser};
+use syn::{Lifetime, Token};
 
 use crate::args::{self, Entry};
 use crate::expand::{Apply, Prepared, local, prepare};
 use crate::paths::Private;
+use crate::unraw;
 use crate::valid::{self, Errors};
 
-/// Expands `scope!(tokens)` to a block expression of type `()`.
+/// Expands `scope!(tokens)` to a (labeled) block expression of type `()`.
 pub(crate) fn expand(tokens: TokenStream) -> TokenStream {
     let mut errors = Errors::default();
     let mut isolation = false;
     let parser = |input: ParseStream| {
         if input.peek(syn::Ident) && input.peek2(Token![:]) && !input.peek2(Token![::]) {
             let fork = input.fork();
-            let word: syn::Ident = fork.parse()?;
-            if word == "isolation" {
+            let word = fork.call(syn::Ident::parse_any)?;
+            if unraw::is(&word, "isolation") {
                 input.parse::<syn::Ident>()?;
                 input.parse::<Token![:]>()?;
                 isolation = true;
@@ -33,23 +35,36 @@ pub(crate) fn expand(tokens: TokenStream) -> TokenStream {
     };
     let parsed = parser.parse2(tokens).unwrap_or_default();
     let args = valid::validate(parsed, &mut errors);
-    if let Err(e) = errors.finish() {
-        let errors = e.to_compile_error();
-        return quote!({ #errors });
-    }
-    let p = Private::new(args.krate.as_ref());
+    let p = Private::new(args.krate.as_ref())
+        .map_err(|e| errors.push(e))
+        .ok();
+    let p = match (errors.finish(), p) {
+        (Ok(()), Some(p)) => p,
+        (Err(e), _) => return in_fn(e.to_compile_error()),
+        (Ok(()), None) => return in_fn(TokenStream::new()),
+    };
     let target = local("__s");
     let Prepared { lets, applies } = prepare(&p, &args.items, &target, Apply::Clone);
     if applies.is_empty() {
-        return quote!({});
+        return in_fn(TokenStream::new());
     }
     let configure = if isolation {
         quote!(configure_isolation)
     } else {
         quote!(configure_current)
     };
-    quote!({
+    in_fn(quote! {
         #lets
         #p::#configure(|#target| { #(#applies)* });
     })
+}
+
+/// `'scope_belongs_inside_a_function: { body }`: an expression of type `()`. Outside a function
+/// body (at module level, in an `impl` block) an expansion can only be items, and rustc reports
+/// the first token that is not one, "macro expansion ignores
+/// `'scope_belongs_inside_a_function`", which says what to do; a plain block would read
+/// "ignores `{`". The label is hygienic, so user code cannot break to it.
+fn in_fn(body: TokenStream) -> TokenStream {
+    let label = Lifetime::new("'scope_belongs_inside_a_function", Span::mixed_site());
+    quote!(#label: { #body })
 }

@@ -4,10 +4,12 @@
 use std::collections::HashMap;
 
 use proc_macro2::Span;
+use quote::ToTokens;
 use syn::{Error, Expr, Ident, Lit, Path, ReturnType};
 
 use crate::args::{Arg, ArgKind, Entry, ErrArgs, Item, Key};
 use crate::item::{FnKind, ItemFn};
+use crate::unraw;
 
 /// Collects errors so that one build reports all of them.
 #[derive(Default)]
@@ -24,6 +26,24 @@ impl Errors {
     pub(crate) fn finish(self) -> syn::Result<()> {
         self.0.map_or(Ok(()), Err)
     }
+}
+
+/// "unknown {what} `x`; expected one of{sep}a, b (did you mean `a`?)"
+pub(crate) fn unknown(
+    what: &str,
+    at: &dyn ToTokens,
+    found: &str,
+    valid: &[&str],
+    sep: &str,
+) -> Error {
+    let mut msg = format!(
+        "unknown {what} `{found}`; expected one of{sep}{}",
+        valid.join(", ")
+    );
+    if let Some(s) = suggest(found, valid) {
+        msg = format!("{msg} (did you mean `{s}`?)");
+    }
+    Error::new_spanned(at, msg)
 }
 
 /// The closest candidate within edit distance 2 (the first one on ties), compared
@@ -77,7 +97,10 @@ fn set_once(
     None
 }
 
-/// Sentry's tag-key rule: 1 to 32 characters of `[a-zA-Z0-9_.:-]`.
+/// Tags only the server sets; Relay drops them when a client sends them.
+const RESERVED_TAGS: &[&str] = &["release", "dist", "user", "filename", "function"];
+
+/// Relay's tag-key rule: 1 to 200 characters of `[a-zA-Z0-9_.:-]`, not a reserved name.
 fn check_tag_key(key: &Key) -> Option<Error> {
     if let Some(c) = key
         .text
@@ -89,11 +112,21 @@ fn check_tag_key(key: &Key) -> Option<Error> {
             format!("invalid character {c:?} in tag key; allowed: a-z A-Z 0-9 _ . : -"),
         ));
     }
+    if RESERVED_TAGS.contains(&key.text.as_str()) {
+        return Some(Error::new_spanned(
+            &key.tokens,
+            format!(
+                "`{}` is a tag the server sets itself, and Relay drops it; use another key, or \
+                 the `release`/`user` options for those",
+                key.text
+            ),
+        ));
+    }
     let len = key.text.chars().count();
-    (len == 0 || len > 32).then(|| {
+    (len == 0 || len > 200).then(|| {
         Error::new_spanned(
             &key.tokens,
-            format!("tag keys must be 1 to 32 characters long (this one has {len})"),
+            format!("tag keys must be 1 to 200 characters long (this one has {len})"),
         )
     })
 }
@@ -112,7 +145,7 @@ pub(crate) fn validate(parsed: Vec<syn::Result<Arg>>, errors: &mut Errors) -> Ar
                 continue;
             }
         };
-        let name = kw.to_string();
+        let name = unraw::name(&kw);
         if name != "tag" && name != "tags" && name != "extra" && name != "context" {
             let kw_name = name.clone();
             if let Some(e) = set_once(&mut scalars, name, kw.span(), || {
@@ -164,6 +197,15 @@ fn check_item(item: &Item, keys: &mut HashMap<String, Span>) -> Option<Error> {
                 )
             })
         }
+        Item::User(fields) => {
+            let mut inner = HashMap::new();
+            fields.iter().find_map(|(field, _)| {
+                let name = unraw::name(field);
+                set_once(&mut inner, name.clone(), field.span(), || {
+                    format!("`user` field `{name}` is set twice")
+                })
+            })
+        }
         Item::Transaction(Expr::Lit(lit)) if !matches!(lit.lit, Lit::Str(_)) => {
             Some(Error::new_spanned(lit, "`transaction` must be a string"))
         }
@@ -187,7 +229,10 @@ pub(crate) fn check_fn(
         ));
         return;
     }
-    let track_caller = func.attrs.iter().any(|a| a.path().is_ident("track_caller"));
+    let track_caller = func
+        .attrs
+        .iter()
+        .any(|a| unraw::path_is(a.path(), "track_caller"));
     if let Some(err) = &args.err {
         if let ReturnType::Default = func.sig.output {
             errors.push(Error::new(
@@ -219,7 +264,7 @@ fn track_caller_span(func: &ItemFn) -> Option<Span> {
     let attr = func
         .attrs
         .iter()
-        .find(|a| a.path().is_ident("track_caller"))?;
+        .find(|a| unraw::path_is(a.path(), "track_caller"))?;
     attr.path().get_ident().map(Ident::span)
 }
 
@@ -256,7 +301,8 @@ mod tests {
         assert!(check_tag_key(&key("a:b-c_d")).is_none());
         assert!(check_tag_key(&key("a b")).is_some());
         assert!(check_tag_key(&key("")).is_some());
-        assert!(check_tag_key(&key(&"k".repeat(33))).is_some());
-        assert!(check_tag_key(&key(&"k".repeat(32))).is_none());
+        assert!(check_tag_key(&key(&"k".repeat(201))).is_some());
+        assert!(check_tag_key(&key(&"k".repeat(200))).is_none());
+        assert!(check_tag_key(&key("user")).is_some());
     }
 }

@@ -10,6 +10,8 @@ pub mod docs;
 mod error;
 pub mod integrations;
 mod normalize;
+mod options;
+mod pii;
 pub mod protocol;
 mod scope;
 mod stacktrace;
@@ -26,10 +28,11 @@ pub mod thread {
 /// Test support: a recording transport and helpers that capture what a closure sends.
 #[cfg(feature = "test")]
 pub mod test {
-    pub use crate::transport::testing::{
-        TestTransport, with_captured_envelopes, with_captured_envelopes_options,
-        with_captured_events, with_captured_events_options,
+    pub use crate::client::testing::{
+        with_captured_envelopes, with_captured_envelopes_options, with_captured_events,
+        with_captured_events_options,
     };
+    pub use crate::transport::testing::TestTransport;
 }
 
 pub use crate::api::{
@@ -39,9 +42,7 @@ pub use crate::api::{
     set_context, set_extra, set_fingerprint, set_level, set_tag, set_tags, set_transaction,
     set_user,
 };
-pub use crate::client::{
-    BeforeCallback, ClientInitGuard, ClientOptions, DEFAULT_IN_APP_EXCLUDE, flush, init,
-};
+pub use crate::client::{ClientInitGuard, flush, init};
 pub use crate::context::spawn::{bind_each, bind_fn};
 pub use crate::context::{
     ScopeFuture, ScopeFutureExt, ScopeType, configure_scope, get_current_scope, get_global_scope,
@@ -49,12 +50,13 @@ pub use crate::context::{
 };
 pub use crate::error::InitError;
 pub use crate::integrations::propagation::trace_headers;
+pub use crate::options::{BeforeCallback, ClientOptions, DEFAULT_IN_APP_EXCLUDE};
 pub use crate::protocol::{
     Attachment, Breadcrumb, Context, Envelope, Event, Level, Transaction, User, Uuid, Value,
 };
 pub use crate::scope::{EventProcessor, PropagationContext, Scope, ScopeData};
 pub use crate::transport::{
-    DiscardReason, Discards, Transport, TransportContext, TransportFactory,
+    DiscardReason, Discards, EncodedEnvelope, Transport, TransportContext, TransportFactory,
 };
 
 #[cfg(feature = "macros")]

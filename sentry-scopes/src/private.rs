@@ -9,6 +9,8 @@
 //! borrowed. Values are converted (user `Display`/`Debug` impls included) before a fork or an
 //! in-place update starts.
 
+#[path = "private/bounds.rs"]
+mod bounds;
 #[path = "private/err.rs"]
 mod err;
 #[path = "private/on_err.rs"]
@@ -19,20 +21,24 @@ mod values;
 use std::future::Future;
 use std::sync::Arc;
 
-pub use self::err::{
-    CaptureBoxedError, CaptureError, CaptureMessage, ErrRef, capture_debug, capture_display,
+pub use self::bounds::{
+    CapturableError, DebugError, DebugValue, DisplayError, DisplayValue, ErrResult,
+    FingerprintPart, TransactionName, UserFieldValue, debug_error, display_error, err_of,
 };
+pub use self::err::{BoxedErrRef, ErrRef, MessageRef, capture_debug, capture_display, err_ref};
 pub use self::on_err::OnErr;
 pub use self::values::{
     ContextValue, Extra, ExtraValue, Fingerprint, Tag, TagValue, Text, UserValue, context, debug,
-    display, extra_value, fingerprint, level, set_context, set_extra, set_fingerprint, set_level,
-    set_tags, set_transaction, set_user, tag_value, text,
+    display, extra_value, fingerprint, fingerprint_part, level, set_context, set_extra,
+    set_fingerprint, set_level, set_tags, set_transaction, set_user, tag_value, transaction_name,
+    user_value,
 };
 use crate::context::thread::{Active, Current, fork_active, with_active};
 pub use crate::context::{ScopeFuture, ScopeGuard};
 pub use crate::protocol::Level;
 use crate::scope::{Scope, ScopeData};
 pub use std::boxed::Box;
+pub use std::clone::Clone;
 pub use std::convert::{AsRef, From};
 pub use std::option::Option::{self, None, Some};
 pub use std::pin::Pin;
@@ -133,10 +139,12 @@ pub fn configure_isolation(f: impl FnMut(&mut ScopeData)) {
     crate::context::get_isolation_scope().update(f);
 }
 
-/// Returns `f` unchanged, typed as `FnOnce`, so that a body moved into the closure may return
-/// borrows of captured references (`fn f(&mut self) -> Result<&T, E>` with `err`).
-/// Not public API.
+/// Calls `f` once: the body of a function with `err`, or of a future-returning one, runs in
+/// this closure. Taking it as `FnOnce` lets a body moved into the closure return borrows of
+/// captured references (`fn f(&mut self) -> Result<&T, E>` with `err`), and calling it here
+/// rather than in place needs no `allow(clippy::redundant_closure_call)`, which a user's
+/// `forbid` would turn into an error. Not public API.
 #[inline]
-pub fn force_fn_once<R, F: FnOnce() -> R>(f: F) -> F {
-    f
+pub fn call_once<R, F: FnOnce() -> R>(f: F) -> R {
+    f()
 }

@@ -29,7 +29,9 @@ pub(crate) fn attach_stacktrace(event: &mut Event<'static>) {
 
 /// The capturing thread's stack trace, the SDK's frames cut, when a client is installed and
 /// `wanted` by its options. `None` inside a capture (whose own capture is a no-op anyway).
-fn stacktrace_here(wanted: impl FnOnce(&super::ClientOptions) -> bool) -> Option<Stacktrace> {
+fn stacktrace_here(
+    wanted: impl FnOnce(&crate::options::ClientOptions) -> bool,
+) -> Option<Stacktrace> {
     if crate::context::thread::in_capture() {
         return None;
     }

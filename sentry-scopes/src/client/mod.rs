@@ -1,12 +1,18 @@
 //! The process-wide client: options, transport and discard counters.
 
+mod breadcrumbs;
+mod defaults;
+mod encode;
 mod event;
+pub(crate) mod finish;
+mod fit;
 mod init;
-mod options;
+pub(crate) mod limits;
 mod pipeline;
 mod raw;
+#[cfg(feature = "test")]
+pub(crate) mod testing;
 
-use std::cell::Cell;
 use std::sync::Arc;
 
 use arc_swap::ArcSwapOption;
@@ -17,34 +23,10 @@ pub(crate) use self::event::{
     event_from_debug, event_from_display, event_from_error, event_from_message,
 };
 pub use self::init::{ClientInitGuard, flush, init};
-pub use self::options::{BeforeCallback, ClientOptions, DEFAULT_IN_APP_EXCLUDE};
 pub(crate) use self::pipeline::{CaptureScope, capture, capture_transaction};
-use crate::protocol::{Breadcrumb, Category, ClientSdkInfo, ClientSdkPackage, Dsn};
-use crate::scope::StoredCrumb;
-use crate::transport::{DiscardReason, Discards, Transport, limits};
-
-thread_local! {
-    /// Set while this thread runs `before_breadcrumb`.
-    static IN_BEFORE_BREADCRUMB: Cell<bool> = const { Cell::new(false) };
-}
-
-/// Marks this thread as running `before_breadcrumb` until dropped.
-struct HookGuard(());
-
-impl HookGuard {
-    fn enter() -> Option<Self> {
-        let entered = IN_BEFORE_BREADCRUMB
-            .try_with(|f| !f.replace(true))
-            .unwrap_or(false);
-        entered.then_some(Self(()))
-    }
-}
-
-impl Drop for HookGuard {
-    fn drop(&mut self) {
-        let _ = IN_BEFORE_BREADCRUMB.try_with(|f| f.set(false));
-    }
-}
+use crate::options::ClientOptions;
+use crate::protocol::{ClientSdkInfo, ClientSdkPackage, Dsn};
+use crate::transport::{Discards, Transport};
 
 /// The installed client. `None` before `init` and after its guard is dropped.
 static CLIENT: ArcSwapOption<Client> = ArcSwapOption::const_empty();
@@ -110,42 +92,6 @@ impl Client {
 
     pub(crate) fn dsn(&self) -> Option<&Dsn> {
         self.dsn.as_ref()
-    }
-
-    /// Runs `before_breadcrumb` (a panic drops the crumb), bounds and cuts the result to the
-    /// protocol's limits and numbers it; returns it with the ring capacity, or `None` when it
-    /// must not be stored. A breadcrumb added from inside `before_breadcrumb` is dropped: the
-    /// hook would otherwise recurse until the stack ends.
-    pub(crate) fn prepare_breadcrumb(
-        &self,
-        crumb: Breadcrumb,
-    ) -> Option<(Arc<StoredCrumb>, usize)> {
-        let max = self.options.max_breadcrumbs;
-        if max == 0 {
-            return None;
-        }
-        let mut crumb = match &self.options.before_breadcrumb {
-            None => crumb,
-            Some(f) => {
-                let Some(_hook) = HookGuard::enter() else {
-                    self.debug_log(|| {
-                        "breadcrumb added inside before_breadcrumb dropped".to_owned()
-                    });
-                    return None;
-                };
-                crate::debug::call_user("before_breadcrumb", || f(crumb)).flatten()?
-            }
-        };
-        crate::normalize::bound_breadcrumb(&mut crumb);
-        limits::cut_breadcrumb(&mut crumb);
-        Some((StoredCrumb::new(crumb), max))
-    }
-
-    /// Counts a breadcrumb that a full buffer pushed out (client reports, as
-    /// sentry-javascript reports them).
-    pub(crate) fn breadcrumb_evicted(&self) {
-        self.discards
-            .record(DiscardReason::BufferOverflow, Category::LogItem, 1);
     }
 
     /// Writes a debug line to stderr when `debug` is on.

@@ -1,11 +1,27 @@
-//! The capture pipeline (scope-model.md 2.3): sample, merge, processors, before_send, transport.
+//! The capture pipeline, in the order it runs (scope-model.md 2.3):
+//!
+//! 1. **admit**: a client is installed, this thread is not already capturing, the event is
+//!    sampled in; the event's own data is made safe (`crate::normalize`);
+//! 2. **merge**: the global, isolation and current scopes (and a scope given to
+//!    `Scope::capture_*` or edited by a `_with` callback) are applied to the event, and the
+//!    client's defaults fill what is left (release, environment, server name, SDK);
+//! 3. **process**: event processors, then `before_send`; a `None` or panic drops the event;
+//! 4. **finish**: personal data out, Relay's limits (`finish.rs`);
+//! 5. **encode**: the envelope is written (`encode.rs`): straight from the scope layers when no
+//!    processor or `before_send` needs the event as an `Event`, else from the typed event;
+//! 6. **hand over** to the transport, which only delivers.
+//!
+//! Every drop is counted for client reports. Nothing below this module calls back up into it.
 
 use std::sync::Arc;
 
 use super::Client;
+use super::encode;
+use super::finish::{finish_event, finish_transaction};
+use super::limits;
 use crate::context::{active_snapshot, global, thread};
 use crate::debug::call_user;
-use crate::protocol::{Category, Envelope, Event, Transaction, Uuid};
+use crate::protocol::{Category, Event, Transaction, Uuid};
 use crate::scope::merge::{
     apply_except_tags_and_breadcrumbs, apply_tags_and_breadcrumbs, apply_to_transaction,
     attachments,
@@ -31,19 +47,21 @@ pub(crate) fn capture(
     extra: CaptureScope<'_>,
     callback: Option<Callback<'_>>,
 ) -> Option<Uuid> {
+    // 1. admit
     let client = Client::current()?; // X01
     let _flag = thread::enter_capture()?; // a capture from inside a callback is a no-op
+    let drop_as = |reason| {
+        client.discards().record(reason, Category::Error, 1);
+        None
+    };
     if !sampled_in(client.options().sample_rate) {
-        client
-            .discards()
-            .record(DiscardReason::SampleRate, Category::Error, 1); // S01
-        return None;
+        return drop_as(DiscardReason::SampleRate); // S01
     }
-    // The event's own data made safe before anything walks or clones it (hostile input).
-    crate::transport::limits::trim_event(&mut event);
+    limits::trim_event(&mut event);
+
+    // 2. merge
     let (isolation, current_handle, current) = active_snapshot();
-    let isolation_data = isolation.data();
-    let global_data = global().data();
+    let (isolation_data, global_data) = (isolation.data(), global().data());
     let foreign = match extra {
         CaptureScope::With(s)
             if !Scope::ptr_eq(s, &isolation)
@@ -66,10 +84,7 @@ pub(crate) fn capture(
         if let Some(f) = callback
             && call_user("capture callback", || f(&scope)).is_none()
         {
-            client
-                .discards()
-                .record(DiscardReason::EventProcessor, Category::Error, 1);
-            return None;
+            return drop_as(DiscardReason::EventProcessor);
         }
         Some(scope.data())
     } else {
@@ -80,56 +95,50 @@ pub(crate) fn capture(
         None => vec![&global_data, &isolation_data, &current],
     };
     apply_except_tags_and_breadcrumbs(&mut event, &layers, &isolation_data.propagation);
-    fill_defaults(&client, &mut event);
-    let raw = client.transport().accepts_raw_envelopes()
-        && client.options().before_send.is_none()
-        && layers.iter().all(|l| l.processors.is_empty());
-    if raw {
-        // Nothing needs the event as an `Event`: its tags and breadcrumbs go from the scopes
-        // straight to JSON. Over 1 MiB it takes the typed path, whose transport trims it.
-        crate::transport::finish_event(&mut event, client.options());
-        let atts = attachments(&layers, false);
-        if let Some(bytes) = super::raw::event_envelope(&mut event, &layers, max, &atts)
-            && let Ok(envelope) = Envelope::from_bytes_raw(bytes)
-        {
-            client.transport().send_envelope(envelope);
-            isolation.set_last_event_id(event.event_id);
-            return Some(event.event_id);
-        }
-    }
-    apply_tags_and_breadcrumbs(&mut event, &layers, max);
+    client.fill_defaults(&mut event);
+    let atts = attachments(&layers, false);
+    let processors = layers.iter().flat_map(|l| l.processors.iter());
+    let typed = client.options().before_send.is_some() || processors.clone().next().is_some();
 
-    for p in layers.iter().flat_map(|l| l.processors.iter()) {
-        let before = event.clone();
-        match call_user("event processor", || (p.0)(event)) {
-            Some(Some(e)) => event = e,
-            Some(None) => {
-                client.debug_log(|| "event dropped by an event processor".to_owned());
-                client
-                    .discards()
-                    .record(DiscardReason::EventProcessor, Category::Error, 1);
-                return None; // P03
+    let envelope = if typed {
+        apply_tags_and_breadcrumbs(&mut event, &layers, max);
+        // 3. process
+        for p in processors {
+            let before = event.clone();
+            match call_user("event processor", || (p.0)(event)) {
+                Some(Some(e)) => event = e,
+                Some(None) => {
+                    client.debug_log(|| "event dropped by an event processor".to_owned());
+                    return drop_as(DiscardReason::EventProcessor); // P03
+                }
+                None => event = before, // P04: skipped
             }
-            None => event = before, // P04: skipped
         }
-    }
-    if let Some(before_send) = &client.options().before_send {
-        let Some(Some(e)) = call_user("before_send", || before_send(event)) else {
-            client.debug_log(|| "event dropped by before_send".to_owned());
-            client
-                .discards()
-                .record(DiscardReason::BeforeSend, Category::Error, 1);
-            return None; // P05, P06
-        };
-        event = e;
-    }
+        if let Some(before_send) = &client.options().before_send {
+            let Some(Some(e)) = call_user("before_send", || before_send(event)) else {
+                client.debug_log(|| "event dropped by before_send".to_owned());
+                return drop_as(DiscardReason::BeforeSend); // P05, P06
+            };
+            event = e;
+        }
+        // 4. finish, 5. encode
+        finish_event(&mut event, client.options());
+        encode::typed_event(event, &atts)
+    } else {
+        // 4. finish, 5. encode: tags and breadcrumbs go from the scopes straight to JSON.
+        finish_event(&mut event, client.options());
+        encode::raw_event(&mut event, &layers, max, &atts).or_else(|| {
+            apply_tags_and_breadcrumbs(&mut event, &layers, max);
+            encode::typed_event(event, &atts)
+        })
+    };
+    let Some(envelope) = envelope else {
+        client.debug_log(|| "event over 1 MiB even without its optional parts; dropped".to_owned());
+        return drop_as(DiscardReason::SendError);
+    };
 
-    crate::transport::finish_event(&mut event, client.options());
-    let id = event.event_id;
-    let mut envelope = Envelope::from(event);
-    for a in attachments(&layers, false) {
-        envelope.add_item(a);
-    }
+    // 6. hand over
+    let id = envelope.event_id()?;
     client.transport().send_envelope(envelope);
     isolation.set_last_event_id(id);
     Some(id)
@@ -145,47 +154,17 @@ pub(crate) fn capture_transaction(mut txn: Transaction<'static>) -> Option<Uuid>
     let global_data = global().data();
     let layers = [&*global_data, &*isolation_data, &*current];
     apply_to_transaction(&mut txn, &layers, &isolation_data.propagation);
-    let options = client.options();
-    if txn.release.is_none() {
-        txn.release.clone_from(&options.release);
-    }
-    if txn.environment.is_none() {
-        txn.environment.clone_from(&options.environment);
-    }
-    if txn.server_name.is_none() {
-        txn.server_name.clone_from(&options.server_name);
-    }
-    txn.platform = "native".into();
-    txn.sdk = Some(std::borrow::Cow::Owned(client.sdk.clone()));
-    crate::transport::finish_transaction(&mut txn, options);
+    client.fill_transaction_defaults(&mut txn);
+    finish_transaction(&mut txn, client.options());
     let id = txn.event_id;
-    let mut envelope = Envelope::from(txn);
-    for a in attachments(&layers, true) {
-        envelope.add_item(a);
-    }
+    let Some(envelope) = encode::transaction(&txn, &attachments(&layers, true)) else {
+        client
+            .discards()
+            .record(DiscardReason::InternalSdkError, Category::Transaction, 1);
+        return None;
+    };
     client.transport().send_envelope(envelope);
     Some(id)
-}
-
-fn fill_defaults(client: &Client, event: &mut Event<'static>) {
-    let options = client.options();
-    if event.event_id.is_nil() {
-        event.event_id = Uuid::new_v4();
-    }
-    if event.release.is_none() {
-        event.release.clone_from(&options.release);
-    }
-    if event.environment.is_none() {
-        event.environment.clone_from(&options.environment);
-    }
-    if event.server_name.is_none() {
-        event.server_name.clone_from(&options.server_name);
-    }
-    event.platform = "native".into();
-    crate::stacktrace::attach_debug_meta(event);
-    if event.sdk.is_none() {
-        event.sdk = Some(std::borrow::Cow::Owned(client.sdk.clone()));
-    }
 }
 
 /// Keeps an event with probability `rate`.

@@ -1,32 +1,25 @@
-//! Event envelopes written straight from the scopes, for the common capture: no event processor,
-//! no `before_send`, and a transport that takes raw envelopes
-//! ([`Transport::accepts_raw_envelopes`](crate::Transport::accepts_raw_envelopes)).
+//! Event payloads written straight from the scopes, for the common capture: no event processor
+//! and no `before_send` needs the event as an `Event`.
 //!
 //! The typed path copies every tag into a `String` map and every breadcrumb into a `Vec`, then
 //! serialises and frees them all. Here the small rest of the event is serialised as usual, and
 //! the two bulky fields are spliced in from the scope layers: tags escaped from the shared
 //! strings, breadcrumbs as the JSON each stored breadcrumb keeps after its first capture. The
 //! bytes are the same JSON the typed path sends, limits and merge rules included (pinned by
-//! `tests/raw_capture.rs`).
+//! `tests/raw_capture.rs` and the randomised test below).
 
 use std::borrow::Cow;
-use std::io::Write;
 
-use sentry_types::protocol::v7::EnvelopeHeaders;
-
-use crate::protocol::{Attachment, Breadcrumb, Event, Map};
+use crate::protocol::{Breadcrumb, Event, Map};
 use crate::scope::ScopeData;
 use crate::scope::merge::{scoped_breadcrumbs, scoped_tags};
-use crate::transport::MAX_EVENT_BYTES;
 
-/// The envelope bytes for `event` (merged with everything but `layers`' tags and breadcrumbs)
-/// and its attachments. `None`, with `event` unchanged, when the event item would exceed the
-/// 1 MiB Sentry accepts: the typed path trims it then.
-pub(crate) fn event_envelope(
+/// The event item's JSON for `event` (merged with everything but `layers`' tags and
+/// breadcrumbs), with those two fields written from the layers. `event` is left as it was.
+pub(crate) fn event_payload(
     event: &mut Event<'static>,
     layers: &[&ScopeData],
     max_breadcrumbs: usize,
-    attachments: &[Attachment],
 ) -> Option<Vec<u8>> {
     // The event's own tags and breadcrumbs are merged with the scopes' here, not by serde.
     let own_tags = std::mem::take(&mut event.tags);
@@ -34,22 +27,7 @@ pub(crate) fn event_envelope(
     let payload = payload(event, &own_tags, &own_crumbs, layers, max_breadcrumbs);
     event.tags = own_tags;
     event.breadcrumbs.values = own_crumbs;
-    let payload = payload.filter(|p| p.len() <= MAX_EVENT_BYTES)?;
-
-    let mut out = Vec::with_capacity(payload.len() + 128);
-    serde_json::to_writer(
-        &mut out,
-        &EnvelopeHeaders::new().with_event_id(event.event_id),
-    )
-    .ok()?;
-    writeln!(out, "\n{{\"type\":\"event\",\"length\":{}}}", payload.len()).ok()?;
-    out.extend_from_slice(&payload);
-    out.push(b'\n');
-    for a in attachments {
-        a.to_writer(&mut out).ok()?;
-        out.push(b'\n');
-    }
-    Some(out)
+    payload
 }
 
 /// The event item's JSON: `event` as serde writes it, with `"tags"` and `"breadcrumbs"` added.
@@ -136,7 +114,8 @@ mod tests {
     use std::time::{Duration, SystemTime};
 
     use super::*;
-    use crate::protocol::{Envelope, EnvelopeItem, Level};
+    use crate::client::finish::finish_event;
+    use crate::protocol::Level;
     use crate::scope::StoredCrumb;
     use crate::scope::merge::apply_tags_and_breadcrumbs;
 
@@ -217,21 +196,17 @@ mod tests {
 
     /// As the pipeline does: the event's own data normalised, merged, finished.
     fn typed(mut event: Event<'static>, layers: &[&ScopeData], max: usize) -> serde_json::Value {
-        crate::transport::finish_event(&mut event, &crate::ClientOptions::new());
+        finish_event(&mut event, &crate::ClientOptions::new());
         apply_tags_and_breadcrumbs(&mut event, layers, max);
-        crate::transport::finish_event(&mut event, &crate::ClientOptions::new());
+        finish_event(&mut event, &crate::ClientOptions::new());
         serde_json::to_value(&event).unwrap()
     }
 
     fn raw(mut event: Event<'static>, layers: &[&ScopeData], max: usize) -> serde_json::Value {
-        crate::transport::finish_event(&mut event, &crate::ClientOptions::new());
-        let bytes = event_envelope(&mut event, layers, max, &[]).unwrap();
-        let envelope = Envelope::from_slice(&bytes).unwrap();
-        let Some(EnvelopeItem::Event(parsed)) = envelope.items().next() else {
-            panic!("no event item in {}", String::from_utf8_lossy(&bytes));
-        };
-        assert_eq!(envelope.uuid(), Some(&event.event_id));
-        serde_json::to_value(&**parsed).unwrap()
+        finish_event(&mut event, &crate::ClientOptions::new());
+        let bytes = event_payload(&mut event, layers, max).unwrap();
+        let parsed: Event<'static> = serde_json::from_slice(&bytes).unwrap();
+        serde_json::to_value(&parsed).unwrap()
     }
 
     #[test]
@@ -245,45 +220,5 @@ mod tests {
             tagged += usize::from(expected.get("tags").is_some());
         }
         assert!(tagged > 300, "the cases must carry tags: {tagged}");
-    }
-
-    #[test]
-    fn an_event_over_one_mebibyte_is_left_to_the_typed_path() {
-        let mut layer = ScopeData::default();
-        layer.set_tag("k".into(), "v".into());
-        let huge = "x".repeat(MAX_EVENT_BYTES);
-        layer.push_breadcrumb(
-            StoredCrumb::new(Breadcrumb {
-                message: Some(huge),
-                ..Breadcrumb::default()
-            }),
-            100,
-        );
-        let mut event = Event::default();
-        event.tags.insert("own".into(), "1".into());
-        assert!(event_envelope(&mut event, &[&layer], 100, &[]).is_none());
-        assert_eq!(event.tags.len(), 1, "the event is left as it was");
-    }
-
-    #[test]
-    fn attachments_follow_the_event_item() {
-        let attachment = Attachment {
-            buffer: b"hello".to_vec(),
-            filename: "a.txt".into(),
-            ..Attachment::default()
-        };
-        let mut event = Event::default();
-        let bytes =
-            event_envelope(&mut event, &[], 100, std::slice::from_ref(&attachment)).unwrap();
-        let envelope = Envelope::from_slice(&bytes).unwrap();
-        let items: Vec<_> = envelope.items().collect();
-        assert!(matches!(items[0], EnvelopeItem::Event(_)));
-        let EnvelopeItem::Attachment(parsed) = items[1] else {
-            panic!("the second item is not the attachment: {:?}", items[1]);
-        };
-        assert_eq!(
-            (&parsed.buffer, &parsed.filename),
-            (&attachment.buffer, &attachment.filename)
-        );
     }
 }

@@ -61,7 +61,8 @@
 //!
 //! - **Keys** are string literals or dotted identifiers (`http.method` is sent as
 //!   `"http.method"`; keywords work, `r#type` is sent as `type`). Tag keys are checked at
-//!   compile time: 1 to 32 characters of `a-z A-Z 0-9 _ . : -`.
+//!   compile time: 1 to 200 characters of `a-z A-Z 0-9 _ . : -`, and not one of the tags the
+//!   server sets itself (`release`, `dist`, `user`, `filename`, `function`), as Relay requires.
 //! - **Values**: tags and user fields take strings, integers, `bool` and `char`; extra and
 //!   context entries also floats, `Option`s, slices, arrays and `Vec`s of those, and
 //!   `serde_json::Value`. `%value` records the `Display` output, `?value` the `Debug` output.
@@ -178,13 +179,11 @@
 //!     let mut fork = p::fork_current();
 //!     p::set_tags(fork.target(), [("file", v0)]);
 //!     let _guard = fork.enter();
-//!     let result = (p::force_fn_once(move || -> Result<String, std::io::Error> {
+//!     let result = p::call_once(move || -> Result<String, std::io::Error> {
 //!         std::fs::read_to_string(path)
-//!     }))();
-//!     if let p::Err(ref e) = result {
-//!         #[allow(unused_imports)] // only the trait that applies to `E` is used
-//!         use p::{CaptureBoxedError as _, CaptureError as _, CaptureMessage as _};
-//!         (&p::ErrRef(e)).__capture(p::Level::Error); // exception or message, chosen by type
+//!     });
+//!     if let p::Some(e) = p::err_of(&result) { // checks that the function returns a `Result`
+//!         p::err_ref(e).__capture(p::Level::Error); // exception or message, chosen by type
 //!     }
 //!     result
 //! }
@@ -239,7 +238,7 @@
 //!                 n
 //!             }
 //!         };
-//!         // with `err`: `let body = p::OnErr::new(body, |e| /* capture */);`
+//!         // with `err`: `let body = p::OnErr::new(body, |output| /* capture if Err */);`
 //!         fork.run(body)
 //!     };
 //!     fut.await
@@ -264,16 +263,17 @@
 //!
 //! ### `#[async_trait]` and functions returning a future
 //!
-//! - A body that ends in `async move { .. }` or `Box::pin(async move { .. })`, which is what
-//!   `#[async_trait]` produces for an `async fn` in a trait impl: only that tail is rewritten,
-//!   into `Box::pin(async move { <values, fork>; <their block, bound to the fork>.await })`.
-//!   The statements before the tail are kept and run at the call, outside the fork; the fork
-//!   is taken at the first poll, as for `async fn`.
+//! - A body that is **only** `async move { .. }` or `Box::pin(async move { .. })`, which is
+//!   what `#[async_trait]` produces for an `async fn` in a trait impl: nothing runs at the
+//!   call, so the block is rewritten into `Box::pin(async move { <values, fork>; <their block,
+//!   bound to the fork>.await })`, and the fork is taken at the first poll, as for `async fn`.
 //! - Any other function whose return type is `impl Future<..>`, `Pin<Box<dyn Future<..>>>`,
-//!   `BoxFuture` or `LocalBoxFuture`: the fork is entered at the call, the body runs inside
-//!   it (in a closure, so an early `return` is covered), and the returned future is bound to
-//!   the same fork, with what the synchronous part wrote: one fork covers both halves.
-//!   `#[track_caller]` is rejected there because of the closure.
+//!   `BoxFuture` or `LocalBoxFuture`, and any body with statements before an async tail: the
+//!   fork is entered at the call, the body runs inside it (in a closure, so a future returned
+//!   early is covered too), and whichever future it returns is bound to the same fork, with
+//!   what the synchronous part wrote: one fork covers both halves, and a `scope!` before the
+//!   tail never reaches the caller. `#[track_caller]` is rejected there because of the
+//!   closure, and a boxed future is boxed once more (around the fork).
 //!
 //! ```
 //! use std::future::Future;
@@ -302,7 +302,9 @@
 //! ## `scope!`
 //!
 //! `scope!(tags(n = n * 2))` converts its values first, then applies them to the active
-//! current scope with one update that runs no user code:
+//! current scope with one update that runs no user code. The block is labelled
+//! `'scope_belongs_inside_a_function`, a name rustc shows if the macro is used where only items
+//! may stand (at module level, in an `impl` block):
 //!
 //! ```
 //! use sentry_scopes::__private as p;
@@ -332,13 +334,23 @@
 //!
 //! Every misuse is an error at the offending token, all errors of one attribute in one build,
 //! and the function is still emitted (no cascade of "cannot find function" errors, and
-//! rust-analyzer keeps working): unknown arguments, levels, `user` fields and `err` formats
-//! (with "did you mean"), duplicates (`level` twice, a tag key set twice across `tag` and
-//! `tags`), invalid tag keys, a value type that is not a tag or extra value, `transaction =
-//! 5`, a `fingerprint` that is not an array literal, `crate = "str"`, `err` on a function
-//! without a `Result`, an error type that is neither `Error` nor `Debug`, `err` with
-//! `#[track_caller]`, `err` in `scope!`, a `const fn`, and anything that is not a function
-//! with a body.
+//! rust-analyzer keeps working):
+//!
+//! - the arguments: unknown arguments, levels, `user` fields and `err` formats (with "did you
+//!   mean", which also maps tracing's `Warn` / `"warn"` / `TRACE` to `Warning` / `Debug`), an
+//!   argument without its `(..)` or `= ..`, a key without a value, duplicates (`level` twice,
+//!   `r#level` and `level`, a tag key set twice across `tag` and `tags`, a `user` field or
+//!   context entry twice), invalid tag keys, `transaction = 5`, a `fingerprint` that is not an
+//!   array literal, `crate = "str"`, `err` in `scope!`;
+//! - the types, each reported at the value with what to change: a value that is not a tag,
+//!   `user` field or extra value, `%` on a value without `Display`, `?` without `Debug`, a
+//!   fingerprint part or transaction name that is not a string, `err` on a function that does
+//!   not return a `Result` (one error, at `err`, for sync, async and future-returning
+//!   functions), an error type that is neither `Error` nor `Debug`, `err(Display)` /
+//!   `err(Debug)` on a type without that trait;
+//! - the function: `err` without a return type, `err` with `#[track_caller]`, a `const fn`,
+//!   anything that is not a function with a body, and `scope!` outside a function;
+//! - the crate: a crate that depends on `sentry-macros` but not on `sentry-scopes`.
 //!
 //! ```compile_fail
 //! #[sentry_scopes::with_scope(tgas("a", 1))] // unknown argument `tgas` (did you mean `tag`?)
@@ -355,8 +367,12 @@
 //!
 //! Generated code names only `::sentry_scopes::__private::…`, standard items included, and
 //! its locals are invisible to user code, so the macros work in `#![no_implicit_prelude]`
-//! crates and next to user items named `Option`, `Result`, `Box`, `core` or `std`. When the
-//! crate is renamed or re-exported, say where it is:
+//! crates and next to user items named `Option`, `Result`, `Box`, `core` or `std`.
+//!
+//! A renamed dependency (`sentry = { package = "sentry-scopes" }`) needs nothing: the macros
+//! read the calling crate's `Cargo.toml` and use `::sentry`. A crate that depends on
+//! `sentry-macros` but not on `sentry-scopes` gets one error per macro call saying to add it.
+//! When another crate re-exports `sentry-scopes`, say where it is:
 //!
 //! ```
 //! mod reexport {
@@ -376,5 +392,118 @@
 //! ```
 //!
 //! The expansion is lint-clean under `#![deny(warnings, clippy::pedantic, clippy::nursery)]`
-//! and restriction lints such as `implicit_return`; lints on your own code inside the body
-//! keep the levels you set.
+//! and restriction lints such as `implicit_return`, and it carries no `#[allow(..)]`, so a
+//! crate that `forbid`s `unused`, `unreachable_code`, `clippy::needless_return` or
+//! `clippy::redundant_closure_call` compiles too (an `allow` under a `forbid` is error E0453).
+//! Lints on your own code inside the body keep the levels you set.
+//!
+//! ## Limitations
+//!
+//! What the macros cannot do, and what to write instead.
+//!
+//! ### Closures and blocks
+//!
+//! The attributes go on `fn` items only: attributes on closures and `async` blocks are not
+//! stable Rust, and a closure has no signature to rebuild. Use the function forms, or a named
+//! inner function:
+//!
+//! ```
+//! use sentry_scopes::{Level, ScopeFutureExt, capture_message, scope, with_scope};
+//!
+//! # let events = sentry_scopes::test::with_captured_events(|| {
+//! let retry = |attempt: u32| {
+//!     with_scope(|scope| {
+//!         scope.set_tag("attempt", attempt); // instead of #[with_scope(tag("attempt", attempt))]
+//!         capture_message("retrying", Level::Warning);
+//!     });
+//! };
+//! retry(2);
+//! // An async block: bind it to a fork of the current scopes, then write inside it.
+//! let job = async {
+//!     scope!(tag("job", "resize"));
+//!     capture_message("resizing", Level::Info);
+//! }
+//! .bind_current_scope();
+//! tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(job);
+//! # });
+//! # assert_eq!(events[0].tags["attempt"], "2");
+//! # assert_eq!(events[1].tags["job"], "resize");
+//! ```
+//!
+//! ### `const fn`
+//!
+//! A fork is taken at run time, so `#[with_scope]` on a `const fn` is a compile error. Keep the
+//! `const fn` and put the attribute on a non-`const` wrapper that calls it.
+//!
+//! ### A scope `level` overrides `err(level = ..)`
+//!
+//! `err(level = Warning)` sets the level of the **event** it captures, but a level set on a
+//! scope (by `level = ..` in the same attribute, by an enclosing `#[with_scope(level = ..)]`
+//! or by `set_level`) overrides the event's level when the event is captured, as for every
+//! captured event. So `#[with_scope(level = Error, err(level = Warning))]` reports the `Err`
+//! at `Error`. To choose the level of the captured error, leave `level` off the scopes around
+//! the capture: set it on the inner functions whose own events need it.
+//!
+//! ```
+//! use sentry_scopes::{Level, with_scope};
+//!
+//! #[with_scope(level = Error, err(level = Warning))]
+//! fn load() -> Result<(), String> {
+//!     Err("missing".to_owned())
+//! }
+//!
+//! # let events = sentry_scopes::test::with_captured_events(|| {
+//! let _ = load();
+//! # });
+//! assert_eq!(events[0].level, Level::Error); // the scope's level won
+//! ```
+//!
+//! ### `#[track_caller]`
+//!
+//! `err` on a synchronous function, and any attribute on a function that returns a future
+//! without being `async fn` (unless its body is only an async block), run the body in a
+//! closure, where `Location::caller()` would be the closure's: both are compile errors with
+//! `#[track_caller]`. A plain synchronous function without `err` has no closure and keeps
+//! `#[track_caller]`.
+//!
+//! ### Future-returning functions are recognised by their return type
+//!
+//! A function that is not `async fn` is scoped as returning a future only when its return type
+//! is spelled `impl Future<..>`, `Pin<Box<dyn Future<..>>>`, `BoxFuture<..>` or
+//! `LocalBoxFuture<..>`, or its body ends in `async move { .. }` / `Box::pin(async move
+//! { .. })`. Behind a type alias (`fn f() -> MyFuture`) with another body, the function is
+//! scoped like a synchronous one: the fork covers building the future, not running it. Spell
+//! the type out, make it an `async fn`, or bind the future yourself with
+//! [`bind_current_scope`](crate::ScopeFutureExt::bind_current_scope).
+//!
+//! The fork is taken at the first poll for an `async fn` and for a body that is only an async
+//! block (the `#[async_trait]` shape); for every other future-returning body it is taken at the
+//! call, since part of the body runs then. A boxed future returned that way is boxed once more,
+//! around the fork.
+//!
+//! ### `err` chooses by the declared type
+//!
+//! Whether a returned error becomes an exception (`E: Error`) or a message (`E: Debug`) is
+//! decided where the function is compiled. In a generic function it follows the bounds the
+//! function declares: with `E: Debug` the error is a message even when the caller's `E` is an
+//! `Error`. Declare `E: std::error::Error` to get exceptions.
+//!
+//! ### `async fn` returning `!`
+//!
+//! The expansion names the return type of an `async fn` (so that a type error in the body is
+//! reported there), and `!` can be named only in return position on stable Rust: an `async fn`
+//! returning `!` does not compile with the attribute. Return `std::convert::Infallible`, or `()`
+//! from a loop that never ends.
+//!
+//! ### A `break` inside a `scope!` value
+//!
+//! `scope!` expands to a labelled block (see above), and Rust rejects an unlabelled `break`
+//! inside a labelled block (E0695). A value such as `scope!(tag("n", if done { break } else {
+//! n }))` inside a loop needs the loop labelled and `break 'label`, or the value computed
+//! before the `scope!`.
+//!
+//! ### Without a `Cargo.toml`
+//!
+//! The macros find `sentry-scopes`, renamed or not, in the calling crate's `Cargo.toml`. Built
+//! without one (another build system), they assume `::sentry_scopes`; anything else needs
+//! `crate = path`.

@@ -34,7 +34,7 @@
 //! | `sentry::integrations::tracing::layer()` with `event_filter` | `integrations::tracing::SentryTracingLayer` (feature `tracing`) with `event_level`, `breadcrumb_level`, `span_scopes` | levels instead of a filter closure |
 //! | `sentry::integrations::log::SentryLogger::with_dest(logger)` with `filter` | `integrations::log::SentryLogger::forwarding_to(logger)` (feature `log`) with `filter` | the filter returns a `LogAction`: `Ignore`, `Breadcrumb` or `Event` |
 //! | `sentry::test::with_captured_events`, `with_captured_envelopes`, `TestTransport` | `test::with_captured_events`, `with_captured_envelopes`, `TestTransport` (feature `test`) | each run also gets fresh scopes, and such tests run one at a time |
-//! | `Transport` (`send_envelope`, `flush`, `shutdown`), `TransportFactory`, `ClientOptions::transport` | [`Transport`](crate::Transport), [`TransportFactory`](crate::TransportFactory), [`ClientOptions::transport`](crate::ClientOptions::transport) | the same three methods; an `Arc<T: Transport>` is a factory; one built-in HTTP transport (reqwest with rustls, feature `http`) with rate limits and an offline cache |
+//! | `Transport` (`send_envelope`, `flush`, `shutdown`), `TransportFactory`, `ClientOptions::transport` | [`Transport`](crate::Transport), [`TransportFactory`](crate::TransportFactory), [`ClientOptions::transport`](crate::ClientOptions::transport) | the same three methods, but `send_envelope` receives an [`EncodedEnvelope`](crate::EncodedEnvelope) (the bytes, written once by the pipeline; `parse()` gives sentry's `Envelope`); an `Arc<T: Transport>` is a factory; one built-in HTTP transport (reqwest with rustls, feature `http`) with rate limits and an offline cache |
 //!
 //! Sessions (`start_session`), performance spans (`start_transaction`) and `Hub::with_integration`
 //! have no counterpart.
@@ -188,7 +188,7 @@
 //!
 //! ```
 //! use std::sync::{Arc, Mutex};
-//! use sentry_scopes::{ClientOptions, Envelope, Level, Transport, capture_message};
+//! use sentry_scopes::{ClientOptions, EncodedEnvelope, Level, Transport, capture_message};
 //!
 //! // sentry::test::with_captured_events
 //! let events = sentry_scopes::test::with_captured_events(|| {
@@ -198,9 +198,10 @@
 //!
 //! // impl sentry::Transport, installed with ClientOptions::transport
 //! #[derive(Default)]
-//! struct Collect(Mutex<Vec<Envelope>>);
+//! struct Collect(Mutex<Vec<EncodedEnvelope>>);
 //! impl Transport for Collect {
-//!     fn send_envelope(&self, envelope: Envelope) {
+//!     // Envelopes arrive encoded: `as_bytes()` to write them out, `parse()` to look inside.
+//!     fn send_envelope(&self, envelope: EncodedEnvelope) {
 //!         self.0.lock().unwrap().push(envelope);
 //!     }
 //! }

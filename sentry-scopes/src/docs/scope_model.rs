@@ -121,9 +121,8 @@
 //! the transport. Every drop is counted by reason for client reports. No panic of user code
 //! escapes a capture.
 //!
-//! When neither an event processor nor `before_send` is set and the transport accepts raw
-//! envelopes ([`Transport::accepts_raw_envelopes`](crate::Transport::accepts_raw_envelopes),
-//! as the stdout transport used without a DSN does), the event is not built as an [`Event`](
-//! crate::Event) first: its tags and breadcrumbs are written to JSON straight from the scopes,
-//! by the same rules, and each stored breadcrumb is serialised once for all the events that
-//! carry it.
+//! The pipeline then writes the envelope once, and every transport receives it encoded
+//! ([`EncodedEnvelope`](crate::EncodedEnvelope)). When neither an event processor nor
+//! `before_send` is set, the event is not built as an [`Event`](crate::Event) first: its tags and
+//! breadcrumbs are written to JSON straight from the scopes, by the same rules, and each stored
+//! breadcrumb is serialised once for all the events that carry it.

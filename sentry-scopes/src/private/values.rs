@@ -6,9 +6,9 @@
 //! expression, with a hint to use `%` (Display) or `?` (Debug). Not public API.
 
 use std::borrow::Cow;
-use std::fmt;
 use std::sync::Arc;
 
+use super::bounds::{DebugValue, DisplayValue, FingerprintPart, TransactionName, UserFieldValue};
 use crate::protocol::{Context, Level, Map, User, Value};
 use crate::scope::ScopeData;
 
@@ -252,23 +252,33 @@ pub fn tag_value<T: TagValue + ?Sized>(value: &T) -> Tag {
     Tag(value.__tag())
 }
 
+/// Converts a `user` field value. Not public API.
+pub fn user_value<T: UserFieldValue + ?Sized>(value: &T) -> Tag {
+    Tag(value.__tag())
+}
+
 /// Converts an `extra` or `context` value. Not public API.
 pub fn extra_value<T: ExtraValue + ?Sized>(value: &T) -> Extra {
     Extra(Arc::new(value.__extra()))
 }
 
 /// Records `value` with `Display` (`%value`). Not public API.
-pub fn display<T: fmt::Display + ?Sized>(value: &T) -> Text {
+pub fn display<T: DisplayValue + ?Sized>(value: &T) -> Text {
     Text(Arc::from(value.to_string()))
 }
 
 /// Records `value` with `Debug` (`?value`). Not public API.
-pub fn debug<T: fmt::Debug + ?Sized>(value: &T) -> Text {
+pub fn debug<T: DebugValue + ?Sized>(value: &T) -> Text {
     Text(Arc::from(format!("{value:?}")))
 }
 
-/// A string-like value: a fingerprint part or a transaction name. Not public API.
-pub fn text<T: AsRef<str> + ?Sized>(value: &T) -> Text {
+/// A fingerprint part. Not public API.
+pub fn fingerprint_part<T: FingerprintPart + ?Sized>(value: &T) -> Text {
+    Text(Arc::from(value.as_ref()))
+}
+
+/// A transaction name. Not public API.
+pub fn transaction_name<T: TransactionName + ?Sized>(value: &T) -> Text {
     Text(Arc::from(value.as_ref()))
 }
 

@@ -24,9 +24,8 @@ pub use self::data::ScopeData;
 pub(crate) use self::data::{StoredAttachment, arc_str};
 pub use self::processors::EventProcessor;
 pub use self::propagation::PropagationContext;
-use crate::client::Client;
 use crate::normalize;
-use crate::protocol::{Attachment, Breadcrumb, Context, Event, Level, User, Uuid, Value};
+use crate::protocol::{Attachment, Context, Event, Level, User, Uuid, Value};
 
 /// A scope: tags, extra, contexts, user, level, fingerprint, transaction, breadcrumbs,
 /// attachments and event processors that are applied to captured events.
@@ -265,21 +264,12 @@ impl Scope {
         self.update(|d| d.set_transaction(name.clone()));
     }
 
-    /// Adds a breadcrumb, after the client's `before_breadcrumb` callback.
-    ///
-    /// Without a client the breadcrumb is discarded (B10); with `max_breadcrumbs = 0` nothing
-    /// is stored (B06).
-    pub fn add_breadcrumb(&self, breadcrumb: Breadcrumb) {
-        let Some(client) = Client::current() else {
-            return;
-        };
-        if let Some((crumb, max)) = client.prepare_breadcrumb(breadcrumb) {
-            let mut evicted = false;
-            self.update(|d| evicted = d.push_breadcrumb(crumb.clone(), max));
-            if evicted {
-                client.breadcrumb_evicted();
-            }
-        }
+    /// Stores a prepared breadcrumb (the pipeline floor prepares it, `Scope::add_breadcrumb`);
+    /// `true` when that pushed the oldest one out of a full buffer.
+    pub(crate) fn push_breadcrumb(&self, crumb: Arc<StoredCrumb>, max: usize) -> bool {
+        let mut evicted = false;
+        self.update(|d| evicted = d.push_breadcrumb(crumb.clone(), max));
+        evicted
     }
 
     /// Removes this scope's breadcrumbs (other scopes keep theirs).
@@ -337,12 +327,9 @@ impl Scope {
         self.update(ScopeData::clear);
     }
 
-    /// Layers `other` over this scope: maps key-wise, scalars where `other` has a value,
-    /// breadcrumbs merged in insertion order and re-capped, attachments and processors
-    /// appended. Nothing is removed; the propagation context and last event id stay.
-    pub fn update_from_scope(&self, other: &Scope) {
+    /// Layers `other` over this scope (`Scope::update_from_scope`), capping breadcrumbs at `max`.
+    pub(crate) fn update_from(&self, other: &Scope, max: usize) {
         let upper = other.data();
-        let max = Client::current().map_or(usize::MAX, |c| c.options().max_breadcrumbs);
         self.update(|d| d.update_from(&upper, max));
     }
 

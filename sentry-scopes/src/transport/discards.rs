@@ -4,8 +4,9 @@ use std::collections::HashMap;
 use std::sync::{Mutex, PoisonError};
 
 #[cfg(feature = "http")]
-use crate::protocol::EnvelopeItem;
-use crate::protocol::{Category, ClientReport, DiscardedItem, Envelope, LossSource};
+use super::envelope::ItemMeta;
+use super::envelope::{EncodedEnvelope, Loss};
+use crate::protocol::{Category, ClientReport, DiscardedItem};
 
 /// Why an item was dropped before it reached the server (client reports).
 pub type DiscardReason = crate::protocol::Reason;
@@ -42,16 +43,23 @@ impl Discards {
 
     /// Records every item of `envelope` as dropped for `reason`. The counts of a client report in
     /// it are recorded again under their original reasons, so that a later report carries them.
-    pub fn record_envelope(&self, envelope: &Envelope, reason: DiscardReason) {
-        for loss in envelope.losses() {
-            self.record(loss.reason.unwrap_or(reason), loss.category, loss.quantity);
-        }
+    pub fn record_envelope(&self, envelope: &EncodedEnvelope, reason: DiscardReason) {
+        self.record_losses(envelope.losses(), reason);
     }
 
     /// [`record_envelope`](Self::record_envelope) for one item.
     #[cfg(feature = "http")]
-    pub(crate) fn record_item(&self, item: &EnvelopeItem, reason: DiscardReason) {
-        for loss in item.losses() {
+    pub(crate) fn record_item(&self, item: &ItemMeta, reason: DiscardReason) {
+        self.record_losses(item.losses().iter().copied(), reason);
+    }
+
+    /// Records `losses` for `reason`, or each under the reason it already carries.
+    pub(crate) fn record_losses(
+        &self,
+        losses: impl IntoIterator<Item = Loss>,
+        reason: DiscardReason,
+    ) {
+        for loss in losses {
             self.record(loss.reason.unwrap_or(reason), loss.category, loss.quantity);
         }
     }

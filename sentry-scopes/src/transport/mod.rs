@@ -1,24 +1,19 @@
-//! Transports: where envelopes go once the pipeline has produced them.
+//! Transports: delivery of the envelopes the capture pipeline has encoded.
 //!
-//! Without a DSN, [`PrintTransport`] prints them. With one, the HTTP transport (feature `http`)
-//! sends them: `thread.rs` holds the bounded queue and the sending thread, `worker.rs` decides
-//! what happens to each envelope (rate limits in `ratelimit.rs`, the offline cache in
-//! `cache.rs`, client reports from `discards.rs`), `encode.rs` turns it into a request body and
-//! `http.rs` posts it with reqwest. Every transport gets events that went through `privacy.rs`
-//! and `limits.rs` first ([`finish_event`]).
+//! The pipeline hands every transport an [`EncodedEnvelope`]: bytes written once on the
+//! capturing thread, with a description of each item. Without a DSN, [`PrintTransport`] prints
+//! them. With one, the HTTP transport (feature `http`) sends them: `thread.rs` holds the bounded
+//! queue and the sending thread, `worker.rs` decides what happens to each envelope (rate limits
+//! in `ratelimit.rs`, the offline cache in `cache/`, client reports from `discards.rs`) and
+//! `http.rs` posts it with reqwest. Nothing here builds, changes or serialises an event.
 
 #[cfg(feature = "http")]
 mod cache;
 mod discards;
-#[cfg(feature = "http")]
-mod encode;
-#[cfg(feature = "http")]
-mod fit;
+mod envelope;
 #[cfg(feature = "http")]
 mod http;
-pub(crate) mod limits;
 mod print;
-mod privacy;
 #[cfg(feature = "http")]
 mod ratelimit;
 #[cfg(feature = "test")]
@@ -32,25 +27,27 @@ use std::sync::Arc;
 use std::time::Duration;
 
 pub use self::discards::{DiscardReason, Discards};
-pub(crate) use self::limits::MAX_EVENT_BYTES;
+pub use self::envelope::EncodedEnvelope;
+pub(crate) use self::envelope::{ItemKind, Loss, Writer};
 pub(crate) use self::print::PrintTransport;
-#[cfg(feature = "tower")]
-pub(crate) use self::privacy::is_sensitive;
-use crate::client::ClientOptions;
 use crate::error::InitError;
-use crate::protocol::{Dsn, Envelope, Event, Transaction};
+use crate::options::ClientOptions;
+use crate::protocol::Dsn;
 
 /// Sends envelopes somewhere. Implementations must never block the caller of `send_envelope`
 /// on the network: queue and return.
 ///
+/// Envelopes arrive encoded ([`EncodedEnvelope`]): write [`as_bytes`](EncodedEnvelope::as_bytes)
+/// wherever they go, or [`parse`](EncodedEnvelope::parse) them to look inside.
+///
 /// ```
 /// use std::sync::{Arc, Mutex};
-/// use sentry_scopes::{ClientOptions, Envelope, Transport};
+/// use sentry_scopes::{ClientOptions, EncodedEnvelope, Transport};
 ///
 /// #[derive(Default)]
-/// struct Collect(Mutex<Vec<Envelope>>);
+/// struct Collect(Mutex<Vec<EncodedEnvelope>>);
 /// impl Transport for Collect {
-///     fn send_envelope(&self, envelope: Envelope) {
+///     fn send_envelope(&self, envelope: EncodedEnvelope) {
 ///         self.0.lock().unwrap_or_else(|e| e.into_inner()).push(envelope);
 ///     }
 /// }
@@ -59,11 +56,14 @@ use crate::protocol::{Dsn, Envelope, Event, Transaction};
 /// let guard = sentry_scopes::init(ClientOptions::new().transport(sink.clone())).unwrap();
 /// sentry_scopes::capture_message("hi", sentry_scopes::Level::Info);
 /// drop(guard);
-/// assert_eq!(sink.0.lock().unwrap().len(), 1);
+/// let sent = sink.0.lock().unwrap();
+/// assert_eq!(sent[0].item_types().collect::<Vec<_>>(), ["event"]);
+/// let event = sent[0].parse().unwrap().event().cloned().unwrap();
+/// assert_eq!(event.message.as_deref(), Some("hi"));
 /// ```
 pub trait Transport: Send + Sync + 'static {
     /// Queues `envelope` for sending. Must not block on I/O.
-    fn send_envelope(&self, envelope: Envelope);
+    fn send_envelope(&self, envelope: EncodedEnvelope);
 
     /// Waits until everything queued was handled or `timeout` passed; `true` if the queue emptied.
     fn flush(&self, timeout: Duration) -> bool {
@@ -75,37 +75,6 @@ pub trait Transport: Send + Sync + 'static {
     /// client's context; a transport that records discards keeps `ctx.discards` here.
     fn install(&self, ctx: &TransportContext<'_>) {
         let _ = ctx;
-    }
-
-    /// Whether `send_envelope` may be given events already serialised, as raw envelopes
-    /// ([`Envelope::from_bytes_raw`]: [`items`](Envelope::items) is empty, and
-    /// [`to_writer`](Envelope::to_writer) writes the bytes as they are). Default `false`.
-    ///
-    /// A capture that no event processor or `before_send` needs to see as an [`Event`] is then
-    /// written to JSON straight from the scopes, without building the event's tag map and
-    /// breadcrumb list: several times less work for an event with many tags and breadcrumbs.
-    /// Say `true` only if the transport writes envelopes out without looking into them, as the
-    /// built-in transport without a DSN does. The HTTP transport does not: it reads each item's
-    /// category for rate limits and client reports, and it serialises on its own thread.
-    ///
-    /// ```
-    /// use sentry_scopes::{Envelope, Transport};
-    ///
-    /// struct Stdout;
-    /// impl Transport for Stdout {
-    ///     fn send_envelope(&self, envelope: Envelope) {
-    ///         let _ = envelope.to_writer(std::io::stdout().lock());
-    ///     }
-    ///     fn accepts_raw_envelopes(&self) -> bool {
-    ///         true
-    ///     }
-    /// }
-    /// # let _guard = sentry_scopes::init(sentry_scopes::ClientOptions::new()
-    /// #     .transport(std::sync::Arc::new(Stdout))).unwrap();
-    /// # sentry_scopes::capture_message("hi", sentry_scopes::Level::Info);
-    /// ```
-    fn accepts_raw_envelopes(&self) -> bool {
-        false
     }
 
     /// Flushes, then stops; called once when the client goes away.
@@ -175,24 +144,6 @@ pub(crate) fn default_transport(
     }
 }
 
-/// The last step before an event becomes an envelope, after `before_send`: personal data out
-/// unless `send_default_pii`, then Sentry's size limits (tags, message). Events over 1 MiB are
-/// trimmed later, by the HTTP transport, where they are serialised anyway.
-pub(crate) fn finish_event(event: &mut Event<'static>, options: &ClientOptions) {
-    if !options.send_default_pii {
-        privacy::strip(&mut event.user, &mut event.request);
-    }
-    limits::trim_event(event);
-}
-
-/// [`finish_event`] for transactions.
-pub(crate) fn finish_transaction(txn: &mut Transaction<'static>, options: &ClientOptions) {
-    if !options.send_default_pii {
-        privacy::strip(&mut txn.user, &mut txn.request);
-    }
-    limits::trim_transaction(txn);
-}
-
 #[cfg(test)]
 mod tests {
     #[test]
@@ -201,27 +152,5 @@ mod tests {
         let err = crate::init("https://key@sentry.example.com/1").unwrap_err();
         assert!(matches!(err, crate::InitError::NoHttpTransport));
         assert!(err.to_string().contains("`http` feature"), "{err}");
-    }
-
-    #[test]
-    fn outgoing_events_lose_pii_and_respect_limits() {
-        use crate::protocol::{Event, User};
-        let mut event = Event {
-            user: Some(User {
-                ip_address: Some(sentry_types::protocol::v7::IpAddress::Auto),
-                ..User::default()
-            }),
-            ..Event::default()
-        };
-        event.tags.insert("t".repeat(240), "v".into());
-        let mut options = crate::ClientOptions::new();
-        super::finish_event(&mut event, &options);
-        assert_eq!(event.user.as_ref().unwrap().ip_address, None);
-        assert!(event.tags.keys().all(|k| k.len() == 200));
-
-        options.send_default_pii = true;
-        event.user.as_mut().unwrap().ip_address = Some(sentry_types::protocol::v7::IpAddress::Auto);
-        super::finish_event(&mut event, &options);
-        assert!(event.user.unwrap().ip_address.is_some());
     }
 }

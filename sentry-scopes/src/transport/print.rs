@@ -3,7 +3,7 @@
 use std::io::Write;
 
 use super::Transport;
-use crate::protocol::Envelope;
+use super::envelope::EncodedEnvelope;
 
 /// Prints each envelope to stdout: the envelope header and every item header and payload, JSON
 /// pretty-printed, binary payloads summarised by size. Shows exactly what would be sent.
@@ -17,26 +17,18 @@ impl PrintTransport {
 }
 
 impl Transport for PrintTransport {
-    fn send_envelope(&self, envelope: Envelope) {
-        let text = render(&envelope);
+    fn send_envelope(&self, envelope: EncodedEnvelope) {
+        let text = render(envelope.as_bytes());
         let mut out = std::io::stdout().lock();
         let _ = out.write_all(text.as_bytes());
         let _ = out.flush();
     }
-
-    fn accepts_raw_envelopes(&self) -> bool {
-        true // it renders the serialised envelope
-    }
 }
 
 /// Renders an envelope as the lines it is made of, JSON pretty-printed.
-pub(crate) fn render(envelope: &Envelope) -> String {
-    let mut bytes = Vec::new();
-    if envelope.to_writer(&mut bytes).is_err() {
-        return "--- sentry envelope (could not be serialised) ---\n".to_owned();
-    }
+pub(crate) fn render(bytes: &[u8]) -> String {
     let mut out = String::from("--- sentry envelope ---\n");
-    let mut rest = &bytes[..];
+    let mut rest = bytes;
     while !rest.is_empty() {
         let (line, tail) = match rest.iter().position(|&b| b == b'\n') {
             Some(i) => (&rest[..i], &rest[i + 1..]),

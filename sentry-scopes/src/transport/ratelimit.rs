@@ -4,9 +4,7 @@
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
-use sentry_types::protocol::v7::ItemContainer;
-
-use crate::protocol::EnvelopeItem;
+use super::envelope::ItemKind;
 
 /// How long a `429` without any usable header blocks everything (the Sentry default).
 const DEFAULT_RETRY_AFTER: Duration = Duration::from_secs(60);
@@ -62,9 +60,9 @@ impl RateLimits {
         }
     }
 
-    /// Until when `item` is blocked, if it is at `now`.
-    pub(crate) fn blocked_until(&self, item: &EnvelopeItem, now: Instant) -> Option<Instant> {
-        let by_category = categories_of(item)
+    /// Until when an item of `kind` is blocked, if it is at `now`.
+    pub(crate) fn blocked_until(&self, kind: ItemKind, now: Instant) -> Option<Instant> {
+        let by_category = categories_of(kind)
             .iter()
             .filter_map(|c| self.categories.get(*c).copied())
             .max();
@@ -99,38 +97,30 @@ fn parse_seconds(s: &str) -> Option<Duration> {
 }
 
 /// The rate-limit data categories an item counts against (Relay's names).
-fn categories_of(item: &EnvelopeItem) -> &'static [&'static str] {
-    match item {
-        EnvelopeItem::Event(_) => &["error", "default"],
-        EnvelopeItem::Transaction(_) => &["transaction"],
-        EnvelopeItem::Attachment(_) => &["attachment"],
-        EnvelopeItem::SessionUpdate(_) | EnvelopeItem::SessionAggregates(_) => &["session"],
-        EnvelopeItem::ClientReport(_) => &["internal"],
-        EnvelopeItem::MonitorCheckIn(_) => &["monitor"],
-        EnvelopeItem::ItemContainer(ItemContainer::Logs(_)) => &["log_item"],
-        EnvelopeItem::ItemContainer(ItemContainer::Metrics(_)) => &["trace_metric"],
-        _ => &[],
+fn categories_of(kind: ItemKind) -> &'static [&'static str] {
+    match kind {
+        ItemKind::Event => &["error", "default"],
+        ItemKind::Transaction => &["transaction"],
+        ItemKind::Attachment => &["attachment"],
+        ItemKind::Session => &["session"],
+        ItemKind::ClientReport => &["internal"],
+        ItemKind::CheckIn => &["monitor"],
+        ItemKind::Other => &[],
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::protocol::{Attachment, ClientReport, Event, Transaction};
 
-    fn event() -> EnvelopeItem {
-        Event::default().into()
+    fn event() -> ItemKind {
+        ItemKind::Event
     }
-    fn transaction() -> EnvelopeItem {
-        Transaction::default().into()
+    fn transaction() -> ItemKind {
+        ItemKind::Transaction
     }
-    fn attachment() -> EnvelopeItem {
-        Attachment {
-            buffer: vec![1],
-            filename: "a".into(),
-            ..Attachment::default()
-        }
-        .into()
+    fn attachment() -> ItemKind {
+        ItemKind::Attachment
     }
 
     #[test]
@@ -138,10 +128,10 @@ mod tests {
         let now = Instant::now();
         let mut rl = RateLimits::default();
         rl.update(200, Some("86400:transaction;span:organization"), None, now);
-        assert!(rl.blocked_until(&event(), now).is_none());
-        assert!(rl.blocked_until(&attachment(), now).is_none());
+        assert!(rl.blocked_until(event(), now).is_none());
+        assert!(rl.blocked_until(attachment(), now).is_none());
         let until = rl
-            .blocked_until(&transaction(), now)
+            .blocked_until(transaction(), now)
             .expect("transactions blocked");
         assert_eq!(until - now, Duration::from_secs(86400));
         assert!(rl.all_blocked_until(now).is_none());
@@ -162,12 +152,10 @@ mod tests {
             rl.all_blocked_until(now),
             Some(now + Duration::from_secs(60))
         );
-        assert!(rl.blocked_until(&event(), now).is_some());
-        let report: EnvelopeItem =
-            ClientReport::new(std::iter::empty::<crate::protocol::DiscardedItem>()).into();
-        assert!(rl.blocked_until(&report, now).is_some());
+        assert!(rl.blocked_until(event(), now).is_some());
+        assert!(rl.blocked_until(ItemKind::ClientReport, now).is_some());
         assert!(
-            rl.blocked_until(&event(), now + Duration::from_secs(61))
+            rl.blocked_until(event(), now + Duration::from_secs(61))
                 .is_none()
         );
     }
@@ -204,26 +192,26 @@ mod tests {
             now,
         );
         assert_eq!(
-            rl.blocked_until(&event(), now),
+            rl.blocked_until(event(), now),
             Some(now + Duration::from_secs(10))
         );
-        assert!(rl.blocked_until(&attachment(), now).is_some());
-        assert!(rl.blocked_until(&transaction(), now).is_none());
+        assert!(rl.blocked_until(attachment(), now).is_some());
+        assert!(rl.blocked_until(transaction(), now).is_none());
         // A shorter later limit does not shorten a longer one.
         rl.update(200, Some("1:error:key"), None, now);
         assert_eq!(
-            rl.blocked_until(&event(), now),
+            rl.blocked_until(event(), now),
             Some(now + Duration::from_secs(10))
         );
         // Huge values are capped, also those beyond what a `Duration` holds.
         rl.update(200, Some("1e12:attachment:key"), None, now);
         assert_eq!(
-            rl.blocked_until(&attachment(), now),
+            rl.blocked_until(attachment(), now),
             Some(now + MAX_RETRY_AFTER)
         );
         rl.update(200, Some("1e300:transaction:key"), None, now);
         assert_eq!(
-            rl.blocked_until(&transaction(), now),
+            rl.blocked_until(transaction(), now),
             Some(now + MAX_RETRY_AFTER)
         );
         let mut rl = RateLimits::default();

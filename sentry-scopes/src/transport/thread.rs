@@ -13,10 +13,9 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use super::cache::Cache;
-use super::encode::encode;
+use super::envelope::EncodedEnvelope;
 use super::worker::{Log, Worker};
 use super::{DiscardReason, Discards, Transport};
-use crate::protocol::Envelope;
 
 /// The shared half: queue and flush bookkeeping.
 struct Shared {
@@ -28,7 +27,7 @@ struct Shared {
 }
 
 struct State {
-    queue: VecDeque<Envelope>,
+    queue: VecDeque<EncodedEnvelope>,
     capacity: usize,
     flush_requested: u64,
     flush_done: u64,
@@ -156,9 +155,8 @@ impl Drop for ExitGuard {
 
 /// The thread's loop: queue first, then flush requests, then the offline cache.
 fn run(shared: &Shared, mut worker: Worker) {
-    #[expect(clippy::large_enum_variant, reason = "one job at a time, on the stack")]
     enum Job {
-        Send(Envelope),
+        Send(EncodedEnvelope),
         Flush(u64),
         Cache,
         Exit,
@@ -207,7 +205,7 @@ fn run(shared: &Shared, mut worker: Worker) {
 }
 
 impl Transport for ThreadTransport {
-    fn send_envelope(&self, envelope: Envelope) {
+    fn send_envelope(&self, envelope: EncodedEnvelope) {
         let mut state = self.shared.lock();
         if state.shutdown || state.queue.len() >= state.capacity {
             let reason = if state.shutdown {
@@ -243,7 +241,7 @@ impl Transport for ThreadTransport {
     fn shutdown(&self, timeout: Duration) -> bool {
         let deadline = deadline_after(timeout);
         let flushed = self.flush(timeout);
-        let left_over: Vec<Envelope> = {
+        let left_over: Vec<EncodedEnvelope> = {
             let mut state = self.shared.lock();
             state.shutdown = true;
             state.queue.drain(..).collect()
@@ -252,9 +250,9 @@ impl Transport for ThreadTransport {
         // Whatever the thread did not get to: into the cache for the next start, or lost.
         for envelope in left_over {
             let stored = self.spill.as_ref().is_some_and(|cache| {
-                encode(envelope.clone())
-                    .ok()
-                    .is_some_and(|body| cache.store(&body).is_ok())
+                cache
+                    .store(&envelope.stamped(std::time::SystemTime::now()))
+                    .is_ok()
             });
             if !stored {
                 self.discards

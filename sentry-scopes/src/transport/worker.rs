@@ -1,19 +1,15 @@
-//! What the transport thread does with one envelope: rate limits, client reports, encoding,
+//! What the transport thread does with one envelope: rate limits, client reports, stamping,
 //! sending, and what each answer means (drop and count, cache, back off).
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
-
-use sentry_types::protocol::v7::EnvelopeFilterCallbacks;
-use sentry_types::protocol::v7::client_report::ItemLoss;
+use std::time::{Duration, Instant, SystemTime};
 
 use super::cache::Cache;
-use super::encode::{EncodeError, encode};
+use super::envelope::{EncodedEnvelope, Loss};
 use super::ratelimit::RateLimits;
 use super::{DiscardReason, Discards};
-use crate::protocol::{Envelope, EnvelopeItem, LossSource};
 
 /// First wait after the server failed, doubled on each further failure up to [`MAX_BACKOFF`].
 const FIRST_BACKOFF: Duration = Duration::from_secs(1);
@@ -122,22 +118,19 @@ impl Worker {
     }
 
     /// Handles an envelope from the queue, with the pending client report attached.
-    pub(crate) fn send_queued(&mut self, envelope: Envelope) {
+    pub(crate) fn send_queued(&mut self, envelope: EncodedEnvelope) {
         let now = Instant::now();
         let Some(mut envelope) = self.apply_limits(envelope, now) else {
             return;
         };
         if self.cache.is_some() && self.backoff_until.is_some_and(|t| t > now) {
             // The server failed a moment ago: straight to the cache, without a request.
-            let losses: Vec<ItemLoss> = envelope.losses().collect();
-            match encode(envelope) {
-                Ok(body) => self.store(&body, &losses),
-                Err(e) => self.encode_failed(&e, &losses),
-            }
+            let losses: Vec<Loss> = envelope.losses().collect();
+            self.store(&envelope.stamped(SystemTime::now()), &losses);
             return;
         }
         if let Some(report) = self.discards.take_report() {
-            envelope.add_item(report);
+            envelope = envelope.with_report(&report);
         }
         self.deliver(envelope, Origin::Queue);
     }
@@ -149,7 +142,7 @@ impl Worker {
             return;
         }
         if let Some(report) = self.discards.take_report() {
-            self.send_queued(Envelope::from(report));
+            self.send_queued(EncodedEnvelope::report(&report));
         }
     }
 
@@ -173,7 +166,7 @@ impl Worker {
             .cache
             .as_ref()
             .map_or(Ok(Vec::new()), |c| c.read(&path).map_err(|e| e.to_string()))
-            .and_then(|bytes| Envelope::from_slice(&bytes).map_err(|e| e.to_string()));
+            .and_then(|bytes| EncodedEnvelope::from_slice(&bytes));
         let envelope = match parsed {
             Ok(envelope) => envelope,
             Err(e) => {
@@ -187,11 +180,11 @@ impl Worker {
                 return;
             }
         };
-        let before = envelope.items().count();
+        let before = envelope.items().len();
         match self.apply_limits(envelope, Instant::now()) {
             None => self.forget(&path),
             Some(envelope) => {
-                let changed = envelope.items().count() != before;
+                let changed = envelope.items().len() != before;
                 self.deliver(
                     envelope,
                     Origin::Cache {
@@ -204,52 +197,29 @@ impl Worker {
     }
 
     /// Drops rate-limited items, counting them; `None` when nothing is left.
-    fn apply_limits(&mut self, envelope: Envelope, now: Instant) -> Option<Envelope> {
+    fn apply_limits(&mut self, envelope: EncodedEnvelope, now: Instant) -> Option<EncodedEnvelope> {
         let limits = &self.limits;
-        if !envelope
-            .items()
-            .any(|i| limits.blocked_until(i, now).is_some())
-        {
-            return Some(envelope);
-        }
-        let headers = envelope.headers().clone();
-        let id = envelope.uuid().copied();
         let discards = &self.discards;
         let mut dropped = 0;
-        let filtered = envelope.filter(EnvelopeFilterCallbacks::new(
-            |item: &_| limits.blocked_until(item, now).is_none(),
-            |item| {
+        let kept = envelope.retain(|item| {
+            let blocked = limits.blocked_until(item.kind, now).is_some();
+            if blocked {
                 dropped += 1;
-                discards.record_item(&item, DiscardReason::RatelimitBackoff);
-            },
-        ));
-        self.log
-            .line(|| format!("{dropped} item(s) dropped: rate limited by the server"));
-        // Keep the original headers unless the item that gave the event id went away.
-        filtered.map(|f| {
-            if f.uuid().copied() == id {
-                f.with_headers(headers)
-            } else {
-                f
+                discards.record_item(item, DiscardReason::RatelimitBackoff);
             }
-        })
+            !blocked
+        });
+        if dropped > 0 {
+            self.log
+                .line(|| format!("{dropped} item(s) dropped: rate limited by the server"));
+        }
+        kept
     }
 
-    fn deliver(&mut self, envelope: Envelope, origin: Origin<'_>) {
-        let losses: Vec<ItemLoss> = envelope.losses().collect();
-        let report_only = envelope
-            .items()
-            .all(|i| matches!(i, EnvelopeItem::ClientReport(_)));
-        let body = match encode(envelope) {
-            Ok(body) => body,
-            Err(e) => {
-                self.encode_failed(&e, &losses);
-                if let Origin::Cache { path, .. } = origin {
-                    self.forget(path);
-                }
-                return;
-            }
-        };
+    fn deliver(&mut self, envelope: EncodedEnvelope, origin: Origin<'_>) {
+        let losses: Vec<Loss> = envelope.losses().collect();
+        let report_only = envelope.is_report_only();
+        let body = envelope.stamped(SystemTime::now());
         let started = Instant::now();
         let reply = self.sender.send(&body);
         let now = Instant::now();
@@ -308,7 +278,7 @@ impl Worker {
         &mut self,
         report_only: bool,
         body: &[u8],
-        losses: &[ItemLoss],
+        losses: &[Loss],
         origin: Origin<'_>,
         counts: bool,
         now: Instant,
@@ -354,7 +324,7 @@ impl Worker {
     }
 
     /// Writes `body` to the cache; evicted envelopes are counted as `buffer_overflow`.
-    fn store(&mut self, body: &[u8], losses: &[ItemLoss]) {
+    fn store(&mut self, body: &[u8], losses: &[Loss]) {
         let Some(cache) = &self.cache else {
             return self.record(losses, DiscardReason::NetworkError);
         };
@@ -364,7 +334,7 @@ impl Worker {
                 for old in evicted {
                     self.log
                         .line(|| "offline cache full: oldest envelope dropped".to_owned());
-                    match Envelope::from_slice(&old) {
+                    match EncodedEnvelope::from_slice(&old) {
                         Ok(env) => self
                             .discards
                             .record_envelope(&env, DiscardReason::BufferOverflow),
@@ -384,33 +354,16 @@ impl Worker {
         }
     }
 
-    fn encode_failed(&self, error: &EncodeError, losses: &[ItemLoss]) {
-        self.log.line(|| match error {
-            EncodeError::TooLarge => {
-                "event over 1 MiB even without breadcrumbs and extra; dropped".to_owned()
-            }
-            EncodeError::Io(e) => format!("could not serialise the envelope: {e}"),
-        });
-        let reason = match error {
-            EncodeError::TooLarge => DiscardReason::SendError,
-            EncodeError::Io(_) => DiscardReason::InternalSdkError,
-        };
-        self.record(losses, reason);
-    }
-
     /// The server refused the envelope for good.
-    fn lose(&mut self, losses: &[ItemLoss], reason: DiscardReason, origin: Origin<'_>) {
+    fn lose(&mut self, losses: &[Loss], reason: DiscardReason, origin: Origin<'_>) {
         self.record(losses, reason);
         if let Origin::Cache { path, .. } = origin {
             self.forget(path);
         }
     }
 
-    fn record(&self, losses: &[ItemLoss], reason: DiscardReason) {
-        for loss in losses {
-            self.discards
-                .record(loss.reason.unwrap_or(reason), loss.category, loss.quantity);
-        }
+    fn record(&self, losses: &[Loss], reason: DiscardReason) {
+        self.discards.record_losses(losses.iter().copied(), reason);
     }
 
     fn forget(&mut self, path: &Path) {

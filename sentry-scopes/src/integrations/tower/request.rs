@@ -5,11 +5,8 @@ use http::header::{COOKIE, HOST};
 use http::{HeaderMap, Request};
 use sentry_types::protocol::v7::{Request as RequestData, Url};
 
+use crate::pii::{filter_query, is_sensitive};
 use crate::scope::PropagationContext;
-use crate::transport::is_sensitive;
-
-/// Stands in for a filtered query-string value.
-const FILTERED: &str = "[Filtered]";
 
 /// The request as events report it: method, URL without the query, the query string, and the
 /// headers; credentials, cookies and client addresses only with `send_default_pii`.
@@ -41,28 +38,19 @@ pub(super) fn request_data<B>(req: &Request<B>, send_pii: bool) -> RequestData {
     RequestData {
         url,
         method: Some(req.method().as_str().to_owned()),
-        query_string: uri.query().map(|q| filter_query(q, send_pii)),
+        query_string: uri.query().map(|q| {
+            if send_pii {
+                q.to_owned()
+            } else {
+                filter_query(q)
+            }
+        }),
         cookies: send_pii
             .then(|| header_str(req.headers(), COOKIE.as_str()).map(str::to_owned))
             .flatten(),
         headers,
         ..RequestData::default()
     }
-}
-
-/// The query string with the values of sensitive parameters replaced, unless `send_pii`.
-fn filter_query(query: &str, send_pii: bool) -> String {
-    if send_pii {
-        return query.to_owned();
-    }
-    query
-        .split('&')
-        .map(|pair| match pair.split_once('=') {
-            Some((key, _)) if is_sensitive(key) => format!("{key}={FILTERED}"),
-            _ => pair.to_owned(),
-        })
-        .collect::<Vec<_>>()
-        .join("&")
 }
 
 /// `METHOD route`: axum's matched route (`/users/{id}`) when known, else the URI path.

@@ -1,0 +1,174 @@
+//! What delivery (the HTTP transport) does with an encoded envelope: drop rate-limited items,
+//! add client reports, stamp `sent_at`, read back what the offline cache kept.
+
+use sentry_types::protocol::v7::EnvelopeHeaders;
+
+use super::{EncodedEnvelope, ItemKind, ItemMeta, Loss, Writer, losses_of, write_item_header};
+use crate::protocol::{ClientReport, Envelope};
+
+impl ItemMeta {
+    /// What losing this item means for client reports.
+    pub(crate) fn losses(&self) -> &[Loss] {
+        &self.losses
+    }
+}
+
+impl EncodedEnvelope {
+    /// Reads bytes written by the SDK (the offline cache): parsed, then written again, so the
+    /// description of the items is what the bytes say.
+    pub(crate) fn from_slice(bytes: &[u8]) -> Result<Self, String> {
+        Envelope::from_slice(bytes)
+            .map(Self::from)
+            .map_err(|e| e.to_string())
+    }
+
+    pub(crate) fn items(&self) -> &[ItemMeta] {
+        &self.items
+    }
+
+    /// Whether every item is a client report.
+    pub(crate) fn is_report_only(&self) -> bool {
+        self.items.iter().all(|i| i.kind == ItemKind::ClientReport)
+    }
+
+    /// Keeps the items `keep` accepts (asked once per item); `None` when none is left. The
+    /// header stays as it is.
+    pub(crate) fn retain(self, keep: impl FnMut(&ItemMeta) -> bool) -> Option<Self> {
+        let kept: Vec<bool> = self.items.iter().map(keep).collect();
+        if kept.iter().all(|k| *k) {
+            return Some(self);
+        }
+        let mut out = Writer::with_header(&self.bytes[..self.header_end], self.event_id);
+        for (item, _) in self.items.iter().zip(&kept).filter(|(_, k)| **k) {
+            out.raw_item(
+                item.kind,
+                &self.bytes[item.range.clone()],
+                item.losses.clone(),
+            );
+        }
+        (!out.items.is_empty()).then(|| out.finish())
+    }
+
+    /// Appends a client report as one more item.
+    pub(crate) fn with_report(mut self, report: &ClientReport) -> Self {
+        if let Ok(payload) = serde_json::to_vec(report) {
+            let start = self.bytes.len();
+            write_item_header(&mut self.bytes, "client_report", payload.len());
+            self.bytes.extend_from_slice(&payload);
+            self.bytes.push(b'\n');
+            self.items.push(ItemMeta {
+                kind: ItemKind::ClientReport,
+                range: start..self.bytes.len(),
+                losses: losses_of(report),
+            });
+        }
+        self
+    }
+
+    /// An envelope of one client report.
+    pub(crate) fn report(report: &ClientReport) -> Self {
+        Writer::new(None).finish().with_report(report)
+    }
+
+    /// The bytes with `sent_at` in the header, as they go on the wire.
+    pub(crate) fn stamped(&self, now: std::time::SystemTime) -> Vec<u8> {
+        let header = &self.bytes[..self.header_end];
+        let line = header.strip_suffix(b"\n").unwrap_or(header);
+        let stamped = serde_json::from_slice::<serde_json::Map<String, serde_json::Value>>(line)
+            .ok()
+            .and_then(|mut map| {
+                let stamp = serde_json::to_value(EnvelopeHeaders::new().with_sent_at(now)).ok()?;
+                map.insert("sent_at".to_owned(), stamp.get("sent_at")?.clone());
+                serde_json::to_vec(&map).ok()
+            });
+        let Some(mut out) = stamped else {
+            return self.bytes.clone();
+        };
+        out.push(b'\n');
+        out.extend_from_slice(&self.bytes[self.header_end..]);
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::{Category, DiscardedItem, Reason, Transaction};
+
+    fn event_with_attachment() -> Envelope {
+        let mut envelope = Envelope::from(crate::protocol::Event::default());
+        envelope.add_item(crate::protocol::Attachment {
+            buffer: b"data".to_vec(),
+            filename: "a.txt".into(),
+            ..crate::protocol::Attachment::default()
+        });
+        envelope
+    }
+
+    #[test]
+    fn retain_drops_items_and_keeps_the_rest_byte_for_byte() {
+        let encoded = EncodedEnvelope::from(event_with_attachment());
+        let only_attachment = encoded
+            .clone()
+            .retain(|i| i.kind == ItemKind::Attachment)
+            .unwrap();
+        let parsed = only_attachment.parse().unwrap();
+        assert_eq!(parsed.items().count(), 1);
+        assert_eq!(
+            parsed.uuid(),
+            encoded.parse().unwrap().uuid(),
+            "the header stays"
+        );
+        let mut asked = 0;
+        assert!(
+            encoded
+                .retain(|_| {
+                    asked += 1;
+                    false
+                })
+                .is_none()
+        );
+        assert_eq!(asked, 2, "each item is asked about once");
+    }
+
+    #[test]
+    fn a_report_is_appended_and_its_counts_keep_their_reason() {
+        let report =
+            ClientReport::new([DiscardedItem::new(Category::Error, Reason::SampleRate, 3)]);
+        let encoded =
+            EncodedEnvelope::from(Envelope::from(Transaction::default())).with_report(&report);
+        assert_eq!(
+            encoded.item_types().collect::<Vec<_>>(),
+            ["transaction", "client_report"]
+        );
+        assert!(!encoded.is_report_only());
+        let report_losses: Vec<_> = encoded.items()[1].losses.clone();
+        assert_eq!(report_losses[0].reason, Some(Reason::SampleRate));
+        assert_eq!(report_losses[0].quantity, 3);
+        assert_eq!(encoded.parse().unwrap().items().count(), 2);
+        assert!(EncodedEnvelope::report(&report).is_report_only());
+    }
+
+    #[test]
+    fn stamping_adds_sent_at_and_keeps_everything_else() {
+        let encoded = EncodedEnvelope::from(event_with_attachment());
+        let stamped = encoded.stamped(std::time::SystemTime::now());
+        let header: serde_json::Value =
+            serde_json::from_slice(stamped.split(|&b| b == b'\n').next().unwrap()).unwrap();
+        assert!(header["sent_at"].as_str().unwrap().ends_with('Z'));
+        assert_eq!(header["event_id"].as_str().map(str::len), Some(36));
+        let parsed = Envelope::from_slice(&stamped).unwrap();
+        assert_eq!(parsed.items().count(), 2);
+    }
+
+    #[test]
+    fn what_the_cache_kept_reads_back_with_its_items() {
+        let encoded = EncodedEnvelope::from(event_with_attachment());
+        let again = EncodedEnvelope::from_slice(encoded.as_bytes()).unwrap();
+        assert_eq!(
+            again.item_types().collect::<Vec<_>>(),
+            ["event", "attachment"]
+        );
+        assert!(EncodedEnvelope::from_slice(b"not an envelope").is_err());
+    }
+}
