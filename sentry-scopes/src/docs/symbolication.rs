@@ -132,12 +132,17 @@
 //! - **The default** (`cargo build --release`): cargo strips debug info but keeps the symbol
 //!   table, so frames have function names (inlined calls folded into their callers), no file
 //!   or line, and their addresses.
-//! - **Line tables in the binary**: `debug = "line-tables-only"` under `[profile.release]`
-//!   gives files, lines and inlined frames, resolved by the SDK on the host; no server-side
-//!   work is needed, which is what servers that do not symbolicate need (below). The binary is
-//!   larger; the code is the same.
+//! - **Debug info in the binary**: `debug = "limited"` under `[profile.release]` gives
+//!   files, lines, inlined frames and full function paths, resolved by the SDK on the host; no
+//!   server-side work is needed, which is what servers that do not symbolicate need (below).
+//!   The binary is larger; the code is the same. `debug = "line-tables-only"` is smaller, but
+//!   rustc then records many functions by their bare names (`find_card`, not
+//!   `my_app::cards::find_card`; std's own backtraces show the same): such frames have no
+//!   module or package, in-app prefixes cannot match them, and `in_app` is decided by their
+//!   file instead (sources under the Rust toolchain, a cargo registry or git checkout, or this
+//!   SDK are not the application's; other `.rs` files are).
 //! - **Debug info kept apart** for a server to symbolicate: build with `debug = true` (or
-//!   `"line-tables-only"`) and move the debug info out of the shipped binary, either with
+//!   `"limited"`) and move the debug info out of the shipped binary, either with
 //!   `split-debuginfo = "packed"` (a `.dwp` beside the binary on Linux, a `.dSYM` on macOS, a
 //!   `.pdb` on Windows) or by hand:
 //!
@@ -167,6 +172,6 @@
 //! - **GlitchTip** shows frames as the SDK sent them; it does not document native
 //!   symbolication of event frames.
 //!
-//! For Bugsink and GlitchTip, ship release builds with line tables (above): the SDK resolves
+//! For Bugsink and GlitchTip, ship release builds with debug info (above): the SDK resolves
 //! functions, files and lines on the host, and the images and addresses are there should the
 //! events ever go to a server that symbolicates.

@@ -2,7 +2,7 @@
 
 use std::ffi::c_void;
 
-use super::names::{in_app, item_path, under};
+use super::names::{SDK_SOURCES, in_app, item_path, under};
 use super::resolve::{Symbol, symbols};
 use super::source::add_context;
 use crate::ClientOptions;
@@ -63,11 +63,14 @@ impl Addresses {
                 known.chain(unknown)
             })
             .collect();
-        let names: Vec<Option<&str>> = logical
+        let named: Vec<Named<'_>> = logical
             .iter()
-            .map(|(_, s)| s.and_then(|s| s.function.as_deref()))
+            .map(|(_, s)| Named {
+                function: s.and_then(|s| s.function.as_deref()),
+                path: s.and_then(|s| s.abs_path.as_deref()),
+            })
             .collect();
-        let cut = match cut_len(&names, skip, &options.in_app_include) {
+        let cut = match cut_len(&named, skip, &options.in_app_include) {
             n if n >= logical.len() => 0, // nothing but machinery: keep it all
             n => n,
         };
@@ -96,7 +99,8 @@ fn frame(ip: usize, sym: Option<&Symbol>, options: &ClientOptions) -> Frame {
         return frame; // the server decides in_app once it has symbolicated the address
     };
     let function = sym.function.as_deref();
-    frame.in_app = function.map(|f| in_app(f, &options.in_app_include, &options.in_app_exclude));
+    let (include, exclude) = (&options.in_app_include, &options.in_app_exclude);
+    frame.in_app = function.map(|f| in_app(f, sym.abs_path.as_deref(), include, exclude));
     frame.function = function.map(str::to_owned);
     frame.module = sym.module.as_deref().map(str::to_owned);
     frame.package = sym.package.as_deref().map(str::to_owned);
@@ -113,24 +117,42 @@ fn frame(ip: usize, sym: Option<&Symbol>, options: &ClientOptions) -> Frame {
     frame
 }
 
-/// Frames of the SDK, the stack walker, and the logging front-ends that call the SDK.
-fn is_sdk(function: &str) -> bool {
+/// What the cut looks at in a logical frame.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Named<'a> {
+    pub(crate) function: Option<&'a str>,
+    pub(crate) path: Option<&'a str>,
+}
+
+/// Frames of the SDK, and of the logging front-ends that call it: by name, or by file where
+/// the debug info names functions without their path (`line-tables-only`).
+fn is_sdk(f: Named<'_>) -> bool {
+    let Some(function) = f.function else {
+        return false;
+    };
     let path = item_path(function);
-    ["sentry_scopes", "backtrace", "log", "tracing", "tracing_core", "tracing_subscriber"]
+    ["sentry_scopes", "log", "tracing", "tracing_core", "tracing_subscriber"]
         .iter()
         .any(|p| under(path, p))
         // The SDK's own (sealed) traits implemented for an application's types.
         || function.contains(" as sentry_scopes::")
+        || f.path.is_some_and(|p| p.starts_with(SDK_SOURCES))
 }
 
-/// The standard library, and the runtime's symbols without a Rust path.
-fn is_std(function: &str) -> bool {
+/// The standard library (by name or by its sources), and the runtime's symbols without a Rust
+/// path.
+fn is_std(f: Named<'_>) -> bool {
+    let Some(function) = f.function else {
+        return false;
+    };
     let path = item_path(function);
     ["std", "core", "alloc", "__rustc"]
         .iter()
         .any(|p| under(path, p))
         || path.starts_with("__rust")
         || path.starts_with("rust_")
+        || f.path
+            .is_some_and(|p| p.starts_with("/rustc/") || p.contains("/rustlib/"))
 }
 
 /// Where a panic enters the standard library's panic machinery.
@@ -148,24 +170,36 @@ fn is_panic_entry(function: &str) -> bool {
         || path.ends_with("rust_begin_unwind")
 }
 
-/// How many of the innermost logical frames (`names`, innermost first) `skip` cuts. A frame
-/// under one of the `include` prefixes (`in_app_include`) is the application's and ends the cut.
-pub(crate) fn cut_len<S: AsRef<str>>(names: &[Option<&str>], skip: Skip, include: &[S]) -> usize {
-    let app = |f: &str| include.iter().any(|p| under(item_path(f), p.as_ref()));
-    let sdk = |n: &Option<&str>| n.is_some_and(|f| is_sdk(f) && !app(f));
-    let std = |n: &Option<&str>| n.is_some_and(|f| is_std(f) && !app(f));
-    let run = names.iter().take_while(|n| sdk(n) || std(n)).count();
-    let after_sdk = names[..run].iter().rposition(sdk).map_or(0, |i| i + 1);
+/// How many of the innermost logical frames (`frames`, innermost first) `skip` cuts. The walk
+/// starts inside the SDK, so whatever precedes its first SDK frame is the stack walker's. A
+/// frame under one of the `include` prefixes (`in_app_include`) is the application's and ends
+/// the cut.
+pub(crate) fn cut_len<S: AsRef<str>>(frames: &[Named<'_>], skip: Skip, include: &[S]) -> usize {
+    let app = |f: &Named<'_>| {
+        f.function
+            .is_some_and(|n| include.iter().any(|p| under(item_path(n), p.as_ref())))
+    };
+    let sdk = |f: &Named<'_>| is_sdk(*f) && !app(f);
+    let std = |f: &Named<'_>| is_std(*f) && !app(f);
+    let Some(first) = frames.iter().position(sdk) else {
+        return 0;
+    };
+    let run = first
+        + frames[first..]
+            .iter()
+            .take_while(|f| sdk(f) || std(f))
+            .count();
+    let after_sdk = frames[..run].iter().rposition(sdk).map_or(0, |i| i + 1);
     match skip {
         Skip::Sdk => after_sdk,
         Skip::Panic => {
             // Everything up to std's panic entry (a hook of the application's may have called
             // ours), then the library helpers that raised the panic for the caller.
-            let entry = names
+            let entry = frames
                 .iter()
-                .rposition(|n| n.is_some_and(is_panic_entry))
+                .rposition(|f| f.function.is_some_and(is_panic_entry))
                 .map_or(0, |i| i + 1);
-            let helpers = names[entry..].iter().take_while(|n| std(n)).count();
+            let helpers = frames[entry..].iter().take_while(|f| std(f)).count();
             run.max(entry + helpers)
         }
     }
@@ -175,12 +209,16 @@ pub(crate) fn cut_len<S: AsRef<str>>(names: &[Option<&str>], skip: Skip, include
 mod tests {
     use super::*;
 
-    fn names(list: &[&'static str]) -> Vec<Option<&'static str>> {
-        list.iter().map(|n| (!n.is_empty()).then_some(*n)).collect()
+    fn names(list: &[&'static str]) -> Vec<Named<'static>> {
+        let named = |n: &&'static str| Named {
+            function: (!n.is_empty()).then_some(*n),
+            path: None,
+        };
+        list.iter().map(named).collect()
     }
 
-    fn cut(names: &[Option<&str>], skip: Skip) -> usize {
-        cut_len::<&str>(names, skip, &[])
+    fn cut(frames: &[Named<'_>], skip: Skip) -> usize {
+        cut_len::<&str>(frames, skip, &[])
     }
 
     #[test]
@@ -208,8 +246,14 @@ mod tests {
             cut(&names(&["my_app::f", "std::rt::lang_start"]), Skip::Sdk),
             0
         );
-        // An unresolved address ends the run.
-        assert_eq!(cut(&names(&["", "sentry_scopes::x", "a::b"]), Skip::Sdk), 0);
+        // Whatever precedes the first SDK frame is the walker's, known or not.
+        assert_eq!(
+            cut(
+                &names(&["", "trace", "sentry_scopes::x", "a::b"]),
+                Skip::Sdk
+            ),
+            3
+        );
         // A logging front-end that called the SDK goes too.
         let logged = names(&[
             "sentry_scopes::integrations::log::x",
@@ -239,5 +283,35 @@ mod tests {
         ]);
         assert_eq!(cut(&stack, Skip::Panic), 11);
         assert_eq!(cut(&stack, Skip::Sdk), 2);
+    }
+
+    #[test]
+    fn bare_names_are_cut_by_their_file() {
+        // rustc's line-tables-only debug info: functions named without their paths.
+        let sdk = format!("{SDK_SOURCES}api.rs");
+        let frame = |function, path| Named {
+            function: Some(function),
+            path: Some(path),
+        };
+        let stack = [
+            frame(
+                "trace_unsynchronized<F>",
+                "/x/.cargo/registry/src/i/backtrace-0.3.77/src/a.rs",
+            ),
+            frame("capture", &sdk),
+            frame(
+                "call_once<F>",
+                "/rustc/abc/library/core/src/ops/function.rs",
+            ),
+            frame("capture_error<K, E>", &sdk),
+            frame("handler", "/srv/app/src/main.rs"),
+        ];
+        assert_eq!(cut(&stack, Skip::Sdk), 4);
+        let panic = [
+            frame("panic_fmt", "/rustc/abc/library/core/src/panicking.rs"),
+            frame("unwrap<u32>", "/rustc/abc/library/core/src/option.rs"),
+            frame("find_card", "/srv/app/src/main.rs"),
+        ];
+        assert_eq!(cut(&panic, Skip::Panic), 0, "no SDK frame: not our walk");
     }
 }

@@ -156,10 +156,17 @@ pub(crate) fn under(path: &str, prefix: &str) -> bool {
         .is_some_and(|rest| rest.is_empty() || rest.starts_with("::") || rest.starts_with('<'))
 }
 
-/// `in_app` for a frame running `function`: a match in `include` wins, then one in `exclude`
-/// decides; a name that is no Rust path (a C symbol, the `main` shim rustc generates) is not
-/// the application's; anything else is.
-pub(crate) fn in_app<S: AsRef<str>>(function: &str, include: &[S], exclude: &[S]) -> bool {
+/// `in_app` for a frame running `function` from the file `abs_path`: a match in `include`
+/// wins, then one in `exclude` decides; then a Rust path is the application's. A bare name is
+/// either a C symbol (`__libc_start_main`, rustc's `main` shim: not the application's) or a
+/// Rust function whose debug info carries no path (rustc's `line-tables-only` records bare
+/// names): that is decided by its file, see [`is_library_source`].
+pub(crate) fn in_app<S: AsRef<str>>(
+    function: &str,
+    abs_path: Option<&str>,
+    include: &[S],
+    exclude: &[S],
+) -> bool {
     let path = item_path(function);
     if include.iter().any(|p| under(path, p.as_ref())) {
         return true;
@@ -167,7 +174,29 @@ pub(crate) fn in_app<S: AsRef<str>>(function: &str, include: &[S], exclude: &[S]
     if exclude.iter().any(|p| under(path, p.as_ref())) {
         return false;
     }
-    path.contains("::")
+    if path.contains("::") {
+        return true;
+    }
+    abs_path.is_some_and(|p| p.ends_with(".rs") && !is_library_source(p))
+}
+
+/// This SDK's own sources, as the compiler saw them.
+pub(crate) const SDK_SOURCES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/src/");
+
+/// Whether a Rust source file belongs to a library rather than the application: the standard
+/// library (`/rustc/<commit>/…`, or a toolchain's own sources), a crate from a registry or a
+/// git checkout, or this SDK.
+pub(crate) fn is_library_source(path: &str) -> bool {
+    path.starts_with("/rustc/")
+        || [
+            "/.rustup/toolchains/",
+            "/.cargo/registry/",
+            "/.cargo/git/",
+            "/rustlib/",
+        ]
+        .iter()
+        .any(|d| path.contains(d))
+        || path.starts_with(SDK_SOURCES)
 }
 
 #[cfg(test)]
@@ -241,21 +270,36 @@ mod tests {
     fn in_app_include_wins_over_exclude() {
         let none: [&str; 0] = [];
         let exclude = DEFAULT_IN_APP_EXCLUDE;
-        assert!(in_app("my_app::main", &none, exclude));
-        assert!(!in_app("std::rt::lang_start", &none, exclude));
+        let app = |f: &str| in_app(f, None, &none, exclude);
+        assert!(app("my_app::main"));
+        assert!(!app("std::rt::lang_start"));
+        assert!(!app("<tokio::runtime::Runtime>::block_on"));
+        assert!(app("<my_app::Conn as tokio::io::AsyncRead>::poll_read"));
+        assert!(!app("main"), "rustc's C main shim");
+        assert!(!app("__libc_start_main"));
+        assert!(in_app("tokio::spawn", None, &["tokio::spawn"], exclude));
         assert!(!in_app(
-            "<tokio::runtime::Runtime>::block_on",
+            "my_app::vendored::x",
+            None,
             &none,
-            exclude
+            &["my_app::vendored"]
         ));
-        assert!(in_app(
-            "<my_app::Conn as tokio::io::AsyncRead>::poll_read",
-            &none,
-            exclude
+    }
+
+    #[test]
+    fn bare_rust_names_are_decided_by_their_file() {
+        let none: [&str; 0] = [];
+        let app = |f: &str, p: &str| in_app(f, Some(p), &none, &none);
+        assert!(app("find_card", "/srv/app/src/cards.rs"));
+        assert!(!app("unwrap<u32>", "/rustc/abc/library/core/src/option.rs"));
+        assert!(!app(
+            "poll",
+            "/home/u/.cargo/registry/src/index-x/tokio-1.0.0/src/a.rs"
         ));
-        assert!(!in_app("main", &none, exclude), "rustc's C main shim");
-        assert!(!in_app("__libc_start_main", &none, exclude));
-        assert!(in_app("tokio::spawn", &["tokio::spawn"], exclude));
-        assert!(!in_app("my_app::vendored::x", &none, &["my_app::vendored"]));
+        assert!(!app("capture", &format!("{SDK_SOURCES}api.rs")));
+        assert!(!app(
+            "__libc_start_call_main",
+            "./csu/libc_start_call_main.h"
+        ));
     }
 }
