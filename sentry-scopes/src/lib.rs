@@ -16,6 +16,7 @@ mod pii;
 pub mod protocol;
 mod release;
 mod scope;
+mod stacktrace;
 mod transport;
 
 #[cfg(feature = "tokio")]
@@ -52,7 +53,7 @@ pub use crate::context::{
 };
 pub use crate::error::InitError;
 pub use crate::integrations::propagation::trace_headers;
-pub use crate::options::{BeforeCallback, ClientOptions, TracesSampler};
+pub use crate::options::{BeforeCallback, ClientOptions, DEFAULT_IN_APP_EXCLUDE, TracesSampler};
 pub use crate::protocol::{
     Attachment, Breadcrumb, Context, Envelope, Event, Level, Transaction, User, Uuid, Value,
 };

@@ -19,6 +19,8 @@ use std::sync::Arc;
 use arc_swap::ArcSwapOption;
 
 use self::defaults::Defaults;
+#[cfg(any(feature = "log", feature = "tracing"))]
+pub(crate) use self::event::attach_stacktrace;
 pub(crate) use self::event::{
     event_from_debug, event_from_display, event_from_error, event_from_message,
 };

@@ -5,3 +5,4 @@ pub mod async_and_threads;
 pub mod macros;
 pub mod migration;
 pub mod scope_model;
+pub mod symbolication;
