@@ -145,7 +145,11 @@ pub(crate) fn is_sensitive(name: &str) -> bool {
     let owned;
     let name: &str = if name.len() <= buf.len() {
         for (dst, src) in buf.iter_mut().zip(name.bytes()) {
-            *dst = if src == b'-' { b'_' } else { src.to_ascii_lowercase() };
+            *dst = if src == b'-' {
+                b'_'
+            } else {
+                src.to_ascii_lowercase()
+            };
         }
         // ASCII bytes were mapped to ASCII bytes, others copied: still UTF-8.
         std::str::from_utf8(&buf[..name.len()]).unwrap_or_default()

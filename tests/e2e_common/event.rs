@@ -33,7 +33,9 @@ pub fn check_frames_and_images(e: &Value) {
     assert!(!frames.is_empty(), "{e}");
     for frame in frames {
         assert!(
-            frame["instruction_addr"].as_str().is_some_and(|a| a.starts_with("0x")),
+            frame["instruction_addr"]
+                .as_str()
+                .is_some_and(|a| a.starts_with("0x")),
             "a frame without an address: {frame}"
         );
     }
@@ -44,9 +46,17 @@ pub fn check_frames_and_images(e: &Value) {
         .expect("an in-app frame");
     assert!(non_empty(&in_app["function"]), "{in_app}");
     assert!(non_empty(&in_app["filename"]), "{in_app}");
-    assert!(in_app["abs_path"].as_str().is_some_and(|p| p.starts_with('/')), "{in_app}");
+    assert!(
+        in_app["abs_path"]
+            .as_str()
+            .is_some_and(|p| p.starts_with('/')),
+        "{in_app}"
+    );
     assert!(in_app["lineno"].as_u64().is_some_and(|l| l > 0), "{in_app}");
-    assert!(non_empty(&in_app["context_line"]), "source context: {in_app}");
+    assert!(
+        non_empty(&in_app["context_line"]),
+        "source context: {in_app}"
+    );
     let images = e["debug_meta"]["images"].as_array().expect("debug images");
     assert!(
         images
