@@ -21,15 +21,14 @@
 //!
 //! # The request's transaction
 //!
-//! Each request starts a transaction ([`start_transaction`](crate::start_transaction)) with op
+//! Each request starts a transaction ([`start_transaction`]) with op
 //! `http.server` and the name above, continuing the trace of the incoming `sentry-trace` and
 //! `baggage` headers, or of a W3C `traceparent`, or starting a new trace. It is the active span
 //! of the request's current scope for the whole handler, so:
 //!
-//! - [`start_span`](crate::start_span) in the handler (or below it: the `tracing` layer, the
-//!   `span(...)` macro argument) starts children of the request's transaction, also on tasks
-//!   the handler binds ([`ScopeFutureExt`](crate::ScopeFutureExt), `task::spawn` of the
-//!   `tokio` feature);
+//! - [`start_span`](crate::start_span) in the handler (or below it, the `tracing` layer) starts
+//!   children of the request's transaction, also on tasks the handler binds
+//!   ([`ScopeFutureExt`](crate::ScopeFutureExt), `task::spawn` of the `tokio` feature);
 //! - events captured in the handler report the transaction's (or the innermost span's) trace
 //!   context; [`trace_headers`](crate::trace_headers) continues the trace below it.
 //!
@@ -41,8 +40,7 @@
 //! anything else `unknown_error` (the mapping of sentry-tower). An error from the inner service
 //! gives `unknown_error`, a handler that panics `internal_error`, and a response future
 //! dropped before it completes (the client went away, a timeout) `cancelled`. A status the
-//! handler set itself (`get_current_scope().span()`, then [`Span::set_status`](
-//! crate::Span::set_status)) is kept.
+//! handler set itself (`get_current_scope().span()`, then [`Span::set_status`]) is kept.
 //!
 //! Whether the transaction is sent follows the client options as for any transaction: the
 //! `traces_sampler`, else the upstream decision of a continued trace, else
