@@ -3,6 +3,8 @@
 //! data of the request that captured it; each handler starts spans, and every transaction must
 //! hold exactly the spans of its own request.
 
+mod common;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
@@ -10,12 +12,13 @@ use axum::Router;
 use axum::extract::Path;
 use axum::routing::get;
 use sentry_scopes::integrations::tower::SentryHttpLayer;
-use sentry_scopes::protocol::{Envelope, EnvelopeItem, Transaction};
 use sentry_scopes::test::{with_captured_envelopes_options, with_captured_events};
 use sentry_scopes::*;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Barrier;
+
+use common::{runtime, transactions};
 
 const REQUESTS: usize = 1_000;
 
@@ -80,11 +83,7 @@ fn every_event_carries_exactly_its_own_request() {
     let mut leftover = None;
     let events = with_captured_events(|| {
         set_tag("service", "api");
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .unwrap();
+        let rt = runtime();
         rt.block_on(async {
             let app = Router::new()
                 .route("/work/{n}", get(work))
@@ -167,26 +166,11 @@ async fn spanned_work(Path(n): Path<usize>) -> String {
     format!("done {n}")
 }
 
-fn transactions(envelopes: &[Envelope]) -> Vec<&Transaction<'static>> {
-    envelopes
-        .iter()
-        .flat_map(Envelope::items)
-        .filter_map(|i| match i {
-            EnvelopeItem::Transaction(t) => Some(&**t),
-            _ => None,
-        })
-        .collect()
-}
-
 #[test]
 fn no_span_lands_in_another_requests_transaction() {
     let options = ClientOptions::new().traces_sample_rate(1.0);
     let envelopes = with_captured_envelopes_options(options, || {
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .unwrap();
+        let rt = runtime();
         rt.block_on(async {
             let app = Router::new()
                 .route("/work/{n}", get(spanned_work))
@@ -197,7 +181,7 @@ fn no_span_lands_in_another_requests_transaction() {
     let txns = transactions(&envelopes);
     assert_eq!(txns.len(), REQUESTS);
     let mut seen = BTreeSet::new();
-    for txn in txns {
+    for txn in &txns {
         assert_eq!(txn.name.as_deref(), Some("GET /work/{n}"));
         let Some(Context::Trace(root)) = txn.contexts.get("trace") else {
             panic!("a transaction without a trace context");

@@ -2,18 +2,21 @@
 //! filtering, trace continuation, transaction names, layer order, what survives a request, and
 //! the `http.server` transaction of every request (name, status, continuation, what it holds).
 
+mod common;
+
 use axum::Router;
 use axum::body::Body;
 use axum::extract::Path;
 use axum::routing::get;
 use http::{Request, StatusCode};
 use sentry_scopes::integrations::tower::{SentryHttpLayer, SentryHttpService};
-use sentry_scopes::protocol::{EnvelopeItem, TraceContext};
 use sentry_scopes::test::{
     with_captured_envelopes_options, with_captured_events, with_captured_events_options,
 };
 use sentry_scopes::*;
 use tower::util::MapRequestLayer;
+
+use common::{events, runtime, trace_of, traced, transactions};
 use tower::{Layer, ServiceExt};
 
 const TRACE: &str = "771a43a4192642f0b136d5159a501700";
@@ -255,39 +258,6 @@ fn nothing_a_request_writes_survives_it() {
 
 // ---- transactions -------------------------------------------------------------------------
 
-fn traced() -> ClientOptions {
-    ClientOptions::new().traces_sample_rate(1.0)
-}
-
-fn transactions(envelopes: &[Envelope]) -> Vec<Transaction<'static>> {
-    envelopes
-        .iter()
-        .flat_map(Envelope::items)
-        .filter_map(|i| match i {
-            EnvelopeItem::Transaction(t) => Some((**t).clone()),
-            _ => None,
-        })
-        .collect()
-}
-
-fn events_in(envelopes: &[Envelope]) -> Vec<Event<'static>> {
-    envelopes
-        .iter()
-        .flat_map(Envelope::items)
-        .filter_map(|i| match i {
-            EnvelopeItem::Event(e) => Some((**e).clone()),
-            _ => None,
-        })
-        .collect()
-}
-
-fn trace_of(contexts: &protocol::Map<String, Context>) -> TraceContext {
-    match &contexts["trace"] {
-        Context::Trace(t) => (**t).clone(),
-        other => panic!("not a trace context: {other:?}"),
-    }
-}
-
 async fn respond_with(Path(code): Path<u16>) -> StatusCode {
     StatusCode::from_u16(code).unwrap_or(StatusCode::IM_A_TEAPOT)
 }
@@ -454,7 +424,7 @@ fn events_and_child_spans_of_the_handler_belong_to_the_requests_transaction() {
     assert_eq!(query.parent_span_id, Some(root.span_id));
     assert_eq!(query.trace_id, root.trace_id);
 
-    let events = events_in(&envelopes);
+    let events = events(&envelopes);
     let traces: Vec<_> = events.iter().map(|e| trace_of(&e.contexts)).collect();
     assert_eq!(traces.len(), 3);
     assert!(traces.iter().all(|t| t.trace_id == root.trace_id));
@@ -484,11 +454,7 @@ fn a_dropped_response_is_cancelled_and_a_panicking_handler_an_internal_error() {
             .route("/slow", get(slow))
             .route("/panics", get(panics))
             .layer(SentryHttpLayer::new());
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_time()
-            .build()
-            .unwrap();
+        let rt = runtime();
         rt.block_on(async {
             let req = Request::get("/slow").body(Body::empty()).unwrap();
             let timeout = std::time::Duration::from_millis(50);
@@ -538,7 +504,7 @@ fn without_sampling_nothing_is_sent_but_the_trace_still_flows() {
         });
     });
     assert!(transactions(&envelopes).is_empty());
-    let events = events_in(&envelopes);
+    let events = events(&envelopes);
     let trace = trace_of(&events[0].contexts);
     assert_eq!(trace.trace_id.to_string(), TRACE);
     let sentry_trace = &outgoing

@@ -1,11 +1,14 @@
 //! The tracing layer (feature `tracing`): breadcrumbs, captured events, span scopes, and
 //! tracing spans as Sentry spans and transactions.
 
+mod common;
+
 use sentry_scopes::integrations::tracing::SentryTracingLayer;
-use sentry_scopes::protocol::{EnvelopeItem, TraceContext};
 use sentry_scopes::test::{with_captured_envelopes_options, with_captured_events};
 use sentry_scopes::*;
 use tracing_subscriber::prelude::*;
+
+use common::{events, trace_of, traced, transactions};
 
 fn with_layer(layer: SentryTracingLayer, f: impl FnOnce()) {
     tracing::subscriber::with_default(tracing_subscriber::registry().with(layer), f);
@@ -240,39 +243,6 @@ fn instrumented_futures_keep_their_span_scope_across_polls_and_threads() {
 
 // ---- performance: tracing spans as Sentry spans -------------------------------------------
 
-fn traced() -> ClientOptions {
-    ClientOptions::new().traces_sample_rate(1.0)
-}
-
-fn transactions(envelopes: &[Envelope]) -> Vec<Transaction<'static>> {
-    envelopes
-        .iter()
-        .flat_map(Envelope::items)
-        .filter_map(|i| match i {
-            EnvelopeItem::Transaction(t) => Some((**t).clone()),
-            _ => None,
-        })
-        .collect()
-}
-
-fn events_in(envelopes: &[Envelope]) -> Vec<Event<'static>> {
-    envelopes
-        .iter()
-        .flat_map(Envelope::items)
-        .filter_map(|i| match i {
-            EnvelopeItem::Event(e) => Some((**e).clone()),
-            _ => None,
-        })
-        .collect()
-}
-
-fn trace_of(contexts: &protocol::Map<String, Context>) -> TraceContext {
-    match &contexts["trace"] {
-        Context::Trace(t) => (**t).clone(),
-        other => panic!("not a trace context: {other:?}"),
-    }
-}
-
 fn span_by<'a>(
     txn: &'a Transaction<'static>,
     description: &str,
@@ -339,7 +309,7 @@ fn an_event_inside_reports_the_innermost_span() {
         with_layer(SentryTracingLayer::new(), || place_order(1));
     });
     let txn = &transactions(&envelopes)[0];
-    let events = events_in(&envelopes);
+    let events = events(&envelopes);
     assert_eq!(events.len(), 2);
     let (paying, out_of_stock) = (trace_of(&events[0].contexts), trace_of(&events[1].contexts));
     let pay = span_by(txn, "pay");
@@ -396,7 +366,7 @@ fn span_scopes_still_tag_events_and_fields_are_also_span_data() {
     let envelopes = with_captured_envelopes_options(traced(), || {
         with_layer(spans(), || checkout(2));
     });
-    let events = events_in(&envelopes);
+    let events = events(&envelopes);
     assert_eq!(events[0].tags["order_id"], "20");
     assert_eq!(events[0].tags["step"], "checkout");
     let txn = &transactions(&envelopes)[0];
@@ -426,7 +396,7 @@ fn a_root_span_sends_its_transaction_with_its_own_scope_and_its_fields_can_renam
     let txn = &transactions(&envelopes)[0];
     assert_eq!(txn.name.as_deref(), Some("orders queue"));
     assert_eq!(txn.tags["inside"], "yes");
-    assert!(!events_in(&envelopes)[0].tags.contains_key("inside"));
+    assert!(!events(&envelopes)[0].tags.contains_key("inside"));
 }
 
 #[test]
@@ -521,7 +491,7 @@ fn instrumented_futures_keep_their_spans_across_awaits_and_threads() {
         assert_eq!(query.parent_span_id, Some(load.span_id));
         span_of_request.insert(n, (root.trace_id, load.span_id));
     }
-    let events = events_in(&envelopes);
+    let events = events(&envelopes);
     assert_eq!(events.len(), TASKS as usize);
     for event in &events {
         let n = event.extra["request"].as_u64().unwrap();
