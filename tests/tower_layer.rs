@@ -514,3 +514,40 @@ fn without_sampling_nothing_is_sent_but_the_trace_still_flows() {
         .1;
     assert_eq!(sentry_trace, &format!("{TRACE}-{}-0", trace.span_id));
 }
+
+#[tracing::instrument]
+async fn load_profile(user: u32) {
+    tokio::task::yield_now().await;
+}
+
+async fn traced_handler(Path(id): Path<u32>) -> &'static str {
+    load_profile(id).await;
+    "ok"
+}
+
+#[test]
+fn tracing_spans_in_the_handler_are_children_of_the_requests_transaction() {
+    use sentry_scopes::integrations::tracing::SentryTracingLayer;
+    use tracing_subscriber::prelude::*;
+    let envelopes = with_captured_envelopes_options(traced(), || {
+        let subscriber = tracing_subscriber::registry().with(SentryTracingLayer::new());
+        let _default = tracing::subscriber::set_default(subscriber);
+        let app = Router::new()
+            .route("/profiles/{id}", get(traced_handler))
+            .layer(SentryHttpLayer::new());
+        // block_on polls on this thread, where the subscriber is the default.
+        block_on(app.oneshot(request("/profiles/5"))).unwrap();
+    });
+    let txns = transactions(&envelopes);
+    assert_eq!(
+        txns.len(),
+        1,
+        "the tracing span is no transaction of its own"
+    );
+    let root = trace_of(&txns[0].contexts);
+    assert_eq!(txns[0].name.as_deref(), Some("GET /profiles/{id}"));
+    let span = &txns[0].spans[0];
+    assert_eq!(span.op.as_deref(), Some("load_profile"));
+    assert_eq!(span.parent_span_id, Some(root.span_id));
+    assert_eq!(span.data["user"], 5);
+}
