@@ -182,6 +182,35 @@ fn without_a_sampler_an_incoming_decision_is_inherited_both_ways() {
 }
 
 #[test]
+fn with_tracing_off_nothing_is_sent_and_the_upstream_decision_is_passed_on_unchanged() {
+    let _serial = serial();
+    let upstream = [(
+        "sentry-trace",
+        "771a43a4192642f0b136d5159a501700-b7ad6b7169203331-1",
+    )];
+    let mut outgoing = Vec::new();
+    // Default options: neither traces_sample_rate nor traces_sampler.
+    let envelopes = with_captured_envelopes_options(ClientOptions::new(), || {
+        let continued = start_transaction(TransactionContext::continue_from_headers(
+            "in", "op", upstream,
+        ));
+        assert!(!continued.is_sampled());
+        outgoing.push(continued.sentry_trace_header());
+        continued.finish();
+        let head = start_transaction(TransactionContext::new("head", "op"));
+        outgoing.push(head.sentry_trace_header());
+        let headers: Vec<_> = head.in_scope(|| sentry_scopes::trace_headers().collect());
+        let baggage = &headers.iter().find(|(k, _)| *k == "baggage").unwrap().1;
+        assert!(!baggage.contains("sentry-sampled"), "{baggage}");
+        head.finish();
+    });
+    assert!(transactions(&envelopes).is_empty());
+    assert!(outgoing[0].ends_with("-1"), "{}", outgoing[0]);
+    // No decision anywhere: the header defers to the downstream service.
+    assert_eq!(outgoing[1].split('-').count(), 2, "{}", outgoing[1]);
+}
+
+#[test]
 fn before_send_transaction_changes_or_drops_and_drops_are_counted() {
     let _serial = serial();
     let transport = TestTransport::new();

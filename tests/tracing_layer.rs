@@ -502,7 +502,9 @@ fn instrumented_futures_keep_their_spans_across_awaits_and_threads() {
 
 #[test]
 fn a_root_span_continues_the_trace_of_its_sentry_trace_field() {
-    let envelopes = with_captured_envelopes_options(ClientOptions::new(), || {
+    // Tracing on (rate 0): the upstream decision is inherited.
+    let options = ClientOptions::new().traces_sample_rate(0.0);
+    let envelopes = with_captured_envelopes_options(options, || {
         with_layer(SentryTracingLayer::new(), || {
             let header = "771a43a4192642f0b136d5159a501700-b7ad6b7169203331-1";
             tracing::info_span!(
@@ -513,7 +515,7 @@ fn a_root_span_continues_the_trace_of_its_sentry_trace_field() {
             .in_scope(|| {});
         });
     });
-    // Sampled upstream: sent although this service's rate is 0.
+    // Sampled upstream: sent although this service's own rate is 0.
     let txn = &transactions(&envelopes)[0];
     let root = trace_of(&txn.contexts);
     assert_eq!(

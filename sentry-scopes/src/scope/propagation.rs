@@ -79,7 +79,7 @@ impl PropagationContext {
             trace_id: span.trace_id(),
             span_id: span.span_id(),
             parent_span_id: span.parent_span_id(),
-            sampled: Some(span.is_sampled()),
+            sampled: span.decision(),
             baggage: span.baggage().iter().cloned().collect(),
         }
     }

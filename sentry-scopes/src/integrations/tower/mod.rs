@@ -44,10 +44,9 @@
 //!
 //! Whether the transaction is sent follows the client options as for any transaction: the
 //! `traces_sampler`, else the upstream decision of a continued trace, else
-//! `traces_sample_rate`. With the default rate of 0 and no upstream decision nothing is sent,
-//! yet trace ids still flow: events and outgoing headers carry the request's trace. Note that a
-//! request whose `sentry-trace` says sampled (`-1`) is sent even at rate 0, as in sentry-rust;
-//! a `traces_sampler` decides over that.
+//! `traces_sample_rate`. With neither option set (the default) tracing is off and nothing is
+//! sent, not even for a request whose `sentry-trace` says sampled (`-1`); trace ids still flow:
+//! events and outgoing headers carry the request's trace and pass the upstream decision on.
 //!
 //! ```
 //! use axum::{Router, routing::get};

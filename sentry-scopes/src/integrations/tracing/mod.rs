@@ -63,7 +63,7 @@
 //!
 //! Whether a transaction is sent follows the client options, as for any transaction
 //! ([`ClientOptions::traces_sample_rate`](crate::ClientOptions::traces_sample_rate),
-//! `traces_sampler`). With the default rate of 0 nothing is sent, yet the spans exist, so
+//! `traces_sampler`). With neither set (the default) nothing is sent, yet the spans exist, so
 //! events inside them and outgoing headers still carry their trace ids;
 //! `span_filter(|_| false)` turns the spans off entirely.
 //!
