@@ -116,7 +116,7 @@ pub(crate) fn prepare(p: &Private, items: &[Item], target: &Ident, how: Apply) -
         };
         let (value, apply) = match item {
             Item::Tag(kv) => {
-                let key = LitStr::new(&kv.key.text, kv.key.span);
+                let key = static_key(p, &LitStr::new(&kv.key.text, kv.key.span));
                 let value = convert(p, &kv.value, Conv::Tag);
                 lets.extend(quote!(let #v = #value;));
                 tags.push(quote!((#key, #arg)));
@@ -124,7 +124,7 @@ pub(crate) fn prepare(p: &Private, items: &[Item], target: &Ident, how: Apply) -
                 continue;
             }
             Item::Extra(kv) => {
-                let key = LitStr::new(&kv.key.text, kv.key.span);
+                let key = static_key(p, &LitStr::new(&kv.key.text, kv.key.span));
                 let value = convert(p, &kv.value, Conv::Extra);
                 (Some(value), quote!(#p::set_extra(#target, #key, #arg);))
             }
@@ -152,6 +152,7 @@ pub(crate) fn prepare(p: &Private, items: &[Item], target: &Ident, how: Apply) -
                     let value = convert(p, &kv.value, Conv::Extra);
                     quote!((#key, #value))
                 });
+                let name = static_key(p, name);
                 (
                     Some(quote!(#p::context([#(#entries),*]))),
                     quote!(#p::set_context(#target, #name, #arg);),
@@ -232,6 +233,16 @@ pub(crate) fn capture_err(p: &Private, err: &ErrArgs, e: &Ident) -> TokenStream 
 
 /// A generated local located at `span`: same hygiene as [`local`], but an error about the value
 /// it holds is reported at `span`.
+/// A reference to a `static` key at the call site, so that the shared string for `key` is
+/// made once, not by every fork.
+fn static_key(p: &Private, key: &LitStr) -> TokenStream {
+    let name = local("__KEY");
+    quote!({
+        static #name: #p::Key = #p::Key::new(#key);
+        &#name
+    })
+}
+
 fn local_at(name: &str, span: Span) -> Ident {
     Ident::new(name, Span::mixed_site().located_at(span))
 }

@@ -13,6 +13,8 @@
 mod bounds;
 #[path = "private/err.rs"]
 mod err;
+#[path = "private/key.rs"]
+mod key;
 #[path = "private/on_err.rs"]
 mod on_err;
 #[path = "private/values.rs"]
@@ -26,6 +28,7 @@ pub use self::bounds::{
     FingerprintPart, TransactionName, UserFieldValue, debug_error, display_error, err_of,
 };
 pub use self::err::{BoxedErrRef, ErrRef, MessageRef, capture_debug, capture_display, err_ref};
+pub use self::key::Key;
 pub use self::on_err::OnErr;
 pub use self::values::{
     ContextValue, Extra, ExtraValue, Fingerprint, Tag, TagValue, Text, UserValue, context, debug,

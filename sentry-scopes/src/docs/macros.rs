@@ -132,7 +132,9 @@
 //!     let mut fork = p::fork_current(); // `fork_isolation()` for #[isolation_scope]
 //!     {
 //!         let target = fork.target();
-//!         p::set_tags(target, [("route", v0)]); // all tags in one write; values move in
+//!         // Keys are statics at the call site: the shared string is made once, not per fork.
+//!         static ROUTE: p::Key = p::Key::new("route");
+//!         p::set_tags(target, [(&ROUTE, v0)]); // all tags in one write; values move in
 //!         p::set_level(target, p::Level::Warning);
 //!     }
 //!     let _guard = fork.enter(); // restores on drop
@@ -177,7 +179,8 @@
 //! fn read_expanded(path: &str) -> Result<String, std::io::Error> {
 //!     let v0 = p::tag_value(&(path));
 //!     let mut fork = p::fork_current();
-//!     p::set_tags(fork.target(), [("file", v0)]);
+//!     static FILE: p::Key = p::Key::new("file");
+//!     p::set_tags(fork.target(), [(&FILE, v0)]);
 //!     let _guard = fork.enter();
 //!     let result = p::call_once(move || -> Result<String, std::io::Error> {
 //!         std::fs::read_to_string(path)
@@ -226,7 +229,8 @@
 //!     let fut = {
 //!         let v0 = p::tag_value(&(n));
 //!         let mut fork = p::fork_current();
-//!         p::set_tags(fork.target(), [("job", v0)]);
+//!         static JOB: p::Key = p::Key::new("job");
+//!         p::set_tags(fork.target(), [(&JOB, v0)]);
 //!         let body = async move {
 //!             if let p::Some(ret) = p::None::<u32> {
 //!                 return ret;
@@ -315,7 +319,8 @@
 //!     scope!(tags(n = n * 2));
 //!     // is
 //!     let v0 = p::tag_value(&(n * 2));
-//!     p::configure_current(|current| p::set_tags(current, [("m", v0.clone())]));
+//!     static M: p::Key = p::Key::new("m");
+//!     p::configure_current(|current| p::set_tags(current, [(&M, v0.clone())]));
 //!     capture_message("step", Level::Info);
 //! }
 //!
