@@ -253,6 +253,16 @@ impl Span {
     /// Finishes the span now (later calls do nothing). A child is recorded into its
     /// transaction; a transaction is sent with the children finished before it, if sampled.
     pub fn finish(&self) {
+        self.end(None);
+    }
+
+    /// Finishes the span with `status` unless one was set: how the `span(..)` macro argument
+    /// reports how its function ended without overriding the body's own status.
+    pub(crate) fn finish_with_default_status(&self, status: SpanStatus) {
+        self.end(Some(status));
+    }
+
+    fn end(&self, default_status: Option<SpanStatus>) {
         let timestamp = SystemTime::now();
         let state = {
             let mut state = lock(&self.inner.state);
@@ -264,7 +274,7 @@ impl Span {
             let taken = State {
                 op: state.op.clone(),
                 description: state.description.clone(),
-                status: state.status,
+                status: state.status.or(default_status),
                 tags: std::mem::take(&mut state.tags),
                 data: std::mem::take(&mut state.data),
                 finished: true,
