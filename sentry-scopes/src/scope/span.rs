@@ -263,12 +263,14 @@ impl Span {
     }
 
     fn end(&self, default_status: Option<SpanStatus>) {
-        let timestamp = SystemTime::now();
-        let state = {
+        let (timestamp, state) = {
             let mut state = lock(&self.inner.state);
             if state.finished {
                 return;
             }
+            // Read the clock only for the call that finishes: a guard dropped after an
+            // explicit finish costs a lock and nothing else.
+            let timestamp = SystemTime::now();
             // Op and description stay readable (events captured later under this span report
             // them); the rest moves into the recorded span.
             let taken = State {
@@ -280,7 +282,7 @@ impl Span {
                 finished: true,
             };
             state.finished = true;
-            taken
+            (timestamp, taken)
         };
         let tree = &self.inner.tree;
         if !tree.sampled {
