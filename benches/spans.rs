@@ -1,0 +1,71 @@
+//! Issue 16's span costs, in one run beside sentry-core 0.49.5 (times; the instruction counts
+//! that judge the goals come from `span_counts.rs` under callgrind):
+//!
+//! - `span_lifecycle`: a sampled transaction with one child span, both finished, the
+//!   transaction sent through a transport that serialises it (goal: ≤ 0.5× sentry-core's).
+//! - `span_child`: one child span of a live transaction, started and finished.
+//! - `span_macro`: a function with `#[with_scope(span(..))]` against the same span written by
+//!   hand (goal: within 5 %), sync and `async fn`.
+//!
+//! ```sh
+//! cargo bench --bench spans
+//! ```
+
+mod common;
+mod span_setup;
+
+use std::hint::black_box;
+
+use common::run_ready;
+use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
+use span_setup::{hand, macro_side, ours, peer};
+
+fn span_lifecycle(c: &mut Criterion) {
+    let _client = ours::init();
+    let hub = peer::hub();
+    let mut g = c.benchmark_group("span_lifecycle");
+    g.bench_function(BenchmarkId::new("sentry-scopes", "txn+child"), |b| {
+        sentry_scopes::with_isolation_scope(|_| b.iter(ours::lifecycle));
+    });
+    g.bench_function(BenchmarkId::new("sentry-core", "txn+child"), |b| {
+        sentry_core::Hub::run(hub.clone(), || b.iter(peer::lifecycle));
+    });
+    g.finish();
+
+    let mut g = c.benchmark_group("span_child");
+    g.bench_function(BenchmarkId::new("sentry-scopes", "child"), |b| {
+        sentry_scopes::with_isolation_scope(|_| {
+            let (txn, active) = ours::active_transaction();
+            b.iter(|| ours::child(&txn));
+            drop(active);
+        });
+    });
+    g.bench_function(BenchmarkId::new("sentry-core", "child"), |b| {
+        sentry_core::Hub::run(hub.clone(), || {
+            let txn = peer::active_transaction();
+            b.iter(|| peer::child(&txn));
+        });
+    });
+    g.finish();
+
+    let mut g = c.benchmark_group("span_macro");
+    sentry_scopes::with_isolation_scope(|_| {
+        let (_txn, _active) = ours::active_transaction();
+        g.bench_function(BenchmarkId::new("hand-written", "sync"), |b| {
+            b.iter(|| hand::sync(black_box(7)));
+        });
+        g.bench_function(BenchmarkId::new("ours-macro", "sync"), |b| {
+            b.iter(|| macro_side::sync(black_box(7)));
+        });
+        g.bench_function(BenchmarkId::new("hand-written", "async"), |b| {
+            b.iter(|| run_ready(hand::in_async(black_box(7))));
+        });
+        g.bench_function(BenchmarkId::new("ours-macro", "async"), |b| {
+            b.iter(|| run_ready(macro_side::in_async(black_box(7))));
+        });
+    });
+    g.finish();
+}
+
+criterion_group!(benches, span_lifecycle);
+criterion_main!(benches);
