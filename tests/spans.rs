@@ -2,56 +2,25 @@
 //! `before_send_transaction` and transaction processors see, how spans nest across threads and
 //! tasks, which trace errors report, and what goes out in trace headers.
 
+mod common;
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use sentry_scopes::protocol::{Category, Envelope, EnvelopeItem, SpanStatus, Transaction};
+use sentry_scopes::protocol::{Category, SpanStatus};
 use sentry_scopes::test::{TestTransport, with_captured_envelopes_options};
 use sentry_scopes::{
-    ClientOptions, Context, DiscardReason, Level, TransactionContext, capture_message, start_span,
+    ClientOptions, DiscardReason, Level, TransactionContext, capture_message, start_span,
     start_transaction,
 };
+
+use common::{events, trace_of, traced, transactions};
 
 /// One client at a time: some tests install one with `init`, others through the test helpers.
 fn serial() -> std::sync::MutexGuard<'static, ()> {
     static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
     LOCK.lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner)
-}
-
-fn traced() -> ClientOptions {
-    ClientOptions::new().traces_sample_rate(1.0)
-}
-
-fn transactions(envelopes: &[Envelope]) -> Vec<Transaction<'static>> {
-    envelopes
-        .iter()
-        .flat_map(Envelope::items)
-        .filter_map(|i| match i {
-            EnvelopeItem::Transaction(t) => Some((**t).clone()),
-            _ => None,
-        })
-        .collect()
-}
-
-fn events(envelopes: &[Envelope]) -> Vec<sentry_scopes::Event<'static>> {
-    envelopes
-        .iter()
-        .flat_map(Envelope::items)
-        .filter_map(|i| match i {
-            EnvelopeItem::Event(e) => Some((**e).clone()),
-            _ => None,
-        })
-        .collect()
-}
-
-fn trace_of(
-    contexts: &sentry_scopes::protocol::Map<String, Context>,
-) -> sentry_scopes::protocol::TraceContext {
-    match &contexts["trace"] {
-        Context::Trace(t) => (**t).clone(),
-        other => panic!("not a trace context: {other:?}"),
-    }
 }
 
 #[test]

@@ -33,13 +33,14 @@
 //! | backtrace integration (feature `backtrace`): `attach_stacktrace`, `in_app_include`, `in_app_exclude` | always on: [`ClientOptions::attach_stacktrace`](crate::ClientOptions::attach_stacktrace), [`in_app_include`](crate::ClientOptions::in_app_include), [`in_app_exclude`](crate::ClientOptions::in_app_exclude) | errors always carry frames (sentry's `capture_error` only with `attach_stacktrace`); in-app frames get source lines; prefixes match whole path segments; see [`docs::symbolication`](crate::docs::symbolication) |
 //! | debug images integration (feature `debug-images`) | always on, for events with frames | |
 //! | `sentry::integrations::tower::{NewSentryLayer, SentryHttpLayer}` | `integrations::tower::SentryHttpLayer` (features `tower`, `axum`) | one layer: isolation per request, the request on events, trace continuation, transaction names |
+//! | `SentryHttpLayer::with_transaction()` (sentry-tower performance) | `integrations::tower::SentryHttpLayer::new()` | every request is an `http.server` transaction, no opt-in: sampling decides what is sent; the same status mapping, but a dropped response future is `cancelled` (sentry-tower: `aborted`) and a panicking handler `internal_error`; continues `traceparent` too; the request is also on the transaction |
 //! | `sentry::integrations::tracing::layer()` with `event_filter` | `integrations::tracing::SentryTracingLayer` (feature `tracing`) with `event_level`, `breadcrumb_level`, `span_scopes` | levels instead of a filter closure |
+//! | `sentry::integrations::tracing::layer().span_filter(f)`, `SpanLayer` (sentry-tracing performance) | `SentryTracingLayer::new().span_filter(f)` | the same default (`INFO` and above) and the same `sentry.op`, `sentry.name`, `sentry.trace` fields; op defaults to the span's name (sentry-tracing: `target::name`); fields become data, `tags.*` fields are not turned into tags (use `span_scopes(true)`); no `code.*` or `sentry.tracing.target` data |
 //! | `sentry::integrations::log::SentryLogger::with_dest(logger)` with `filter` | `integrations::log::SentryLogger::forwarding_to(logger)` (feature `log`) with `filter` | the filter returns a `LogAction`: `Ignore`, `Breadcrumb` or `Event` |
 //! | `sentry::test::with_captured_events`, `with_captured_envelopes`, `TestTransport` | `test::with_captured_events`, `with_captured_envelopes`, `TestTransport` (feature `test`) | each run also gets fresh scopes, and such tests run one at a time |
 //! | `Transport` (`send_envelope`, `flush`, `shutdown`), `TransportFactory`, `ClientOptions::transport` | [`Transport`](crate::Transport), [`TransportFactory`](crate::TransportFactory), [`ClientOptions::transport`](crate::ClientOptions::transport) | the same three methods, but `send_envelope` receives an [`EncodedEnvelope`](crate::EncodedEnvelope) (the bytes, written once by the pipeline; `parse()` gives sentry's `Envelope`); an `Arc<T: Transport>` is a factory; one built-in HTTP transport (reqwest with rustls, feature `http`) with rate limits and an offline cache |
 //!
-//! Sessions (`start_session`), performance spans (`start_transaction`) and `Hub::with_integration`
-//! have no counterpart.
+//! Sessions (`start_session`) and `Hub::with_integration` have no counterpart.
 //!
 //! ## Captures return `Option<Uuid>`
 //!
