@@ -1,6 +1,6 @@
 //! Performance monitoring: one request becomes a transaction with nested spans, made by the
-//! `span(..)` attribute argument and by hand, and the error it runs into is reported with the
-//! trace context of the span it happened in.
+//! `span(..)` attribute argument, by hand and by `tracing`, and the error it runs into is
+//! reported with the trace context of the span it happened in.
 //!
 //! ```sh
 //! cargo run --example spans                                  # no DSN: envelopes printed
@@ -15,6 +15,8 @@
 //! │   └── serialize decode rows          start_span, by hand
 //! ├── function     price cart            start_span, by hand
 //! │   └── cache.get tax rates            Span::start_child, by hand
+//! ├── queue.publish ship order           #[tracing::instrument], through SentryTracingLayer
+//! │   └── function  print label          start_span below the tracing span, by hand
 //! └── http.client  charge card           #[with_scope(span(..), err)] on an async fn: internal_error
 //! ```
 //!
@@ -24,8 +26,10 @@
 use std::fmt;
 use std::time::Duration;
 
+use sentry_scopes::integrations::tracing::SentryTracingLayer;
 use sentry_scopes::protocol::SpanStatus;
 use sentry_scopes::{ClientOptions, isolation_scope, start_span, with_scope};
+use tracing_subscriber::prelude::*;
 
 /// The payment provider said no.
 #[derive(Debug)]
@@ -64,6 +68,14 @@ fn price(items: &[u32]) -> u32 {
     items.iter().sum::<u32>() * 120 / 100
 }
 
+/// A `tracing` span made a Sentry span by `SentryTracingLayer`: a child of the active span,
+/// with `sentry.op` / `sentry.name` as its op and description, and the argument as data.
+#[tracing::instrument(fields(sentry.op = "queue.publish", sentry.name = "ship order"))]
+fn ship(order_id: u64) {
+    let _label = start_span("function", "print label"); // below the tracing span
+    std::thread::sleep(Duration::from_millis(1));
+}
+
 /// An async span across awaits; `err` captures the `Err` inside it and ends it as
 /// `internal_error`.
 #[with_scope(span(op = "http.client", name = "charge card"), err)]
@@ -86,10 +98,7 @@ async fn checkout(cart_id: u64) -> bool {
     let items = load_cart(cart_id);
     let total = price(&items);
 
-    // TRACING SPANS GO HERE: once `SentryTracingLayer` turns `tracing` spans into Sentry spans
-    // (issue 16, integrations), a `tracing::info_span!("ship", ..)` entered here becomes a
-    // third kind of child of this transaction. Not in this build yet.
-
+    ship(cart_id);
     charge_card(total).await.is_ok()
 }
 
@@ -102,6 +111,11 @@ fn main() {
             .traces_sample_rate(1.0),
     )
     .expect("valid client options");
+    // tracing spans become Sentry spans (at INFO and above, the layer's default).
+    tracing::subscriber::set_global_default(
+        tracing_subscriber::registry().with(SentryTracingLayer::new()),
+    )
+    .expect("no other subscriber");
 
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_time()

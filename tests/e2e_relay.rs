@@ -203,19 +203,22 @@ fn the_spans_example_prints_a_transaction_and_an_error_in_one_of_its_spans() {
             .find(|s| s["description"] == description)
             .unwrap_or_else(|| panic!("no span {description:?}: {spans:#?}"))
     };
-    // By the attribute (sync and async), by start_span and by start_child, nested.
+    // By the attribute (sync and async), by start_span and start_child, by tracing, nested.
     for (child, parent) in [
         ("load cart", None),
         ("decode rows", Some("load cart")),
         ("price cart", None),
         ("tax rates", Some("price cart")),
+        ("ship order", None),
+        ("print label", Some("ship order")),
         ("charge card", None),
     ] {
         let expected = parent.map_or(root, |p| &span(p)["span_id"]);
         assert_eq!(&span(child)["parent_span_id"], expected, "{child}");
     }
     assert_eq!(span("charge card")["status"], "internal_error");
-    // TRACING SPANS: once the tracing integration makes Sentry spans, check its span here.
+    assert_eq!(span("ship order")["op"], "queue.publish");
+    assert_eq!(span("ship order")["data"]["order_id"], 42);
 
     let errors = payloads(&envelopes, "event");
     assert_eq!(errors.len(), 1, "one error event: {envelopes:#?}");
