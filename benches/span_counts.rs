@@ -14,6 +14,8 @@
 //! `baseline/noop` case (the loop and the indirect call alone).
 //!
 //! Goals (issue 16): `span_lifecycle/sentry-scopes` ≤ 0.5× `span_lifecycle/sentry-core`;
+//! `tracing_*/sentry-scopes` ≤ 0.5× `tracing_*/sentry-tracing` (a tracing span made a Sentry
+//! span: `child` below a live transaction, `root` a transaction of its own, sent);
 //! `span_macro/ours-macro/*` within 5 % of `span_macro/hand-written/*`.
 
 mod common;
@@ -24,7 +26,7 @@ use std::hint::black_box;
 use std::time::Instant;
 
 use common::run_ready;
-use span_setup::{hand, macro_side, ours, peer};
+use span_setup::{hand, macro_side, ours, peer, tracing_side};
 use stats_alloc::{INSTRUMENTED_SYSTEM, StatsAlloc};
 
 /// Counts every allocation and reallocation.
@@ -90,6 +92,32 @@ fn cases() -> Vec<Case> {
             sentry_core::Hub::run(peer::hub(), || {
                 let txn = peer::active_transaction();
                 m(&mut || peer::child(&txn));
+            });
+        }),
+        case("tracing_child/sentry-scopes", |m| {
+            sentry_scopes::with_isolation_scope(|_| {
+                let (_txn, _active) = ours::active_transaction();
+                let _layer = tracing_side::ours();
+                m(&mut tracing_side::span);
+            });
+        }),
+        case("tracing_child/sentry-tracing", |m| {
+            sentry_core::Hub::run(peer::hub(), || {
+                let _txn = peer::active_transaction();
+                let _layer = tracing_side::peer();
+                m(&mut tracing_side::span);
+            });
+        }),
+        case("tracing_root/sentry-scopes", |m| {
+            sentry_scopes::with_isolation_scope(|_| {
+                let _layer = tracing_side::ours();
+                m(&mut tracing_side::span);
+            });
+        }),
+        case("tracing_root/sentry-tracing", |m| {
+            sentry_core::Hub::run(peer::hub(), || {
+                let _layer = tracing_side::peer();
+                m(&mut tracing_side::span);
             });
         }),
         case("span_macro/hand-written/sync", |m| {

@@ -4,6 +4,9 @@
 //! - `span_lifecycle`: a sampled transaction with one child span, both finished, the
 //!   transaction sent through a transport that serialises it (goal: ≤ 0.5× sentry-core's).
 //! - `span_child`: one child span of a live transaction, started and finished.
+//! - `tracing_span`: a `tracing` span (two fields) created, entered, left and closed, made a
+//!   Sentry span by each SDK's layer: a child of a live transaction, or a root, which is a
+//!   transaction sent (goal: ≤ 0.5× sentry-tracing's).
 //! - `span_macro`: a function with `#[with_scope(span(..))]` against the same span written by
 //!   hand (goal: within 5 %), sync and `async fn`.
 //!
@@ -18,7 +21,7 @@ use std::hint::black_box;
 
 use common::run_ready;
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
-use span_setup::{hand, macro_side, ours, peer};
+use span_setup::{hand, macro_side, ours, peer, tracing_side};
 
 fn span_lifecycle(c: &mut Criterion) {
     let _client = ours::init();
@@ -44,6 +47,35 @@ fn span_lifecycle(c: &mut Criterion) {
         sentry_core::Hub::run(hub.clone(), || {
             let txn = peer::active_transaction();
             b.iter(|| peer::child(&txn));
+        });
+    });
+    g.finish();
+
+    let mut g = c.benchmark_group("tracing_span");
+    g.bench_function(BenchmarkId::new("sentry-scopes", "child"), |b| {
+        sentry_scopes::with_isolation_scope(|_| {
+            let (_txn, _active) = ours::active_transaction();
+            let _layer = tracing_side::ours();
+            b.iter(tracing_side::span);
+        });
+    });
+    g.bench_function(BenchmarkId::new("sentry-tracing", "child"), |b| {
+        sentry_core::Hub::run(hub.clone(), || {
+            let _txn = peer::active_transaction();
+            let _layer = tracing_side::peer();
+            b.iter(tracing_side::span);
+        });
+    });
+    g.bench_function(BenchmarkId::new("sentry-scopes", "root"), |b| {
+        sentry_scopes::with_isolation_scope(|_| {
+            let _layer = tracing_side::ours();
+            b.iter(tracing_side::span);
+        });
+    });
+    g.bench_function(BenchmarkId::new("sentry-tracing", "root"), |b| {
+        sentry_core::Hub::run(hub.clone(), || {
+            let _layer = tracing_side::peer();
+            b.iter(tracing_side::span);
         });
     });
     g.finish();

@@ -1,7 +1,9 @@
 //! Set-up of the span benchmarks (`spans.rs` for times, `span_counts.rs` for allocations and
 //! instructions): in both SDKs a client that samples every trace (`traces_sample_rate` 1.0)
-//! and whose transport serialises what it is given, and the `span(..)` functions of the macro
-//! beside the same spans written by hand.
+//! and whose transport serialises what it is given, the `span(..)` functions of the macro
+//! beside the same spans written by hand, and the `tracing` subscribers that turn tracing spans
+//! into Sentry spans (our `SentryTracingLayer`, sentry-tracing's `SpanLayer`), both with their
+//! defaults.
 //!
 //! Both clients send the same transaction: the same release, environment and server name, and
 //! the `os`, `rust` and `device` contexts that this SDK adds to every event are set on the
@@ -210,5 +212,34 @@ pub mod hand {
         let out = span.bind(async move { black_box(n) }).await;
         span.set_status(SpanStatus::Ok);
         out
+    }
+}
+
+/// `tracing` spans made Sentry spans, by each SDK's layer with its defaults.
+pub mod tracing_side {
+    use super::black_box;
+    use sentry_scopes::integrations::tracing::SentryTracingLayer;
+    use tracing::subscriber::DefaultGuard;
+    use tracing_subscriber::prelude::*;
+
+    /// Makes our layer the thread's subscriber until the guard drops.
+    pub fn ours() -> DefaultGuard {
+        tracing::subscriber::set_default(
+            tracing_subscriber::registry().with(SentryTracingLayer::new()),
+        )
+    }
+
+    /// Makes sentry-tracing's layer the thread's subscriber until the guard drops.
+    pub fn peer() -> DefaultGuard {
+        tracing::subscriber::set_default(
+            tracing_subscriber::registry().with(sentry_tracing::SpanLayer::new()),
+        )
+    }
+
+    /// A span with two fields, created, entered, left and closed: a Sentry span below the
+    /// active one, or a transaction when none is active.
+    #[inline(never)]
+    pub fn span() {
+        tracing::info_span!("load_user", table = "users", id = 7).in_scope(|| black_box(1));
     }
 }
