@@ -473,3 +473,40 @@ fn future_returning_functions_keep_their_span_open_until_the_future_completes() 
         Some(span(txn, "prepared").span_id)
     );
 }
+
+#[tracing::instrument(fields(sentry.op = "tracing.outer"))]
+fn traced_outer() {
+    load_user(); // a macro span below the tracing span
+}
+
+#[with_scope(span(op = "macro.outer"))]
+fn macro_outer() {
+    let _inner = tracing::info_span!("tracing_inner").entered();
+    capture_message("in the tracing span", Level::Info);
+}
+
+#[test]
+fn macro_spans_and_tracing_spans_nest_both_ways() {
+    use sentry_scopes::integrations::tracing::SentryTracingLayer;
+    use tracing_subscriber::prelude::*;
+
+    let (txns, events) = traced(|| {
+        let subscriber = tracing_subscriber::registry().with(SentryTracingLayer::new());
+        tracing::subscriber::with_default(subscriber, || {
+            let txn = start_transaction(TransactionContext::new("t", "task"));
+            txn.in_scope(|| {
+                traced_outer();
+                macro_outer();
+            });
+        });
+    });
+    let txn = &txns[0];
+    let outer = span(txn, "traced_outer");
+    assert_eq!(outer.parent_span_id, Some(root_id(txn)));
+    assert_eq!(span(txn, "load user").parent_span_id, Some(outer.span_id));
+    let macro_outer = span(txn, "macro_outer");
+    let inner = span(txn, "tracing_inner");
+    assert_eq!(inner.parent_span_id, Some(macro_outer.span_id));
+    let last = events.last().expect("event");
+    assert_eq!(trace_of(&last.contexts).span_id, inner.span_id);
+}
