@@ -121,7 +121,9 @@
 //! - **What it opens**: a child of the span active when the fork is taken, or, when no span is
 //!   active, a transaction named `name` (as [`start_span`](crate::start_span) does). The span is
 //!   active inside the function: events captured there report its trace context, and spans
-//!   started there ([`start_span`](crate::start_span), nested attributes) are its children.
+//!   started there ([`start_span`](crate::start_span), nested attributes, `tracing` spans under
+//!   the [tracing layer](crate::integrations::tracing)) are its children; inside an entered
+//!   `tracing` span, it is a child of that span's Sentry span.
 //!   It is set on the forked **current** scope for both attributes, so it wins over a span
 //!   active outside.
 //! - **Defaults**: `op` is `"function"` (Sentry's operation for a function call), `name` (the
