@@ -122,7 +122,7 @@
 //!   active, a transaction named `name` (as [`start_span`](crate::start_span) does). The span is
 //!   active inside the function: events captured there report its trace context, and spans
 //!   started there ([`start_span`](crate::start_span), nested attributes, `tracing` spans under
-//!   the [tracing layer](crate::integrations::tracing)) are its children; inside an entered
+//!   the tracing layer, feature `tracing`) are its children; inside an entered
 //!   `tracing` span, it is a child of that span's Sentry span.
 //!   It is set on the forked **current** scope for both attributes, so it wins over a span
 //!   active outside.
