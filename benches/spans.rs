@@ -23,15 +23,17 @@ use common::run_ready;
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use span_setup::{hand, macro_side, ours, peer, tracing_side};
 
+// Each sentry-core case gets a fresh hub: a transaction set on a hub's scope would stay there
+// and turn the next case's roots into children.
+
 fn span_lifecycle(c: &mut Criterion) {
     let _client = ours::init();
-    let hub = peer::hub();
     let mut g = c.benchmark_group("span_lifecycle");
     g.bench_function(BenchmarkId::new("sentry-scopes", "txn+child"), |b| {
         sentry_scopes::with_isolation_scope(|_| b.iter(ours::lifecycle));
     });
     g.bench_function(BenchmarkId::new("sentry-core", "txn+child"), |b| {
-        sentry_core::Hub::run(hub.clone(), || b.iter(peer::lifecycle));
+        sentry_core::Hub::run(peer::hub(), || b.iter(peer::lifecycle));
     });
     g.finish();
 
@@ -44,7 +46,7 @@ fn span_lifecycle(c: &mut Criterion) {
         });
     });
     g.bench_function(BenchmarkId::new("sentry-core", "child"), |b| {
-        sentry_core::Hub::run(hub.clone(), || {
+        sentry_core::Hub::run(peer::hub(), || {
             let txn = peer::active_transaction();
             b.iter(|| peer::child(&txn));
         });
@@ -60,7 +62,7 @@ fn span_lifecycle(c: &mut Criterion) {
         });
     });
     g.bench_function(BenchmarkId::new("sentry-tracing", "child"), |b| {
-        sentry_core::Hub::run(hub.clone(), || {
+        sentry_core::Hub::run(peer::hub(), || {
             let _txn = peer::active_transaction();
             let _layer = tracing_side::peer();
             b.iter(tracing_side::span);
@@ -73,7 +75,7 @@ fn span_lifecycle(c: &mut Criterion) {
         });
     });
     g.bench_function(BenchmarkId::new("sentry-tracing", "root"), |b| {
-        sentry_core::Hub::run(hub.clone(), || {
+        sentry_core::Hub::run(peer::hub(), || {
             let _layer = tracing_side::peer();
             b.iter(tracing_side::span);
         });
