@@ -264,24 +264,36 @@ impl Span {
     /// Finishes the span now (later calls do nothing). A child is recorded into its
     /// transaction; a transaction is sent with the children finished before it, if sampled.
     pub fn finish(&self) {
-        let timestamp = SystemTime::now();
-        let state = {
+        self.end(None);
+    }
+
+    /// Finishes the span with `status` unless one was set: how the `span(..)` macro argument
+    /// reports how its function ended without overriding the body's own status.
+    pub(crate) fn finish_with_default_status(&self, status: SpanStatus) {
+        self.end(Some(status));
+    }
+
+    fn end(&self, default_status: Option<SpanStatus>) {
+        let (timestamp, state) = {
             let mut state = lock(&self.inner.state);
             if state.finished {
                 return;
             }
+            // Read the clock only for the call that finishes: a guard dropped after an
+            // explicit finish costs a lock and nothing else.
+            let timestamp = SystemTime::now();
             // Op and description stay readable (events captured later under this span report
             // them); the rest moves into the recorded span.
             let taken = State {
                 op: state.op.clone(),
                 description: state.description.clone(),
-                status: state.status,
+                status: state.status.or(default_status),
                 tags: std::mem::take(&mut state.tags),
                 data: std::mem::take(&mut state.data),
                 finished: true,
             };
             state.finished = true;
-            taken
+            (timestamp, taken)
         };
         let tree = &self.inner.tree;
         if !tree.sampled {
