@@ -360,7 +360,8 @@
 //!     let v0 = p::tag_value(&("users"));
 //!     let span = p::start_span("db.query", "load user"); // a child of the active span, or a transaction
 //!     let mut fork = p::fork_current();
-//!     p::set_tags(fork.target(), [("table", v0)]);
+//!     static TABLE: p::Key = p::Key::new("table");
+//!     p::set_tags(fork.target(), [(&TABLE, v0)]);
 //!     fork.set_span(&span); // on the fork's current scope, for both attributes
 //!     let _guard = fork.enter();
 //!     {
