@@ -4,14 +4,15 @@
 use std::sync::Arc;
 
 use super::defaults::Defaults;
-use super::finish::finish_event;
+use super::finish::{finish_event, finish_transaction};
 use super::fit::fit_event;
 use super::limits::MAX_EVENT_BYTES;
 use super::raw::event_payload;
 use crate::protocol::{Attachment, Category, Event, LossSource, Transaction};
 use crate::scope::ScopeData;
 use crate::scope::merge::{
-    apply_except_tags_and_breadcrumbs, apply_tags_and_breadcrumbs, attachments,
+    apply_except_tags_and_breadcrumbs, apply_tags_and_breadcrumbs, apply_to_transaction,
+    attachments,
 };
 use crate::transport::{Encoded, EncodedEnvelope, ItemKind, Loss, Writer, attachment_summary};
 
@@ -94,18 +95,56 @@ fn writer(event: &Event<'static>, payload: &[u8], attachments: &[Attachment]) ->
     out
 }
 
+/// A transaction that no processor or `before_send_transaction` needs to see, merged,
+/// finished and written when its bytes are first needed, like [`deferred_event`]. Its spans
+/// are final already (a transaction is sent when its root span finishes).
+pub(crate) fn deferred_transaction(
+    txn: Transaction<'static>,
+    layers: [Arc<ScopeData>; 3],
+    isolation: Arc<ScopeData>,
+    defaults: Arc<Defaults>,
+) -> EncodedEnvelope {
+    let mut summary = vec![(ItemKind::Transaction, losses_of(&txn))];
+    summary.extend(
+        layers
+            .iter()
+            .flat_map(|l| l.attachments.iter())
+            .filter(|a| a.add_to_transactions)
+            .map(|a| attachment_summary(&a.attachment)),
+    );
+    let id = Some(txn.event_id);
+    EncodedEnvelope::deferred(
+        id,
+        summary,
+        Box::new(move || {
+            let mut txn = txn;
+            let refs = layers.each_ref().map(|l| &**l);
+            apply_to_transaction(&mut txn, &refs, &isolation.propagation);
+            defaults.fill_transaction(&mut txn);
+            finish_transaction(&mut txn, defaults.send_default_pii);
+            let atts = attachments(&refs, true);
+            transaction(&txn, &atts).map_or_else(
+                || Writer::new(None).finish_encoded(),
+                EncodedEnvelope::into_encoded,
+            )
+        }),
+    )
+}
+
+fn losses_of(txn: &Transaction<'static>) -> Vec<Loss> {
+    txn.losses()
+        .map(|l| Loss::new(l.category, l.quantity))
+        .collect()
+}
+
 /// A transaction with its attachments.
 pub(crate) fn transaction(
     txn: &Transaction<'static>,
     attachments: &[Attachment],
 ) -> Option<EncodedEnvelope> {
     let payload = serde_json::to_vec(txn).ok()?;
-    let losses = txn
-        .losses()
-        .map(|l| Loss::new(l.category, l.quantity))
-        .collect();
     let mut out = Writer::new(Some(txn.event_id));
-    out.item(ItemKind::Transaction, &payload, losses);
+    out.item(ItemKind::Transaction, &payload, losses_of(txn));
     for a in attachments {
         out.attachment(a);
     }

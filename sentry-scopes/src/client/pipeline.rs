@@ -9,7 +9,8 @@
 //! 4. **finish**: personal data out, Relay's limits (`finish.rs`);
 //! 5. **encode**: the envelope is written (`encode.rs`): straight from the scope layers when no
 //!    processor or `before_send` needs the event as an `Event`, else from the typed event.
-//!    In the first case steps 2 to 5 are deferred: the capture hands over immutable snapshots
+//!    In the first case steps 2 to 5 are deferred (for transactions too, when no transaction
+//!    processor or `before_send_transaction` is set): the capture hands over immutable snapshots
 //!    of the scope layers, and they run where the bytes are first needed (the HTTP transport's
 //!    own thread), with the same result;
 //! 6. **hand over** to the transport, which only delivers.
@@ -167,6 +168,20 @@ pub(crate) fn capture_transaction(mut txn: Transaction<'static>) -> Option<Uuid>
     let (isolation, _, current) = active_snapshot();
     let isolation_data = isolation.data();
     let global_data = global().data();
+    let before_send = client.options().before_send_transaction.as_ref();
+    let no_processors = [&global_data, &isolation_data, &current]
+        .iter()
+        .all(|l| l.transaction_processors.is_empty());
+    if before_send.is_none() && no_processors {
+        // Nothing needs the transaction as a value: merge, finish and encode where the bytes
+        // are needed, as for events.
+        let id = txn.event_id;
+        let layers = [global_data, isolation_data.clone(), current];
+        let defaults = client.defaults().clone();
+        let envelope = encode::deferred_transaction(txn, layers, isolation_data, defaults);
+        client.transport().send_envelope(envelope);
+        return Some(id);
+    }
     let layers = [&*global_data, &*isolation_data, &*current];
     apply_to_transaction(&mut txn, &layers, &isolation_data.propagation);
     client.defaults().fill_transaction(&mut txn);
@@ -178,7 +193,7 @@ pub(crate) fn capture_transaction(mut txn: Transaction<'static>) -> Option<Uuid>
             None => txn = before, // skipped, as a panicking event processor is
         }
     }
-    if let Some(before_send) = &client.options().before_send_transaction {
+    if let Some(before_send) = before_send {
         let Some(Some(t)) = call_user("before_send_transaction", || before_send(txn)) else {
             client.debug_log(|| "transaction dropped by before_send_transaction".to_owned());
             return dropped(DiscardReason::BeforeSend);
@@ -202,12 +217,6 @@ fn sampled_in(rate: f32) -> bool {
     if rate <= 0.0 {
         return false;
     }
-    // 53 random bits from a v4 UUID give a uniform f64 in [0, 1).
-    let bits = (Uuid::new_v4().as_u128() >> 75) as u64;
-    #[expect(
-        clippy::cast_precision_loss,
-        reason = "53 bits fit an f64 mantissa exactly"
-    )]
-    let r = bits as f64 / (1u64 << 53) as f64;
-    r < f64::from(rate)
+    // The per-thread generator spans use: no system call per event.
+    crate::scope::random_unit() < f64::from(rate)
 }
