@@ -12,6 +12,7 @@
 )]
 
 pub mod crew;
+pub mod harness;
 pub mod loops;
 pub mod macro_side;
 
