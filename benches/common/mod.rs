@@ -15,6 +15,7 @@ pub mod crew;
 pub mod harness;
 pub mod loops;
 pub mod macro_side;
+pub mod server;
 
 use std::future::Future;
 use std::hint::black_box;
