@@ -11,6 +11,7 @@ use std::collections::BTreeMap;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+use e2e_common::event::{check_contexts_and_server_name, check_error_event, host_name};
 use e2e_common::{Sent, send_rich_events};
 use sentry_scopes::{ClientOptions, Level, capture_message};
 use serde_json::{Value, json};
@@ -20,12 +21,13 @@ fn dsn() -> String {
         .expect("SENTRY_E2E_DSN: the DSN printed by `scripts/e2e-server.sh up`")
 }
 
-/// What Bugsink stored for `ids`, by event id, read with `scripts/e2e-server.sh events`.
+/// What Bugsink stored for `ids`, by event id, read with `scripts/e2e-server.sh events --full`
+/// (a summary, and the whole event as stored in `data`).
 fn stored(ids: &[String]) -> BTreeMap<String, Value> {
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/e2e-server.sh");
     let mut cmd = Command::new("bash");
     cmd.arg(script)
-        .args(["events", "--wait-for", &ids.len().to_string()]);
+        .args(["events", "--full", "--wait-for", &ids.len().to_string()]);
     for id in ids {
         cmd.args(["--id", id]);
     }
@@ -82,6 +84,8 @@ fn check_common(e: &Value, s: &Sent, run: &str) {
         e["contexts"]["trace"]["trace_id"].is_string(),
         "trace context"
     );
+    // Not set by the test: the SDK's own contexts, and the host name as server_name.
+    check_contexts_and_server_name(e, &host_name());
     assert_eq!(
         e["extra"]["payload"],
         json!({ "tenant": t, "nested": { "list": [1, 2, 3], "ok": true } })
@@ -141,6 +145,8 @@ fn events_arrive_in_bugsink_with_all_their_scope_data() {
                     "{e}"
                 );
                 assert!(e["tags"].get("step").is_none());
+                // The whole event as stored: contexts, server name (and frames, debug images).
+                check_error_event(&e["data"], &host_name());
             }
             "message" => {
                 assert_eq!(e["level"], "warning");

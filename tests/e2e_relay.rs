@@ -1,13 +1,18 @@
 //! Writes every kind of envelope the SDK sends, exactly as it goes over the wire, to
 //! `$SENTRY_E2E_ENVELOPE_DIR`, for `scripts/relay-check.py` (Relay's normalizer) to validate.
-//! Each is also parsed back with `sentry_types` here.
+//! Each is also parsed back with `sentry_types` here. The quickstart example's printed error
+//! event is checked and written there too.
 //!
 //! Ignored by default; `.ci/run` runs it, then relay-check on the files.
 
 mod e2e_common;
 mod fake_server;
 
+use std::path::PathBuf;
+use std::process::Command;
 use std::time::{Duration, SystemTime};
+
+use e2e_common::event::{check_error_event, host_name};
 
 use fake_server::{Answer, FakeServer};
 use sentry_scopes::protocol::EnvelopeItem;
@@ -15,14 +20,21 @@ use sentry_scopes::{
     Attachment, ClientOptions, Level, Transaction, capture_message, capture_transaction_event,
     flush, with_isolation_scope,
 };
+use serde_json::Value;
+
+/// Where the envelopes go, created if missing.
+fn envelope_dir() -> PathBuf {
+    let dir = PathBuf::from(
+        std::env::var("SENTRY_E2E_ENVELOPE_DIR").expect("SENTRY_E2E_ENVELOPE_DIR: where to write"),
+    );
+    std::fs::create_dir_all(&dir).expect("create the envelope dir");
+    dir
+}
 
 #[test]
 #[ignore = "writes files for relay-check: run by .ci/run with SENTRY_E2E_ENVELOPE_DIR set"]
 fn every_envelope_kind_for_relay_check() {
-    let dir = std::path::PathBuf::from(
-        std::env::var("SENTRY_E2E_ENVELOPE_DIR").expect("SENTRY_E2E_ENVELOPE_DIR: where to write"),
-    );
-    std::fs::create_dir_all(&dir).expect("create the envelope dir");
+    let dir = envelope_dir();
     let server = FakeServer::start(Answer::ok());
     let guard = sentry_scopes::init(
         ClientOptions::new()
@@ -87,5 +99,78 @@ fn every_envelope_kind_for_relay_check() {
             kinds.contains(kind),
             "no {kind} envelope was produced: {kinds:?}"
         );
+    }
+}
+
+/// Each envelope `cargo run --example quickstart` printed without a DSN, as the JSON values it
+/// is made of: the envelope header, then each item header followed by its payload.
+fn quickstart_printed_envelopes() -> Vec<Vec<Value>> {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    let mut cmd = Command::new(cargo);
+    cmd.args(["run", "--quiet", "--example", "quickstart"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"));
+    for name in [
+        "SENTRY_DSN",
+        "SENTRY_RELEASE",
+        "SENTRY_ENVIRONMENT",
+        "SENTRY_DEBUG",
+    ] {
+        cmd.env_remove(name);
+    }
+    let out = cmd.output().expect("run cargo run --example quickstart");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "the quickstart failed: {stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    stdout
+        .split("--- sentry envelope ---")
+        .skip(1)
+        .map(|printed| {
+            serde_json::Deserializer::from_str(printed)
+                .into_iter::<Value>()
+                .collect::<Result<Vec<_>, _>>()
+                .unwrap_or_else(|e| panic!("not JSON values ({e}): {printed}"))
+        })
+        .collect()
+}
+
+/// The envelope bytes of printed JSON values: compact lines, each item's `length` that of its
+/// payload as written here.
+fn envelope_bytes(values: &[Value]) -> Vec<u8> {
+    let mut out = serde_json::to_vec(&values[0]).expect("header");
+    out.push(b'\n');
+    for pair in values[1..].chunks(2) {
+        let payload = serde_json::to_vec(&pair[1]).expect("payload");
+        let mut header = pair[0].clone();
+        header["length"] = payload.len().into();
+        out.extend(serde_json::to_vec(&header).expect("item header"));
+        out.push(b'\n');
+        out.extend(payload);
+        out.push(b'\n');
+    }
+    out
+}
+
+#[test]
+#[ignore = "builds and runs the quickstart example: run by .ci/run with SENTRY_E2E_ENVELOPE_DIR set"]
+fn the_quickstart_prints_a_complete_error_event() {
+    let dir = envelope_dir();
+    let envelopes = quickstart_printed_envelopes();
+    let errors: Vec<&Value> = envelopes
+        .iter()
+        .flat_map(|values| values[1..].chunks(2))
+        .filter(|pair| pair[0]["type"] == "event" && pair[1].get("exception").is_some())
+        .map(|pair| &pair[1])
+        .collect();
+    assert_eq!(errors.len(), 1, "one error event: {envelopes:#?}");
+    check_error_event(errors[0], &host_name());
+    assert_eq!(errors[0]["environment"], "development", "a debug build's");
+
+    // The print transport shows each envelope as JSON; framed again, Relay checks them.
+    for (i, values) in envelopes.iter().enumerate() {
+        let file = dir.join(format!("quickstart-{i:02}.envelope"));
+        std::fs::write(&file, envelope_bytes(values)).expect("write the envelope");
     }
 }

@@ -24,6 +24,8 @@ mod strict {
     #[derive(Debug)]
     pub struct Failure;
 
+    pub const RELEASE: &str = ::sentry_scopes::release_name!();
+
     #[with_scope(tag("mod", "strict"), extra(n = n), level = Warning, err)]
     pub fn sync(n: u32) -> Result<u32, Failure> {
         scope!(tag("bang", n));
@@ -58,6 +60,11 @@ mod shadowing {
     macro_rules! concat {
         () => {};
     }
+    macro_rules! env {
+        () => {};
+    }
+
+    pub const RELEASE: &str = ::sentry_scopes::release_name!();
 
     #[derive(Debug)]
     pub struct Bad;
@@ -163,4 +170,11 @@ fn user_locals_named_like_generated_ones() {
         assert_eq!(user_locals_with_generated_names(1, "x"), 6);
     });
     assert_eq!(tags(&events), ["n=1", "v0=x"]);
+}
+
+#[test]
+fn release_name_under_no_prelude_and_shadowed_concat_and_env() {
+    let expected = concat!("sentry-scopes-suite@", env!("CARGO_PKG_VERSION"));
+    assert_eq!(strict::RELEASE, expected);
+    assert_eq!(shadowing::RELEASE, expected);
 }

@@ -1,7 +1,8 @@
 //! Transaction events take the scopes' data (scope-model.md 2.4, X03; E05 and A02 cover
 //! `last_event_id` and attachments of transactions).
 
-use sentry_scopes::protocol::EnvelopeItem;
+mod common;
+
 use sentry_scopes::test::with_captured_envelopes;
 use sentry_scopes::{
     Transaction, User, capture_transaction_event, get_current_scope, get_global_scope, set_tag,
@@ -25,14 +26,7 @@ fn x03_transaction_event_gets_scope_tags_and_user() {
         txn.tags.insert("own".into(), "1".into());
         capture_transaction_event(txn);
     });
-    let txn = envelopes
-        .iter()
-        .flat_map(|e| e.items())
-        .find_map(|item| match item {
-            EnvelopeItem::Transaction(t) => Some(t),
-            _ => None,
-        })
-        .expect("a transaction was sent");
+    let txn = common::first_transaction(&envelopes);
     let tags: Vec<_> = txn
         .tags
         .iter()

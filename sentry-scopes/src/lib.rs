@@ -5,6 +5,7 @@
 mod api;
 mod client;
 mod context;
+mod contexts;
 mod debug;
 pub mod docs;
 mod error;
@@ -13,6 +14,7 @@ mod normalize;
 mod options;
 mod pii;
 pub mod protocol;
+mod release;
 mod scope;
 mod transport;
 

@@ -15,7 +15,19 @@ pub type BeforeCallback<T> = Arc<dyn Fn(T) -> Option<T> + Send + Sync>;
 /// Configuration of the client that [`init`](crate::init) installs.
 ///
 /// Unset `dsn`, `release` and `environment` are read from `SENTRY_DSN`, `SENTRY_RELEASE` and
-/// `SENTRY_ENVIRONMENT` at `init`. Without any DSN, events are printed to stdout as JSON.
+/// `SENTRY_ENVIRONMENT` at `init`, and `SENTRY_DEBUG` can turn `debug` on. Without any DSN,
+/// events are printed to stdout as JSON. What `init` fills in besides:
+///
+/// | field | when unset |
+/// |---|---|
+/// | `environment` | `SENTRY_ENVIRONMENT`, else `development` in a debug build and `production` in a release build |
+/// | `server_name` | the host name |
+/// | `debug` | on when `SENTRY_DEBUG` is `1`, `true`, `yes` or `on` |
+///
+/// Every error event and transaction also carries the `os`, `rust` and `device` contexts
+/// (operating system and kernel, the compiler that built the application, the CPU
+/// architecture), gathered once per process; a context of the same key set on a scope or on
+/// the event is kept instead.
 ///
 /// ```
 /// use sentry_scopes::ClientOptions;
@@ -48,11 +60,18 @@ pub type BeforeCallback<T> = Arc<dyn Fn(T) -> Option<T> + Send + Sync>;
 pub struct ClientOptions {
     /// Where events go: `https://PUBLIC_KEY@HOST/PROJECT_ID`. Parsed at `init`.
     pub dsn: Option<String>,
-    /// The release events belong to, e.g. `my-app@1.2.3`.
+    /// The release events belong to, e.g. `my-app@1.2.3`; [`release_name!`](crate::release_name)
+    /// names it after the application's crate. Unset: `SENTRY_RELEASE`, else none.
     pub release: Option<Cow<'static, str>>,
-    /// The environment, e.g. `production`.
+    /// The environment, e.g. `production`. Unset: `SENTRY_ENVIRONMENT`, else `development`
+    /// when the SDK was built with debug assertions (a debug build, `cargo build`/`cargo run`)
+    /// and `production` without (`--release`), as the `sentry` crate does. Cargo builds the SDK
+    /// with the application's profile, so this follows how the application was built.
     pub environment: Option<Cow<'static, str>>,
-    /// The server or host name reported with events.
+    /// The server name reported with events and transactions. Unset: the host name, as the
+    /// `sentry` crate and sentry-python send it, whatever `send_default_pii` says: it names a
+    /// machine, not a person. Where the machine is a person's own (a desktop application on
+    /// `adas-laptop`), set another name, or an empty one to send none.
     pub server_name: Option<Cow<'static, str>>,
     /// The share of error and message events that are sent, from 0.0 to 1.0 (default 1.0).
     pub sample_rate: f32,
@@ -69,6 +88,12 @@ pub struct ClientOptions {
     /// A user IP address the application sets explicitly is sent either way.
     pub send_default_pii: bool,
     /// Writes what the SDK does to stderr (never the DSN's key).
+    ///
+    /// `init` also turns it on when `SENTRY_DEBUG` is `1`, `true`, `yes` or `on` (any case),
+    /// so an operator can see what a deployed binary does without rebuilding it. The variable
+    /// only ever turns debug output on: a plain `bool` cannot tell "false because nobody set
+    /// it" from "false on purpose", and output to stderr that someone asked for is the safer
+    /// reading. Other values, `0` and `false` included, leave the option as it is.
     pub debug: bool,
     /// Creates the transport; by default the HTTP transport with a DSN, else the stdout printer.
     pub transport: Option<Arc<dyn TransportFactory>>,
@@ -96,6 +121,11 @@ pub struct ClientOptions {
     /// Whether `init` installs the panic hook that reports panics as fatal events (default
     /// true; needs the default `panic` feature, see `integrations::panic`).
     pub panic_hook: bool,
+    /// The distribution of the release (default none): which build of one release sent an
+    /// event, e.g. `"arm64"` or a build number. Set on every event that has none; Sentry
+    /// matches it with the distribution debug files were uploaded for. Transactions have no
+    /// `dist` field in the protocol types, so they go without.
+    pub dist: Option<Cow<'static, str>>,
 }
 
 impl Default for ClientOptions {
@@ -118,6 +148,7 @@ impl Default for ClientOptions {
             max_cache_items: 30,
             http_timeout: Duration::from_secs(30),
             panic_hook: true,
+            dist: None,
         }
     }
 }
@@ -142,6 +173,7 @@ impl fmt::Debug for ClientOptions {
             .field("cache_dir", &self.cache_dir)
             .field("max_cache_items", &self.max_cache_items)
             .field("http_timeout", &self.http_timeout)
+            .field("dist", &self.dist)
             .finish()
     }
 }
@@ -161,20 +193,47 @@ impl ClientOptions {
     }
 
     /// Sets the release.
+    ///
+    /// ```
+    /// use sentry_scopes::{ClientOptions, release_name};
+    ///
+    /// // `NAME@VERSION` of the crate this line is in, from its Cargo.toml.
+    /// let options = ClientOptions::new().release(release_name!());
+    /// assert!(options.release.is_some_and(|r| r.contains('@')));
+    /// ```
     #[must_use]
     pub fn release(mut self, release: impl Into<Cow<'static, str>>) -> Self {
         self.release = Some(release.into());
         self
     }
 
-    /// Sets the environment.
+    /// Sets the environment (else `SENTRY_ENVIRONMENT`, or `development`/`production` by how
+    /// the application was built; see the field).
+    ///
+    /// ```
+    /// let options = sentry_scopes::ClientOptions::new().environment("staging");
+    /// assert_eq!(options.environment.as_deref(), Some("staging"));
+    /// ```
     #[must_use]
     pub fn environment(mut self, environment: impl Into<Cow<'static, str>>) -> Self {
         self.environment = Some(environment.into());
         self
     }
 
-    /// Sets the server name.
+    /// Sets the server name sent instead of the host name; an empty name sends none.
+    ///
+    /// ```
+    /// use sentry_scopes::ClientOptions;
+    /// use sentry_scopes::test::TestTransport;
+    ///
+    /// // A desktop application whose machines are named after their owners sends no name.
+    /// let transport = TestTransport::new();
+    /// let guard = sentry_scopes::init(ClientOptions::new().transport(transport.clone()).server_name(""))
+    ///     .expect("valid options");
+    /// sentry_scopes::capture_message("hello", sentry_scopes::Level::Info);
+    /// drop(guard);
+    /// assert_eq!(transport.events()[0].server_name, None);
+    /// ```
     #[must_use]
     pub fn server_name(mut self, name: impl Into<Cow<'static, str>>) -> Self {
         self.server_name = Some(name.into());
@@ -222,7 +281,13 @@ impl ClientOptions {
         self
     }
 
-    /// Turns debug logging to stderr on or off.
+    /// Turns debug logging to stderr on or off (`SENTRY_DEBUG` can still turn it on; see the
+    /// field).
+    ///
+    /// ```
+    /// let options = sentry_scopes::ClientOptions::new().debug(true);
+    /// assert!(options.debug);
+    /// ```
     #[must_use]
     pub fn debug(mut self, yes: bool) -> Self {
         self.debug = yes;
@@ -283,6 +348,24 @@ impl ClientOptions {
     #[must_use]
     pub fn http_timeout(mut self, timeout: Duration) -> Self {
         self.http_timeout = timeout;
+        self
+    }
+
+    /// Sets the distribution of the release, sent with every event.
+    ///
+    /// ```
+    /// use sentry_scopes::{ClientOptions, Level, capture_message};
+    /// use sentry_scopes::test::with_captured_events_options;
+    ///
+    /// let options = ClientOptions::new().release("my-app@1.2.3").dist("arm64");
+    /// let events = with_captured_events_options(options, || {
+    ///     capture_message("hello", Level::Info);
+    /// });
+    /// assert_eq!(events[0].dist.as_deref(), Some("arm64"));
+    /// ```
+    #[must_use]
+    pub fn dist(mut self, dist: impl Into<Cow<'static, str>>) -> Self {
+        self.dist = Some(dist.into());
         self
     }
 }

@@ -37,6 +37,8 @@ use crate::context::thread::{Active, Current, fork_active, with_active};
 pub use crate::context::{ScopeFuture, ScopeGuard};
 pub use crate::protocol::Level;
 use crate::scope::{Scope, ScopeData};
+/// `release_name!` names `concat!` and `env!` through here. Not public API.
+pub use core::{concat, env};
 pub use std::boxed::Box;
 pub use std::clone::Clone;
 pub use std::convert::{AsRef, From};

@@ -16,4 +16,5 @@ pub use sentry_types::protocol::v7::{
     Envelope, EnvelopeItem, Event, Exception, Level, Map, Mechanism, SpanId, TraceContext, TraceId,
     Transaction, User, Value, Values,
 };
+pub use sentry_types::protocol::v7::{DeviceContext, OsContext, RuntimeContext};
 pub use sentry_types::{Dsn, ParseDsnError, Uuid};

@@ -8,7 +8,8 @@
 
 use std::time::SystemTime;
 
-use sentry_scopes::{Breadcrumb, Event, Level, User, Uuid, capture_message};
+use sentry_scopes::protocol::EnvelopeItem;
+use sentry_scopes::{Breadcrumb, Envelope, Event, Level, Transaction, User, Uuid, capture_message};
 
 /// `msg` of the checklist: `capture_message("m", Level::Info)`.
 pub fn msg() -> Option<Uuid> {
@@ -68,9 +69,18 @@ pub fn user_id<'a>(event: &'a Event<'static>) -> Option<&'a str> {
     event.user.as_ref().and_then(|u| u.id.as_deref())
 }
 
-/// The event's context keys, ordered.
+/// The contexts the SDK puts on every event that has none of that key (`tests/contexts.rs`).
+pub const HOST_CONTEXTS: [&str; 3] = ["device", "os", "rust"];
+
+/// The event's context keys, ordered, without the [`HOST_CONTEXTS`]: the ones scopes, the
+/// event and the trace gave it.
 pub fn context_keys<'a>(event: &'a Event<'static>) -> Vec<&'a str> {
-    event.contexts.keys().map(String::as_str).collect()
+    event
+        .contexts
+        .keys()
+        .map(String::as_str)
+        .filter(|k| !HOST_CONTEXTS.contains(k))
+        .collect()
 }
 
 /// The event's fingerprint as plain strings.
@@ -95,4 +105,16 @@ pub fn counting(
         calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         Some(e)
     }
+}
+
+/// The first transaction in `envelopes`; panics when none was sent.
+pub fn first_transaction(envelopes: &[Envelope]) -> &Transaction<'static> {
+    envelopes
+        .iter()
+        .flat_map(|e| e.items())
+        .find_map(|item| match item {
+            EnvelopeItem::Transaction(t) => Some(t),
+            _ => None,
+        })
+        .expect("a transaction was sent")
 }

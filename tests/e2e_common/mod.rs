@@ -3,6 +3,8 @@
 
 #![allow(dead_code, reason = "each e2e file uses a different part")]
 
+pub mod event;
+
 use std::error::Error;
 use std::fmt;
 

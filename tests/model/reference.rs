@@ -315,7 +315,9 @@ pub(crate) fn observe(e: &Event<'static>, last_before: Option<u32>) -> Obs {
         contexts: e
             .contexts
             .iter()
-            .filter(|(k, _)| *k != "trace")
+            // The trace and the host contexts (os, rust, device) come from the SDK, not the
+            // program; tests/contexts.rs pins how they meet scope contexts.
+            .filter(|(k, _)| !["trace", "os", "rust", "device"].contains(&k.as_str()))
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect(),
         user: e.user.as_ref().map(|u| (u.id.clone(), u.email.clone())),

@@ -1,45 +1,90 @@
 //! What the client adds to every event and transaction that neither the event nor a scope set:
-//! an id, release, environment, server name, platform and SDK.
+//! an id, release, environment, server name, dist (events only), the `os`, `rust` and `device`
+//! contexts, platform and SDK. Kept apart from the client, so that an event encoded later, on
+//! another thread, carries it without holding the client.
 
 use std::borrow::Cow;
 
-use super::Client;
-use crate::protocol::{Event, Transaction, Uuid};
+use crate::options::ClientOptions;
+use crate::protocol::{ClientSdkInfo, ClientSdkPackage, Event, Transaction, Uuid};
 
-impl Client {
-    /// Fills an event's unset fields from the client.
-    pub(crate) fn fill_defaults(&self, event: &mut Event<'static>) {
-        let options = self.options();
+/// The client's part of every event.
+#[derive(Debug)]
+pub(crate) struct Defaults {
+    release: Option<Cow<'static, str>>,
+    environment: Option<Cow<'static, str>>,
+    server_name: Option<Cow<'static, str>>,
+    dist: Option<Cow<'static, str>>,
+    sdk: ClientSdkInfo,
+    /// `ClientOptions::send_default_pii`, for the finish stage.
+    pub(crate) send_default_pii: bool,
+    /// `ClientOptions::max_breadcrumbs`, for encoding.
+    pub(crate) max_breadcrumbs: usize,
+}
+
+impl Defaults {
+    pub(crate) fn new(options: &ClientOptions) -> Self {
+        let version = env!("CARGO_PKG_VERSION").to_owned();
+        Self {
+            release: options.release.clone(),
+            environment: options.environment.clone(),
+            server_name: options.server_name.clone(),
+            dist: options.dist.clone(),
+            sdk: ClientSdkInfo {
+                name: "sentry.rust.sentry-scopes".to_owned(),
+                version: version.clone(),
+                integrations: Vec::new(),
+                packages: vec![ClientSdkPackage {
+                    name: "cargo:sentry-scopes".to_owned(),
+                    version,
+                }],
+            },
+            send_default_pii: options.send_default_pii,
+            max_breadcrumbs: options.max_breadcrumbs,
+        }
+    }
+
+    /// Gives an event without an id one.
+    pub(crate) fn fill_id(&self, event: &mut Event<'static>) {
         if event.event_id.is_nil() {
             event.event_id = Uuid::new_v4();
         }
+    }
+
+    /// Fills an event's unset fields.
+    pub(crate) fn fill_event(&self, event: &mut Event<'static>) {
+        self.fill_id(event);
         if event.release.is_none() {
-            event.release.clone_from(&options.release);
+            event.release.clone_from(&self.release);
         }
         if event.environment.is_none() {
-            event.environment.clone_from(&options.environment);
+            event.environment.clone_from(&self.environment);
         }
         if event.server_name.is_none() {
-            event.server_name.clone_from(&options.server_name);
+            event.server_name.clone_from(&self.server_name);
         }
+        if event.dist.is_none() {
+            event.dist.clone_from(&self.dist);
+        }
+        crate::contexts::fill(&mut event.contexts);
         event.platform = "native".into();
         if event.sdk.is_none() {
             event.sdk = Some(Cow::Owned(self.sdk.clone()));
         }
     }
 
-    /// Fills a transaction's unset fields from the client.
-    pub(crate) fn fill_transaction_defaults(&self, txn: &mut Transaction<'static>) {
-        let options = self.options();
+    /// Fills a transaction's unset fields.
+    pub(crate) fn fill_transaction(&self, txn: &mut Transaction<'static>) {
         if txn.release.is_none() {
-            txn.release.clone_from(&options.release);
+            txn.release.clone_from(&self.release);
         }
         if txn.environment.is_none() {
-            txn.environment.clone_from(&options.environment);
+            txn.environment.clone_from(&self.environment);
         }
         if txn.server_name.is_none() {
-            txn.server_name.clone_from(&options.server_name);
+            txn.server_name.clone_from(&self.server_name);
         }
+        crate::contexts::fill(&mut txn.contexts);
         txn.platform = "native".into();
         txn.sdk = Some(Cow::Owned(self.sdk.clone()));
     }

@@ -1,23 +1,68 @@
 //! The encode stage of the pipeline: an event or transaction, with its attachments, becomes the
 //! [`EncodedEnvelope`] every transport receives. This is the one place events are serialised.
 
+use std::sync::Arc;
+
+use super::defaults::Defaults;
+use super::finish::finish_event;
 use super::fit::fit_event;
 use super::limits::MAX_EVENT_BYTES;
 use super::raw::event_payload;
 use crate::protocol::{Attachment, Category, Event, LossSource, Transaction};
 use crate::scope::ScopeData;
-use crate::transport::{EncodedEnvelope, ItemKind, Loss, Writer};
+use crate::scope::merge::{
+    apply_except_tags_and_breadcrumbs, apply_tags_and_breadcrumbs, attachments,
+};
+use crate::transport::{Encoded, EncodedEnvelope, ItemKind, Loss, Writer, attachment_summary};
 
-/// An event written straight from the scope layers (`raw.rs`), or `None` when its item would be
-/// over the 1 MiB a server accepts: the caller then merges it into a typed event.
-pub(crate) fn raw_event(
-    event: &mut Event<'static>,
-    layers: &[&ScopeData],
-    max_breadcrumbs: usize,
-    attachments: &[Attachment],
-) -> Option<EncodedEnvelope> {
-    let payload = event_payload(event, layers, max_breadcrumbs)?;
-    (payload.len() <= MAX_EVENT_BYTES).then(|| envelope(event, &payload, attachments))
+/// An event that no processor or `before_send` needs to see, encoded when its bytes are first
+/// needed (on the transport's thread for the HTTP transport): the scope layers are immutable
+/// snapshots, so merging, finishing and writing can happen on any thread, later, with the same
+/// result. `isolation` is the layer whose trace the event reports.
+pub(crate) fn deferred_event(
+    event: Event<'static>,
+    layers: Vec<Arc<ScopeData>>,
+    isolation: Arc<ScopeData>,
+    defaults: Arc<Defaults>,
+) -> EncodedEnvelope {
+    let refs: Vec<&ScopeData> = layers.iter().map(|l| &**l).collect();
+    let mut summary = vec![(ItemKind::Event, vec![Loss::new(Category::Error, 1)])];
+    summary.extend(
+        refs.iter()
+            .flat_map(|l| l.attachments.iter())
+            .map(|a| attachment_summary(&a.attachment)),
+    );
+    let id = Some(event.event_id);
+    EncodedEnvelope::deferred(
+        id,
+        summary,
+        Box::new(move || merged_raw_event(event, &layers, &isolation, &defaults)),
+    )
+}
+
+/// Merges, finishes and writes a deferred event.
+fn merged_raw_event(
+    mut event: Event<'static>,
+    layers: &[Arc<ScopeData>],
+    isolation: &ScopeData,
+    defaults: &Defaults,
+) -> Encoded {
+    let refs: Vec<&ScopeData> = layers.iter().map(|l| &**l).collect();
+    apply_except_tags_and_breadcrumbs(&mut event, &refs, &isolation.propagation);
+    defaults.fill_event(&mut event);
+    finish_event(&mut event, defaults.send_default_pii);
+    let atts = attachments(&refs, false);
+    let max = defaults.max_breadcrumbs;
+    if let Some(payload) =
+        event_payload(&mut event, &refs, max).filter(|p| p.len() <= MAX_EVENT_BYTES)
+    {
+        return writer(&event, &payload, &atts).finish_encoded();
+    }
+    apply_tags_and_breadcrumbs(&mut event, &refs, max);
+    typed_event(event, &atts).map_or_else(
+        || Writer::new(None).finish_encoded(),
+        EncodedEnvelope::into_encoded,
+    )
 }
 
 /// A typed event, cut to fit 1 MiB first when needed (`fit.rs`); `None` when it cannot fit.
@@ -32,10 +77,11 @@ pub(crate) fn typed_event(
         }
         payload = serde_json::to_vec(&event).ok()?;
     }
-    Some(envelope(&event, &payload, attachments))
+    Some(writer(&event, &payload, attachments).finish())
 }
 
-fn envelope(event: &Event<'static>, payload: &[u8], attachments: &[Attachment]) -> EncodedEnvelope {
+/// An envelope writer holding the event item and the attachments.
+fn writer(event: &Event<'static>, payload: &[u8], attachments: &[Attachment]) -> Writer {
     let mut out = Writer::new(Some(event.event_id));
     out.item(
         ItemKind::Event,
@@ -45,7 +91,7 @@ fn envelope(event: &Event<'static>, payload: &[u8], attachments: &[Attachment]) 
     for a in attachments {
         out.attachment(a);
     }
-    out.finish()
+    out
 }
 
 /// A transaction with its attachments.
@@ -79,10 +125,24 @@ mod tests {
         }
     }
 
+    fn defaults() -> Arc<Defaults> {
+        Arc::new(Defaults::new(&crate::ClientOptions::new()))
+    }
+
     #[test]
     fn attachments_follow_the_event_item() {
-        let mut event = Event::default();
-        let encoded = raw_event(&mut event, &[], 100, &[attachment()]).unwrap();
+        let event = Event::default();
+        let mut layer = ScopeData::default();
+        layer.add_attachment(Arc::new(crate::scope::StoredAttachment {
+            attachment: attachment(),
+            add_to_transactions: false,
+        }));
+        let layer = Arc::new(layer);
+        let encoded = deferred_event(event.clone(), vec![layer.clone()], layer, defaults());
+        assert_eq!(
+            encoded.item_types().collect::<Vec<_>>(),
+            ["event", "attachment"]
+        );
         let parsed = encoded.parse().unwrap();
         let items: Vec<_> = parsed.items().collect();
         assert!(matches!(items[0], EnvelopeItem::Event(_)));
@@ -97,7 +157,7 @@ mod tests {
     }
 
     #[test]
-    fn an_event_over_one_mebibyte_is_cut_on_the_typed_path_and_refused_raw() {
+    fn a_deferred_event_over_one_mebibyte_is_cut_to_fit_when_written() {
         let mut layer = ScopeData::default();
         let crumb = crate::scope::StoredCrumb::new(Breadcrumb {
             data: [("blob".to_owned(), "x".repeat(MAX_EVENT_BYTES).into())].into(),
@@ -106,11 +166,8 @@ mod tests {
         layer.push_breadcrumb(crumb, 100);
         let mut event = Event::default();
         event.tags.insert("own".into(), "1".into());
-        assert!(raw_event(&mut event, &[&layer], 100, &[]).is_none());
-        assert_eq!(event.tags.len(), 1, "the event is left as it was");
-
-        crate::scope::merge::apply_tags_and_breadcrumbs(&mut event, &[&layer], 100);
-        let encoded = typed_event(event, &[]).unwrap();
+        let layer = Arc::new(layer);
+        let encoded = deferred_event(event, vec![layer.clone()], layer, defaults());
         let parsed = encoded.parse().unwrap();
         let sent = parsed.event().unwrap();
         assert!(
@@ -121,7 +178,8 @@ mod tests {
     }
 
     #[test]
-    fn an_event_that_cannot_fit_is_not_encoded() {
+    fn a_typed_event_whose_message_alone_is_too_large_is_not_encoded() {
+        // The pipeline cuts messages to 8192 characters first; without that cut nothing fits.
         let event = Event {
             message: Some("m".repeat(2 * MAX_EVENT_BYTES)),
             ..Event::default()

@@ -3,20 +3,19 @@
 //! are cut when they are encoded (`fit.rs`).
 
 use super::limits;
-use crate::options::ClientOptions;
 use crate::protocol::{Event, Transaction};
 
-/// Finishes an event.
-pub(crate) fn finish_event(event: &mut Event<'static>, options: &ClientOptions) {
-    if !options.send_default_pii {
+/// Finishes an event; personal data stays only with `send_default_pii`.
+pub(crate) fn finish_event(event: &mut Event<'static>, send_default_pii: bool) {
+    if !send_default_pii {
         crate::pii::strip_event(event);
     }
     limits::trim_event(event);
 }
 
 /// Finishes a transaction.
-pub(crate) fn finish_transaction(txn: &mut Transaction<'static>, options: &ClientOptions) {
-    if !options.send_default_pii {
+pub(crate) fn finish_transaction(txn: &mut Transaction<'static>, send_default_pii: bool) {
+    if !send_default_pii {
         crate::pii::strip_transaction(txn);
     }
     limits::trim_transaction(txn);
@@ -38,16 +37,14 @@ mod tests {
             ..Event::default()
         };
         event.tags.insert("t".repeat(240), "v".into());
-        let mut options = ClientOptions::new();
-        finish_event(&mut event, &options);
+        finish_event(&mut event, false);
         assert_eq!(event.user.as_ref().and_then(|u| u.ip_address), None);
         assert!(event.tags.keys().all(|k| k.len() == 200));
 
-        options.send_default_pii = true;
         if let Some(user) = &mut event.user {
             user.ip_address = Some(IpAddress::Auto);
         }
-        finish_event(&mut event, &options);
+        finish_event(&mut event, true);
         assert!(event.user.and_then(|u| u.ip_address).is_some());
     }
 }

@@ -4,8 +4,9 @@
 //! as is needed: breadcrumbs (oldest first), extra values, tags and contexts (largest first;
 //! the `trace` context stays), request and user data, the source lines and variables of stack
 //! frames, then frames from the middle of each stack trace (the outermost and innermost calls
-//! stay), then the module list and debug images. Only an event whose message and exception
-//! values alone exceed the limit cannot be made to fit.
+//! stay), then the module list and debug images, and as a last resort the user, all but the
+//! outermost exceptions, log parameters and a custom fingerprint. With the cuts of `limits.rs`
+//! applied first, what remains always fits.
 
 use std::io;
 
@@ -14,6 +15,8 @@ use serde::Serialize;
 
 /// Frames each end of a stack trace keeps when frames must go.
 const KEEP_FRAMES: usize = 10;
+/// Exceptions (the outermost) an event keeps as a last resort.
+const KEEP_EXCEPTIONS: usize = 10;
 
 /// Makes `event` fit in `max_bytes` of JSON; returns whether it fits now.
 pub(crate) fn fit_event(event: &mut Event<'static>, max_bytes: usize) -> bool {
@@ -57,6 +60,18 @@ pub(crate) fn fit_event(event: &mut Event<'static>, max_bytes: usize) -> bool {
         |e, _| {
             e.modules.clear();
             e.debug_meta.to_mut().images.clear();
+        },
+        // What is left is bounded by `limits.rs` but for these: the user, the middle of a long
+        // exception chain, log parameters and the fingerprint.
+        |e, _| {
+            e.user = None;
+            let exceptions = &mut e.exception.values;
+            let extra = exceptions.len().saturating_sub(KEEP_EXCEPTIONS);
+            exceptions.drain(..extra);
+            if let Some(entry) = &mut e.logentry {
+                entry.params.clear();
+            }
+            e.fingerprint = Event::default().fingerprint;
         },
     ];
     let mut size = json_len(&*event);
@@ -221,12 +236,27 @@ mod tests {
     }
 
     #[test]
-    fn only_an_event_too_large_without_anything_optional_cannot_fit() {
+    fn an_event_cut_to_relays_limits_always_fits() {
         let mut event = Event {
             message: Some("m".repeat(2 * MIB)),
+            user: Some(crate::protocol::User {
+                id: Some("u".repeat(2 * MIB)),
+                ..crate::protocol::User::default()
+            }),
             ..Event::default()
         };
-        assert!(!fit_event(&mut event, MIB));
+        for i in 0..200 {
+            event.exception.values.push(Exception {
+                ty: format!("E{i}"),
+                value: Some("ü".repeat(9000)),
+                ..Exception::default()
+            });
+        }
+        super::super::limits::trim_event(&mut event);
+        assert!(fit_event(&mut event, MIB));
+        assert!(json_len(&event) <= MIB);
+        let last = event.exception.values.last().unwrap();
+        assert_eq!(last.ty, "E199", "the outermost exception stays");
     }
 
     #[test]

@@ -11,9 +11,11 @@ use crate::transport::{Discards, TransportContext, default_transport};
 /// Installs the process-wide client and returns a guard that flushes and removes it on drop.
 ///
 /// Unset `dsn`, `release` and `environment` are read from `SENTRY_DSN`, `SENTRY_RELEASE` and
-/// `SENTRY_ENVIRONMENT`. Without any DSN, events are printed to stdout as JSON, so you can see
-/// what would be sent. Keep the guard alive for as long as events should be captured, usually
-/// for the whole of `main`.
+/// `SENTRY_ENVIRONMENT`, and `SENTRY_DEBUG` turns `debug` on; an environment still unset
+/// defaults to `development` or `production` by the build, a server name to the host name (see
+/// [`ClientOptions`] for each rule). Without any DSN, events are printed to stdout as JSON, so
+/// you can see what would be sent. Keep the guard alive for as long as events should be
+/// captured, usually for the whole of `main`.
 ///
 /// # Errors
 /// An invalid DSN or sample rate, or a transport that cannot be created, is an [`InitError`]
@@ -56,14 +58,33 @@ pub fn init(options: impl Into<ClientOptions>) -> Result<ClientInitGuard, InitEr
     Ok(ClientInitGuard { client, previous })
 }
 
-/// Reads unset fields from the environment and validates the options.
+/// Reads unset fields from the process environment, fills in the defaults and validates the
+/// options.
 fn resolve(options: &mut ClientOptions) -> Result<Option<Dsn>, InitError> {
-    let env = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+    resolve_from(options, |name| std::env::var(name).ok())
+}
+
+/// [`resolve`] with the environment variables read by `var`.
+fn resolve_from(
+    options: &mut ClientOptions,
+    var: impl Fn(&str) -> Option<String>,
+) -> Result<Option<Dsn>, InitError> {
+    let env = |name: &str| var(name).filter(|v| !v.trim().is_empty());
     if options.release.is_none() {
         options.release = env("SENTRY_RELEASE").map(Into::into);
     }
     if options.environment.is_none() {
-        options.environment = env("SENTRY_ENVIRONMENT").map(Into::into);
+        options.environment = Some(
+            env("SENTRY_ENVIRONMENT").map_or_else(|| default_environment().into(), Into::into),
+        );
+    }
+    if env("SENTRY_DEBUG").is_some_and(|v| is_truthy(&v)) {
+        options.debug = true;
+    }
+    match options.server_name.as_deref() {
+        None => options.server_name = crate::contexts::host_name().map(Into::into),
+        Some("") => options.server_name = None,
+        Some(_) => {}
     }
     if !(0.0..=1.0).contains(&options.sample_rate) {
         return Err(InitError::InvalidSampleRate(options.sample_rate));
@@ -79,6 +100,24 @@ fn resolve(options: &mut ClientOptions) -> Result<Option<Dsn>, InitError> {
         })
     })
     .transpose()
+}
+
+/// The environment of an application that names none: by its build, as the `sentry` crate
+/// decides it. `debug_assertions` is this crate's, which Cargo builds with the application's
+/// profile.
+fn default_environment() -> &'static str {
+    if cfg!(debug_assertions) {
+        "development"
+    } else {
+        "production"
+    }
+}
+
+/// Whether an environment variable says "on", as sentry-python reads its boolean variables.
+fn is_truthy(value: &str) -> bool {
+    ["1", "true", "yes", "on"]
+        .iter()
+        .any(|t| value.trim().eq_ignore_ascii_case(t))
 }
 
 /// The DSN without its secret parts, for logs.
@@ -129,5 +168,72 @@ impl Drop for ClientInitGuard {
         if current.is_some_and(|c| Arc::ptr_eq(&c, &self.client)) {
             Client::swap(self.previous.take());
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+
+    /// `options` resolved as `init` would with only `vars` set in the environment.
+    fn resolved(mut options: ClientOptions, vars: &[(&str, &str)]) -> ClientOptions {
+        let vars: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        resolve_from(&mut options, |name| vars.get(name).cloned()).expect("valid options");
+        options
+    }
+
+    #[test]
+    fn sentry_debug_turns_debug_on_when_truthy() {
+        for on in ["1", "true", "TRUE", "yes", "On", " 1 "] {
+            let options = resolved(ClientOptions::new(), &[("SENTRY_DEBUG", on)]);
+            assert!(options.debug, "SENTRY_DEBUG={on:?}");
+        }
+        for off in ["0", "false", "no", "off", "", "2", "enabled"] {
+            let options = resolved(ClientOptions::new(), &[("SENTRY_DEBUG", off)]);
+            assert!(!options.debug, "SENTRY_DEBUG={off:?}");
+        }
+        assert!(!resolved(ClientOptions::new(), &[]).debug);
+    }
+
+    #[test]
+    fn sentry_debug_never_turns_an_explicit_debug_off() {
+        let options = resolved(ClientOptions::new().debug(true), &[("SENTRY_DEBUG", "0")]);
+        assert!(options.debug);
+    }
+
+    #[test]
+    fn environment_defaults_by_build_unless_set_or_in_the_environment() {
+        let by_build = if cfg!(debug_assertions) {
+            "development"
+        } else {
+            "production"
+        };
+        let options = resolved(ClientOptions::new(), &[]);
+        assert_eq!(options.environment.as_deref(), Some(by_build));
+        let options = resolved(ClientOptions::new(), &[("SENTRY_ENVIRONMENT", "  ")]);
+        assert_eq!(options.environment.as_deref(), Some(by_build));
+        let options = resolved(ClientOptions::new(), &[("SENTRY_ENVIRONMENT", "staging")]);
+        assert_eq!(options.environment.as_deref(), Some("staging"));
+        let options = resolved(
+            ClientOptions::new().environment("ci"),
+            &[("SENTRY_ENVIRONMENT", "staging")],
+        );
+        assert_eq!(options.environment.as_deref(), Some("ci"));
+    }
+
+    #[test]
+    fn server_name_defaults_to_the_host_name_and_empty_sends_none() {
+        let options = resolved(ClientOptions::new(), &[]);
+        assert!(options.server_name.is_some());
+        assert_eq!(options.server_name.as_deref(), crate::contexts::host_name());
+        let options = resolved(ClientOptions::new().server_name("web-1"), &[]);
+        assert_eq!(options.server_name.as_deref(), Some("web-1"));
+        let options = resolved(ClientOptions::new().server_name(""), &[]);
+        assert_eq!(options.server_name, None);
     }
 }

@@ -8,8 +8,19 @@ pub(crate) const MAX_MESSAGE_CHARS: usize = 8192;
 /// Largest event item Sentry (and Bugsink) accepts, in bytes of JSON.
 pub(crate) const MAX_EVENT_BYTES: usize = 1024 * 1024;
 
+/// Exceptions an event keeps (the outermost ones: Sentry lists the outermost last).
+pub(crate) const MAX_EXCEPTIONS: usize = 100;
+/// Longest transaction name and culprit Relay keeps, in characters.
+const MAX_NAME_CHARS: usize = 200;
+/// Longest logger name Relay keeps.
+const MAX_LOGGER_CHARS: usize = 64;
+/// Fingerprint parts kept, and their length.
+const MAX_FINGERPRINT_PARTS: usize = 50;
+const MAX_FINGERPRINT_PART_CHARS: usize = 1024;
+
 /// Makes `event` acceptable to Relay: free-form values bounded, tags normalised (a tag that
-/// cannot be is dropped with a debug log line), the message and exception values cut.
+/// cannot be is dropped with a debug log line), the message, exception values, transaction,
+/// culprit, logger and fingerprint cut. What is left unbounded is only what `fit.rs` can drop.
 pub(crate) fn trim_event(event: &mut Event<'static>) {
     crate::normalize::bound_event(event);
     trim_tags(&mut event.tags);
@@ -19,9 +30,46 @@ pub(crate) fn trim_event(event: &mut Event<'static>) {
     if let Some(entry) = &mut event.logentry {
         truncate(&mut entry.message, MAX_MESSAGE_CHARS);
     }
-    for exception in &mut event.exception.values {
+    let exceptions = &mut event.exception.values;
+    let extra = exceptions.len().saturating_sub(MAX_EXCEPTIONS);
+    exceptions.drain(..extra);
+    for exception in exceptions {
         if let Some(v) = &mut exception.value {
             truncate(v, MAX_MESSAGE_CHARS);
+        }
+        truncate(&mut exception.ty, MAX_NAME_CHARS);
+    }
+    for (field, max) in [
+        (&mut event.transaction, MAX_NAME_CHARS),
+        (&mut event.culprit, MAX_NAME_CHARS),
+        (&mut event.logger, MAX_LOGGER_CHARS),
+    ] {
+        if let Some(s) = field {
+            truncate(s, max);
+        }
+    }
+    for (field, max) in [
+        (&mut event.release, MAX_NAME_CHARS),
+        (&mut event.environment, MAX_LOGGER_CHARS),
+        (&mut event.dist, MAX_LOGGER_CHARS),
+        (&mut event.server_name, MAX_NAME_CHARS),
+    ] {
+        if let Some(s) = field
+            && s.chars().nth(max).is_some()
+        {
+            truncate(s.to_mut(), max);
+        }
+    }
+    if event.fingerprint.len() > MAX_FINGERPRINT_PARTS
+        || event
+            .fingerprint
+            .iter()
+            .any(|p| p.len() > MAX_FINGERPRINT_PART_CHARS)
+    {
+        let fp = event.fingerprint.to_mut();
+        fp.truncate(MAX_FINGERPRINT_PARTS);
+        for part in fp {
+            truncate(part.to_mut(), MAX_FINGERPRINT_PART_CHARS);
         }
     }
 }

@@ -17,13 +17,14 @@ use std::sync::Arc;
 
 use arc_swap::ArcSwapOption;
 
+use self::defaults::Defaults;
 pub(crate) use self::event::{
     event_from_debug, event_from_display, event_from_error, event_from_message,
 };
 pub use self::init::{ClientInitGuard, flush, init};
 pub(crate) use self::pipeline::{CaptureScope, capture, capture_transaction};
 use crate::options::ClientOptions;
-use crate::protocol::{ClientSdkInfo, ClientSdkPackage, Dsn};
+use crate::protocol::Dsn;
 use crate::transport::{Discards, Transport};
 
 /// The installed client. `None` before `init` and after its guard is dropped.
@@ -35,7 +36,7 @@ pub(crate) struct Client {
     dsn: Option<Dsn>,
     transport: Arc<dyn Transport>,
     discards: Arc<Discards>,
-    sdk: ClientSdkInfo,
+    defaults: Arc<Defaults>,
 }
 
 impl Client {
@@ -45,22 +46,13 @@ impl Client {
         transport: Arc<dyn Transport>,
         discards: Arc<Discards>,
     ) -> Self {
-        let version = env!("CARGO_PKG_VERSION").to_owned();
-        let sdk = ClientSdkInfo {
-            name: "sentry.rust.sentry-scopes".to_owned(),
-            version: version.clone(),
-            integrations: Vec::new(),
-            packages: vec![ClientSdkPackage {
-                name: "cargo:sentry-scopes".to_owned(),
-                version,
-            }],
-        };
+        let defaults = Arc::new(Defaults::new(&options));
         Self {
             options,
             dsn,
             transport,
             discards,
-            sdk,
+            defaults,
         }
     }
 
@@ -86,6 +78,10 @@ impl Client {
 
     pub(crate) fn discards(&self) -> &Arc<Discards> {
         &self.discards
+    }
+
+    pub(crate) fn defaults(&self) -> &Arc<Defaults> {
+        &self.defaults
     }
 
     pub(crate) fn dsn(&self) -> Option<&Dsn> {

@@ -8,7 +8,10 @@
 //! 3. **process**: event processors, then `before_send`; a `None` or panic drops the event;
 //! 4. **finish**: personal data out, Relay's limits (`finish.rs`);
 //! 5. **encode**: the envelope is written (`encode.rs`): straight from the scope layers when no
-//!    processor or `before_send` needs the event as an `Event`, else from the typed event;
+//!    processor or `before_send` needs the event as an `Event`, else from the typed event.
+//!    In the first case steps 2 to 5 are deferred: the capture hands over immutable snapshots
+//!    of the scope layers, and they run where the bytes are first needed (the HTTP transport's
+//!    own thread), with the same result;
 //! 6. **hand over** to the transport, which only delivers.
 //!
 //! Every drop is counted for client reports. Nothing below this module calls back up into it.
@@ -27,7 +30,7 @@ use crate::scope::merge::{
     attachments,
 };
 use crate::scope::{Scope, ScopeData};
-use crate::transport::DiscardReason;
+use crate::transport::{DiscardReason, EncodedEnvelope};
 
 /// Which scopes a capture uses besides the active ones.
 pub(crate) enum CaptureScope<'a> {
@@ -90,54 +93,54 @@ pub(crate) fn capture(
     } else {
         None
     };
-    let layers: Vec<&ScopeData> = match &merged {
+    let layers: Vec<Arc<ScopeData>> = match merged {
         Some(m) => vec![m],
-        None => vec![&global_data, &isolation_data, &current],
+        None => vec![global_data, isolation_data.clone(), current],
     };
-    apply_except_tags_and_breadcrumbs(&mut event, &layers, &isolation_data.propagation);
-    client.fill_defaults(&mut event);
-    let atts = attachments(&layers, false);
+    let before_send = client.options().before_send.as_ref();
     let processors = layers.iter().flat_map(|l| l.processors.iter());
-    let typed = client.options().before_send.is_some() || processors.clone().next().is_some();
+    if before_send.is_none() && processors.clone().next().is_none() {
+        // 3.-5. deferred: nothing needs the event as an `Event`, so the merge, finish and
+        // encoding run where the bytes are needed (the HTTP transport's thread).
+        client.defaults().fill_id(&mut event);
+        let envelope =
+            encode::deferred_event(event, layers, isolation_data, client.defaults().clone());
+        return hand_over(&client, &isolation, envelope);
+    }
 
-    let envelope = if typed {
-        apply_tags_and_breadcrumbs(&mut event, &layers, max);
-        // 3. process
-        for p in processors {
-            let before = event.clone();
-            match call_user("event processor", || (p.0)(event)) {
-                Some(Some(e)) => event = e,
-                Some(None) => {
-                    client.debug_log(|| "event dropped by an event processor".to_owned());
-                    return drop_as(DiscardReason::EventProcessor); // P03
-                }
-                None => event = before, // P04: skipped
+    let refs: Vec<&ScopeData> = layers.iter().map(|l| &**l).collect();
+    apply_except_tags_and_breadcrumbs(&mut event, &refs, &isolation_data.propagation);
+    client.defaults().fill_event(&mut event);
+    apply_tags_and_breadcrumbs(&mut event, &refs, max);
+    // 3. process
+    for p in processors {
+        let before = event.clone();
+        match call_user("event processor", || (p.0)(event)) {
+            Some(Some(e)) => event = e,
+            Some(None) => {
+                client.debug_log(|| "event dropped by an event processor".to_owned());
+                return drop_as(DiscardReason::EventProcessor); // P03
             }
+            None => event = before, // P04: skipped
         }
-        if let Some(before_send) = &client.options().before_send {
-            let Some(Some(e)) = call_user("before_send", || before_send(event)) else {
-                client.debug_log(|| "event dropped by before_send".to_owned());
-                return drop_as(DiscardReason::BeforeSend); // P05, P06
-            };
-            event = e;
-        }
-        // 4. finish, 5. encode
-        finish_event(&mut event, client.options());
-        encode::typed_event(event, &atts)
-    } else {
-        // 4. finish, 5. encode: tags and breadcrumbs go from the scopes straight to JSON.
-        finish_event(&mut event, client.options());
-        encode::raw_event(&mut event, &layers, max, &atts).or_else(|| {
-            apply_tags_and_breadcrumbs(&mut event, &layers, max);
-            encode::typed_event(event, &atts)
-        })
+    }
+    if let Some(before_send) = before_send {
+        let Some(Some(e)) = call_user("before_send", || before_send(event)) else {
+            client.debug_log(|| "event dropped by before_send".to_owned());
+            return drop_as(DiscardReason::BeforeSend); // P05, P06
+        };
+        event = e;
+    }
+    // 4. finish, 5. encode
+    finish_event(&mut event, client.options().send_default_pii);
+    let Some(envelope) = encode::typed_event(event, &attachments(&refs, false)) else {
+        return drop_as(DiscardReason::InternalSdkError);
     };
-    let Some(envelope) = envelope else {
-        client.debug_log(|| "event over 1 MiB even without its optional parts; dropped".to_owned());
-        return drop_as(DiscardReason::SendError);
-    };
+    hand_over(&client, &isolation, envelope)
+}
 
-    // 6. hand over
+/// 6. Hands the envelope to the transport and remembers its id on the isolation scope.
+fn hand_over(client: &Client, isolation: &Scope, envelope: EncodedEnvelope) -> Option<Uuid> {
     let id = envelope.event_id()?;
     client.transport().send_envelope(envelope);
     isolation.set_last_event_id(id);
@@ -154,8 +157,8 @@ pub(crate) fn capture_transaction(mut txn: Transaction<'static>) -> Option<Uuid>
     let global_data = global().data();
     let layers = [&*global_data, &*isolation_data, &*current];
     apply_to_transaction(&mut txn, &layers, &isolation_data.propagation);
-    client.fill_transaction_defaults(&mut txn);
-    finish_transaction(&mut txn, client.options());
+    client.defaults().fill_transaction(&mut txn);
+    finish_transaction(&mut txn, client.options().send_default_pii);
     let id = txn.event_id;
     let Some(envelope) = encode::transaction(&txn, &attachments(&layers, true)) else {
         client

@@ -196,14 +196,14 @@ mod tests {
 
     /// As the pipeline does: the event's own data normalised, merged, finished.
     fn typed(mut event: Event<'static>, layers: &[&ScopeData], max: usize) -> serde_json::Value {
-        finish_event(&mut event, &crate::ClientOptions::new());
+        finish_event(&mut event, false);
         apply_tags_and_breadcrumbs(&mut event, layers, max);
-        finish_event(&mut event, &crate::ClientOptions::new());
+        finish_event(&mut event, false);
         serde_json::to_value(&event).unwrap()
     }
 
     fn raw(mut event: Event<'static>, layers: &[&ScopeData], max: usize) -> serde_json::Value {
-        finish_event(&mut event, &crate::ClientOptions::new());
+        finish_event(&mut event, false);
         let bytes = event_payload(&mut event, layers, max).unwrap();
         let parsed: Event<'static> = serde_json::from_slice(&bytes).unwrap();
         serde_json::to_value(&parsed).unwrap()

@@ -15,7 +15,9 @@
 //! | `sentry` 0.49 | `sentry-scopes` | what differs |
 //! |---|---|---|
 //! | `sentry::init(options)` → guard | [`init`](crate::init)`(options)` → `Result<ClientInitGuard, InitError>` | invalid options (a DSN that does not parse, a sample rate outside 0..=1) are an [`InitError`](crate::InitError), not a silently disabled client; dropping the guard flushes, as in `sentry` |
-//! | `ClientOptions { dsn, release, .. }`, `ClientOptions::new().release(..)` | [`ClientOptions::new()`](crate::ClientOptions::new)`.dsn(..).release(..)` | a builder only, no struct literal; unset DSN, release and environment come from `SENTRY_DSN`, `SENTRY_RELEASE`, `SENTRY_ENVIRONMENT` |
+//! | `ClientOptions { dsn, release, .. }`, `ClientOptions::new().release(..)` | [`ClientOptions::new()`](crate::ClientOptions::new)`.dsn(..).release(..)` | a builder only, no struct literal; unset DSN, release and environment come from `SENTRY_DSN`, `SENTRY_RELEASE`, `SENTRY_ENVIRONMENT`; the environment then defaults to `development`/`production` by the build and the server name to the host name, as in `sentry`; `SENTRY_DEBUG` turns `debug` on |
+//! | `sentry::release_name!()` → `Option<Cow<'static, str>>` | [`release_name!()`](crate::release_name) → `&'static str` | a compile-time constant: `.release(release_name!())` |
+//! | contexts integration (feature `contexts`): `os`, `rust`, `device`, `server_name` | always on | the same three contexts, gathered once per process; a scope's context of the same key wins; [`ClientOptions::server_name("")`](crate::ClientOptions::server_name) sends no host name |
 //! | `capture_message`, `capture_error`, `capture_event` → `Uuid` | same names → `Option<Uuid>` | `None` when nothing was sent (no client, sampled out, dropped by `before_send`), instead of a nil id |
 //! | `sentry::integrations::anyhow::capture_anyhow(&err)` | [`capture_error`](crate::capture_error)`(&err)` (feature `anyhow`) | one function for every error kind ([`CapturableError`](crate::CapturableError)) |
 //! | `Hub::current().capture_message(..)` | [`Scope::capture_message`](crate::Scope::capture_message) on any scope | |

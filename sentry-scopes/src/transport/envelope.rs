@@ -4,16 +4,22 @@
 
 use std::io::{self, Write};
 use std::ops::Range;
+use std::sync::{Mutex, OnceLock, PoisonError};
 
 use sentry_types::protocol::v7::EnvelopeHeaders;
 
 use crate::protocol::{Category, Envelope, EnvelopeItem, LossSource, Reason, Uuid};
 
-/// An envelope as it is sent: the serialised bytes, and what each item in them is.
+/// An envelope as transports receive it: its bytes, and what each item in them is.
 ///
 /// Every transport receives envelopes in this form; [`as_bytes`](Self::as_bytes) is exactly
 /// what a Sentry server's envelope endpoint takes. To look inside, [`parse`](Self::parse) gives
 /// the typed [`Envelope`] (at the cost of parsing it).
+///
+/// The bytes of an event captured without event processors or `before_send` are written when
+/// they are first asked for, on that thread: the capture only takes a snapshot of the immutable
+/// scope data, so the capturing thread does not pay for serialisation when the transport sends
+/// from a thread of its own (as the HTTP transport does). The result is the same either way.
 ///
 /// ```
 /// use sentry_scopes::{EncodedEnvelope, Event, Envelope};
@@ -23,8 +29,21 @@ use crate::protocol::{Category, Envelope, EnvelopeItem, LossSource, Reason, Uuid
 /// let typed = envelope.parse().expect("our own bytes parse");
 /// assert!(typed.event().is_some());
 /// ```
-#[derive(Clone, Debug)]
 pub struct EncodedEnvelope {
+    event_id: Option<Uuid>,
+    /// The kind and losses of each item, known before the bytes are written.
+    summary: Vec<(ItemKind, Vec<Loss>)>,
+    encoded: OnceLock<Encoded>,
+    /// Writes the bytes; taken by the first call that needs them.
+    pending: Mutex<Option<Deferred>>,
+}
+
+/// Writes an envelope's bytes later (the capture pipeline's deferred encoding).
+pub(crate) type Deferred = Box<dyn FnOnce() -> Encoded + Send>;
+
+/// The bytes of an envelope and where each item lies in them.
+#[derive(Clone, Debug)]
+pub(crate) struct Encoded {
     bytes: Vec<u8>,
     /// Where the first item starts (just past the header line).
     #[cfg_attr(
@@ -108,6 +127,13 @@ impl Loss {
     }
 }
 
+/// What an attachment item will be, for the summary of a deferred envelope.
+pub(crate) fn attachment_summary(
+    attachment: &crate::protocol::Attachment,
+) -> (ItemKind, Vec<Loss>) {
+    (ItemKind::Attachment, losses_of(attachment))
+}
+
 fn losses_of(item: &impl LossSource) -> Vec<Loss> {
     item.losses()
         .map(|l| Loss {
@@ -119,10 +145,60 @@ fn losses_of(item: &impl LossSource) -> Vec<Loss> {
 }
 
 impl EncodedEnvelope {
+    /// An envelope whose bytes are already written.
+    pub(crate) fn ready(encoded: Encoded) -> Self {
+        let summary = encoded
+            .items
+            .iter()
+            .map(|i| (i.kind, i.losses.clone()))
+            .collect();
+        Self {
+            event_id: encoded.event_id,
+            summary,
+            encoded: OnceLock::from(encoded),
+            pending: Mutex::new(None),
+        }
+    }
+
+    /// An envelope whose bytes `write` produces when they are first needed; `summary` says
+    /// what its items will be.
+    pub(crate) fn deferred(
+        event_id: Option<Uuid>,
+        summary: Vec<(ItemKind, Vec<Loss>)>,
+        write: Deferred,
+    ) -> Self {
+        Self {
+            event_id,
+            summary,
+            encoded: OnceLock::new(),
+            pending: Mutex::new(Some(write)),
+        }
+    }
+
+    /// The written form, writing it now if it was deferred.
+    pub(crate) fn encoded(&self) -> &Encoded {
+        self.encoded.get_or_init(|| {
+            let write = self
+                .pending
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .take();
+            write.map_or_else(|| Writer::new(self.event_id).finish_encoded(), |w| w())
+        })
+    }
+
+    /// The written form, owned.
+    pub(crate) fn into_encoded(self) -> Encoded {
+        self.encoded();
+        self.encoded
+            .into_inner()
+            .unwrap_or_else(|| Writer::new(None).finish_encoded())
+    }
+
     /// The bytes to send.
     #[must_use]
     pub fn as_bytes(&self) -> &[u8] {
-        &self.bytes
+        &self.encoded().bytes
     }
 
     /// Writes the bytes to `writer`.
@@ -130,7 +206,7 @@ impl EncodedEnvelope {
     /// # Errors
     /// What `writer` returns.
     pub fn to_writer(&self, mut writer: impl Write) -> io::Result<()> {
-        writer.write_all(&self.bytes)
+        writer.write_all(self.as_bytes())
     }
 
     /// The id of the event (or transaction) the envelope carries, if any.
@@ -142,12 +218,12 @@ impl EncodedEnvelope {
     /// The protocol type of each item, in order: `event`, `transaction`, `attachment`,
     /// `client_report`, `session`, `check_in`, or `other`.
     pub fn item_types(&self) -> impl Iterator<Item = &'static str> + '_ {
-        self.items.iter().map(|i| i.kind.name())
+        self.summary.iter().map(|(kind, _)| kind.name())
     }
 
     /// What losing the whole envelope means for client reports.
     pub(crate) fn losses(&self) -> impl Iterator<Item = Loss> + '_ {
-        self.items.iter().flat_map(|i| i.losses.iter().copied())
+        self.summary.iter().flat_map(|(_, l)| l.iter().copied())
     }
 
     /// Parses the bytes into the typed envelope of the protocol crate, for inspection.
@@ -155,7 +231,24 @@ impl EncodedEnvelope {
     /// # Errors
     /// Never for envelopes the SDK wrote; the error of `Envelope::from_slice` otherwise.
     pub fn parse(&self) -> Result<Envelope, sentry_types::protocol::v7::EnvelopeError> {
-        Envelope::from_slice(&self.bytes)
+        Envelope::from_slice(self.as_bytes())
+    }
+}
+
+impl Clone for EncodedEnvelope {
+    /// A copy of the written form (a deferred envelope is written first).
+    fn clone(&self) -> Self {
+        Self::ready(self.encoded().clone())
+    }
+}
+
+impl std::fmt::Debug for EncodedEnvelope {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EncodedEnvelope")
+            .field("event_id", &self.event_id)
+            .field("items", &self.item_types().collect::<Vec<_>>())
+            .field("written", &self.encoded.get().is_some())
+            .finish_non_exhaustive()
     }
 }
 
@@ -261,7 +354,11 @@ impl Writer {
     }
 
     pub(crate) fn finish(self) -> EncodedEnvelope {
-        EncodedEnvelope {
+        EncodedEnvelope::ready(self.finish_encoded())
+    }
+
+    pub(crate) fn finish_encoded(self) -> Encoded {
+        Encoded {
             bytes: self.bytes,
             header_end: self.header_end,
             items: self.items,

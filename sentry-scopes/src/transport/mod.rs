@@ -28,7 +28,7 @@ use std::time::Duration;
 
 pub use self::discards::{DiscardReason, Discards};
 pub use self::envelope::EncodedEnvelope;
-pub(crate) use self::envelope::{ItemKind, Loss, Writer};
+pub(crate) use self::envelope::{Encoded, ItemKind, Loss, Writer, attachment_summary};
 pub(crate) use self::print::PrintTransport;
 use crate::error::InitError;
 use crate::options::ClientOptions;

@@ -3,7 +3,9 @@
 
 use sentry_types::protocol::v7::EnvelopeHeaders;
 
-use super::{EncodedEnvelope, ItemKind, ItemMeta, Loss, Writer, losses_of, write_item_header};
+use super::{
+    Encoded, EncodedEnvelope, ItemKind, ItemMeta, Loss, Writer, losses_of, write_item_header,
+};
 use crate::protocol::{ClientReport, Envelope};
 
 impl ItemMeta {
@@ -13,22 +15,13 @@ impl ItemMeta {
     }
 }
 
-impl EncodedEnvelope {
+impl Encoded {
     /// Reads bytes written by the SDK (the offline cache): parsed, then written again, so the
     /// description of the items is what the bytes say.
     pub(crate) fn from_slice(bytes: &[u8]) -> Result<Self, String> {
         Envelope::from_slice(bytes)
-            .map(Self::from)
+            .map(|e| EncodedEnvelope::from(e).into_encoded())
             .map_err(|e| e.to_string())
-    }
-
-    pub(crate) fn items(&self) -> &[ItemMeta] {
-        &self.items
-    }
-
-    /// Whether every item is a client report.
-    pub(crate) fn is_report_only(&self) -> bool {
-        self.items.iter().all(|i| i.kind == ItemKind::ClientReport)
     }
 
     /// Keeps the items `keep` accepts (asked once per item); `None` when none is left. The
@@ -46,7 +39,7 @@ impl EncodedEnvelope {
                 item.losses.clone(),
             );
         }
-        (!out.items.is_empty()).then(|| out.finish())
+        (!out.items.is_empty()).then(|| out.finish_encoded())
     }
 
     /// Appends a client report as one more item.
@@ -67,7 +60,7 @@ impl EncodedEnvelope {
 
     /// An envelope of one client report.
     pub(crate) fn report(report: &ClientReport) -> Self {
-        Writer::new(None).finish().with_report(report)
+        Writer::new(None).finish_encoded().with_report(report)
     }
 
     /// The bytes with `sent_at` in the header, as they go on the wire.
@@ -87,6 +80,45 @@ impl EncodedEnvelope {
         out.push(b'\n');
         out.extend_from_slice(&self.bytes[self.header_end..]);
         out
+    }
+}
+
+impl EncodedEnvelope {
+    /// Reads back what the offline cache kept.
+    pub(crate) fn from_slice(bytes: &[u8]) -> Result<Self, String> {
+        Encoded::from_slice(bytes).map(Self::ready)
+    }
+
+    /// Where each item lies (the bytes are written first if they were deferred).
+    pub(crate) fn items(&self) -> &[ItemMeta] {
+        &self.encoded().items
+    }
+
+    /// Whether every item is a client report.
+    pub(crate) fn is_report_only(&self) -> bool {
+        self.summary
+            .iter()
+            .all(|(kind, _)| *kind == ItemKind::ClientReport)
+    }
+
+    /// Keeps the items `keep` accepts (asked once per item); `None` when none is left.
+    pub(crate) fn retain(self, keep: impl FnMut(&ItemMeta) -> bool) -> Option<Self> {
+        self.into_encoded().retain(keep).map(Self::ready)
+    }
+
+    /// Appends a client report as one more item.
+    pub(crate) fn with_report(self, report: &ClientReport) -> Self {
+        Self::ready(self.into_encoded().with_report(report))
+    }
+
+    /// An envelope of one client report.
+    pub(crate) fn report(report: &ClientReport) -> Self {
+        Self::ready(Encoded::report(report))
+    }
+
+    /// The bytes with `sent_at` in the header, as they go on the wire.
+    pub(crate) fn stamped(&self, now: std::time::SystemTime) -> Vec<u8> {
+        self.encoded().stamped(now)
     }
 }
 
