@@ -168,9 +168,14 @@ pub mod peer {
         static CLIENT: OnceLock<Arc<Client>> = OnceLock::new();
         CLIENT
             .get_or_init(|| {
-                let options = ClientOptions::new()
+                // With sentry's contexts integration, as `sentry::init` adds it by default:
+                // our events carry the same os, rust and device contexts.
+                let mut options = ClientOptions::new()
                     .dsn("https://public@sentry.invalid/1")
                     .transport(Arc::new(Serializing));
+                options.integrations = vec![Arc::new(
+                    sentry::integrations::contexts::ContextIntegration::new(),
+                )];
                 Arc::new(Client::from(options))
             })
             .clone()
