@@ -23,7 +23,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use common::server::Server;
-use common::{crumb, key, value};
+use common::{ours, peer};
 use sentry_scopes::Level;
 
 /// Captures per round.
@@ -69,22 +69,33 @@ fn finish(server: &Server, start: Instant, capture: Duration) -> Round {
     }
 }
 
+/// Captures [`EVENTS`] events with `capture`, then flushes; returns when it started and how
+/// long the captures took.
+fn burst(capture: fn(), flush: fn()) -> (Instant, Duration) {
+    let start = Instant::now();
+    for _ in 0..EVENTS {
+        capture();
+    }
+    let took = start.elapsed();
+    flush();
+    (start, took)
+}
+
 fn ours() -> Round {
     let server = Server::start();
     let client = sentry_scopes::init(server.dsn()).expect("valid DSN");
     sentry_scopes::with_isolation_scope(|_| {
-        sentry_scopes::set_tags((0..TAGS).map(|i| (key(i), value(i))));
-        for i in 0..CRUMBS {
-            sentry_scopes::add_breadcrumb(crumb(i));
-        }
-        let start = Instant::now();
-        for _ in 0..EVENTS {
-            sentry_scopes::capture_message("burst", Level::Info);
-        }
-        let capture = start.elapsed();
-        sentry_scopes::flush(DEADLINE);
+        ours::fill_top_level(TAGS, CRUMBS);
+        let (start, took) = burst(
+            || {
+                sentry_scopes::capture_message("burst", Level::Info);
+            },
+            || {
+                sentry_scopes::flush(DEADLINE);
+            },
+        );
         drop(client);
-        finish(&server, start, capture)
+        finish(&server, start, took)
     })
 }
 
@@ -93,24 +104,19 @@ fn sentry() -> Round {
     let client = sentry::init((server.dsn(), sentry::ClientOptions::default()));
     let hub = Arc::new(sentry::Hub::new_from_top(sentry::Hub::current()));
     sentry::Hub::run(hub, || {
-        sentry::configure_scope(|s| {
-            for i in 0..TAGS {
-                s.set_tag(&key(i), value(i));
-            }
-        });
-        for i in 0..CRUMBS {
-            sentry::add_breadcrumb(crumb(i));
-        }
-        let start = Instant::now();
-        for _ in 0..EVENTS {
-            sentry::capture_message("burst", Level::Info);
-        }
-        let capture = start.elapsed();
-        if let Some(c) = sentry::Hub::current().client() {
-            c.flush(Some(DEADLINE));
-        }
+        peer::fill_top_level(TAGS, CRUMBS);
+        let (start, took) = burst(
+            || {
+                sentry::capture_message("burst", Level::Info);
+            },
+            || {
+                if let Some(c) = sentry::Hub::current().client() {
+                    c.flush(Some(DEADLINE));
+                }
+            },
+        );
         drop(client);
-        finish(&server, start, capture)
+        finish(&server, start, took)
     })
 }
 

@@ -38,7 +38,7 @@ use axum::extract::Path;
 use axum::routing::get;
 use common::harness::{Case, Measure, case};
 use common::server::Server;
-use common::{crumb, key, run_ready, value};
+use common::{ours, peer, run_ready};
 use http::Request;
 use sentry_scopes::integrations::tower::SentryHttpLayer;
 use sentry_scopes::integrations::tracing::SentryTracingLayer;
@@ -94,10 +94,7 @@ fn capture_http_ours(m: Measure<'_>) {
     let server = Server::start();
     let _client = sentry_scopes::init(server.dsn()).expect("valid DSN");
     sentry_scopes::with_isolation_scope(|_| {
-        sentry_scopes::set_tags((0..TAGS).map(|i| (key(i), value(i))));
-        for i in 0..CRUMBS {
-            sentry_scopes::add_breadcrumb(crumb(i));
-        }
+        ours::fill_top_level(TAGS, CRUMBS);
         m(&mut || {
             black_box(sentry_scopes::capture_message("benchmark", Level::Info));
         });
@@ -108,14 +105,7 @@ fn capture_http_sentry(m: Measure<'_>) {
     let server = Server::start();
     let _client = sentry::init((server.dsn(), sentry::ClientOptions::default()));
     in_new_hub(|| {
-        sentry::configure_scope(|s| {
-            for i in 0..TAGS {
-                s.set_tag(&key(i), value(i));
-            }
-        });
-        for i in 0..CRUMBS {
-            sentry::add_breadcrumb(crumb(i));
-        }
+        peer::fill_top_level(TAGS, CRUMBS);
         m(&mut || {
             black_box(sentry::capture_message("benchmark", Level::Info));
         });

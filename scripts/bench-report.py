@@ -478,12 +478,21 @@ def paths_table(r, group, peer, floor):
              "allocs / op | fastest batch | median batch | fastest, added |",
              "|---|---:|---:|---:|---:|---:|---:|---:|"]
     for name, v in rows.items():
+        is_floor = floor and floor.split("/")[1] == name
         lines.append(
             f"| {name} | {fmt_num(v['ir_net'])} | "
             f"{fmt_num(add(v, 'ir_net')) if floor else '–'} | "
-            f"{'–' if floor and floor.split('/')[1] == name else fmt_ratio(ratio(add(v, 'ir_net'), add(peer_row, 'ir_net')))} | "
+            f"{'–' if is_floor else fmt_ratio(ratio(add(v, 'ir_net'), add(peer_row, 'ir_net')))} | "
             f"{fmt_num(v['allocs'], 1)} | {fmt_ns(v['min_ns'])} | {fmt_ns(v['median_ns'])} | "
             f"{fmt_ns(add(v, 'min_ns')) if floor else '–'} |")
+    return "\n".join(lines)
+
+
+def md_table(title, header, rows, left=1):
+    """A titled Markdown table: the first `left` columns left-aligned, the others right-aligned."""
+    lines = [title, "", "| " + " | ".join(header) + " |",
+             "|" + "---|" * left + "---:|" * (len(header) - left)]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
     return "\n".join(lines)
 
 
@@ -491,38 +500,36 @@ def burst_table(r):
     b = r.get("burst")
     if not b:
         return "(not measured)"
-    lines = ["**Burst delivery** (`benches/burst.rs`): 10,000 `capture_message` calls from one "
-             "thread as fast as it can, default HTTP transport and options (queue: ours 100, "
-             "sentry 30), loopback server; events/s = events received ÷ (last arrival − first "
-             "capture); *reported* = events that client reports counted as dropped; *lost* = "
-             "10,000 − delivered − reported (worst of 9 rounds). Median of 9 alternating rounds.",
-             "", "| sdk | events / s | delivered | reported | lost | capture loop | "
-             "until last arrival |", "|---|---:|---:|---:|---:|---:|---:|"]
-    for name, v in b.items():
-        lines.append(f"| {name} | {fmt_num(v['per_second'])} | {fmt_num(v['delivered'])} | "
-                     f"{fmt_num(v['reported'])} | {fmt_num(v['lost'])} | "
-                     f"{v['capture_ms']:.1f} ms | {v['delivery_ms']:.1f} ms |")
-    return "\n".join(lines)
+    return md_table(
+        "**Burst delivery** (`benches/burst.rs`): 10,000 `capture_message` calls from one "
+        "thread as fast as it can, default HTTP transport and options (queue: ours 100, "
+        "sentry 30), loopback server; events/s = events received ÷ (last arrival − first "
+        "capture); *reported* = events that client reports counted as dropped; *lost* = "
+        "10,000 − delivered − reported (worst of 9 rounds). Median of 9 alternating rounds.",
+        ["sdk", "events / s", "delivered", "reported", "lost", "capture loop",
+         "until last arrival"],
+        [[name, fmt_num(v["per_second"]), fmt_num(v["delivered"]), fmt_num(v["reported"]),
+          fmt_num(v["lost"]), f"{v['capture_ms']:.1f} ms", f"{v['delivery_ms']:.1f} ms"]
+         for name, v in b.items()])
 
 
 def memory_table(r):
     m = r.get("memory")
     if not m:
         return "(not measured)"
-    lines = ["**Memory per live fork** (`benches/fork_memory.rs`): 100,000 futures, each "
-             "holding an isolation fork, polled once and parked; live bytes as requested from "
-             "the allocator, per future; *net* subtracts the same future without an SDK. `own`: "
-             "each writes 20 tags + 20 breadcrumbs; `inherit`: the parent holds them, each "
-             "writes one tag.", "",
-             "| variant | case | bytes / future | net bytes / fork | net ours / sentry-core |",
-             "|---|---|---:|---:|---:|"]
+    rows = []
     for key, v in m.items():
         variant, case = key.split("/")
         peer = m.get(f"sentry-core/{case}", {}).get("net")
         shown = fmt_ratio(ratio(v["net"], peer)) if variant == "ours" else "–"
-        lines.append(f"| {variant} | {case} | {fmt_num(v['bytes'])} | {fmt_num(v['net'])} | "
-                     f"{shown} |")
-    return "\n".join(lines)
+        rows.append([variant, case, fmt_num(v["bytes"]), fmt_num(v["net"]), shown])
+    return md_table(
+        "**Memory per live fork** (`benches/fork_memory.rs`): 100,000 futures, each holding an "
+        "isolation fork, polled once and parked; live bytes as requested from the allocator, "
+        "per future; *net* subtracts the same future without an SDK. `own`: each writes 20 "
+        "tags + 20 breadcrumbs; `inherit`: the parent holds them, each writes one tag.",
+        ["variant", "case", "bytes / future", "net bytes / fork", "net ours / sentry-core"],
+        rows, left=2)
 
 
 def generated_markdown(r):
@@ -589,6 +596,14 @@ def fmt_count(n):
     return f"{n:g}"
 
 
+def svg_start(w, h, title_x, title):
+    """The opening elements of a plot: the canvas, a white background and the title."""
+    return [f'<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" '
+            f'viewBox="0 0 {w} {h}" font-family="sans-serif" font-size="12">',
+            f'<rect width="{w}" height="{h}" fill="white"/>',
+            f'<text x="{title_x}" y="22" font-size="15" font-weight="bold">{esc(title)}</text>']
+
+
 def svg_loglog(path, title, xlabel, ylabel, series, xticks, yunit="ns", hline=None):
     """series: {name: [(x, y)]} with x, y > 0; xticks: [(x, label)]; hline: (y, label)."""
     w, h, ml, mr, mt, mb = 720, 420, 78, 190, 40, 52
@@ -609,10 +624,7 @@ def svg_loglog(path, title, xlabel, ylabel, series, xticks, yunit="ns", hline=No
     def py(y):
         return h - mb - (math.log10(y) - y0) / (y1 - y0) * (h - mt - mb)
 
-    o = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" '
-         f'viewBox="0 0 {w} {h}" font-family="sans-serif" font-size="12">',
-         f'<rect width="{w}" height="{h}" fill="white"/>',
-         f'<text x="{ml}" y="22" font-size="15" font-weight="bold">{esc(title)}</text>']
+    o = svg_start(w, h, ml, title)
     for d in range(y0, y1 + 1):
         y = py(10 ** d)
         o.append(f'<line x1="{ml}" y1="{y:.1f}" x2="{w - mr}" y2="{y:.1f}" stroke="#d0d7de"/>')
@@ -705,10 +717,7 @@ def svg_ratios(path, title, rows):
         x = min(max(x, 10 ** lo), 10 ** hi)
         return ml + (math.log10(x) - lo) / (hi - lo) * (w - ml - mr)
 
-    o = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" '
-         f'viewBox="0 0 {w} {h}" font-family="sans-serif" font-size="12">',
-         f'<rect width="{w}" height="{h}" fill="white"/>',
-         f'<text x="10" y="22" font-size="15" font-weight="bold">{esc(title)}</text>']
+    o = svg_start(w, h, 10, title)
     for d in range(lo, hi + 1):
         x = px(10 ** d)
         o.append(f'<line x1="{x:.1f}" y1="{mt - 6}" x2="{x:.1f}" y2="{h - 40}" stroke="#d0d7de"/>')

@@ -118,6 +118,15 @@ pub mod ours {
             .expect("valid options")
     }
 
+    /// Sets `tags` tags and adds `crumbs` breadcrumbs with the top-level API, as an application
+    /// does (they land on the isolation scope).
+    pub fn fill_top_level(tags: usize, crumbs: usize) {
+        sentry_scopes::set_tags((0..tags).map(|i| (key(i), value(i))));
+        for i in 0..crumbs {
+            sentry_scopes::add_breadcrumb(crumb(i));
+        }
+    }
+
     /// A detached scope holding `tags` tags and `crumbs` breadcrumbs (a client must be installed
     /// for the breadcrumbs to be kept).
     pub fn scope_with(tags: usize, crumbs: usize) -> Scope {
@@ -179,6 +188,19 @@ pub mod peer {
                 Arc::new(Client::from(options))
             })
             .clone()
+    }
+
+    /// Sets `tags` tags and adds `crumbs` breadcrumbs on the current hub with the top-level API,
+    /// as an application does (also what the `sentry` crate re-exports).
+    pub fn fill_top_level(tags: usize, crumbs: usize) {
+        sentry_core::configure_scope(|s| {
+            for i in 0..tags {
+                s.set_tag(&key(i), value(i));
+            }
+        });
+        for i in 0..crumbs {
+            sentry_core::add_breadcrumb(crumb(i));
+        }
     }
 
     /// A fresh hub with the client and a top scope holding `tags` tags and `crumbs` breadcrumbs.
