@@ -89,19 +89,55 @@ fn a_panic_becomes_a_fatal_event_with_the_thread_scopes_and_is_flushed() {
     assert!(outer < inner, "{names:#?}");
     assert!(names.last().unwrap().contains("read_card"), "{names:#?}");
     assert!(pos("core::panicking").is_none() && pos("rust_begin_unwind").is_none());
-    assert_eq!(
-        exception["stacktrace"]["frames"]
-            .as_array()
+    let frames = exception["stacktrace"]["frames"].as_array().unwrap();
+    let last = frames.last().unwrap();
+    assert_eq!(last["in_app"], true);
+    // Resolved with the backtrace crate: file, absolute path, line, column, address, source.
+    assert_eq!(last["filename"], "panic_hook.rs");
+    let path = last["abs_path"].as_str().unwrap();
+    assert!(
+        Path::new(path).is_absolute() && path.ends_with("tests/panic_hook.rs"),
+        "{path}"
+    );
+    assert!(last["lineno"].as_u64().is_some() && last["colno"].as_u64().is_some());
+    if last["function"].as_str().unwrap().contains("::") {
+        assert_eq!(last["module"], "panic_hook::child");
+    } // else line-tables-only debug info (the suite's dev profile): bare names, no module
+    assert!(
+        last["context_line"]
+            .as_str()
             .unwrap()
-            .last()
-            .unwrap()["in_app"],
-        true
+            .contains("panic!(\"card reader on fire\")"),
+        "{last}"
+    );
+    assert!(frames.iter().all(|f| f["instruction_addr"].is_string()));
+    assert!(
+        pos("sentry_scopes::").is_none_or(|p| p < outer),
+        "{names:#?}"
+    );
+    assert!(
+        !event["debug_meta"]["images"].as_array().unwrap().is_empty(),
+        "debug images"
     );
     // Chained: the previously installed hook saw the same panic, after the report.
     assert!(
         stderr(&output).contains("previous hook: card reader on fire"),
         "{}",
         stderr(&output)
+    );
+}
+
+#[test]
+fn a_panic_in_a_library_helper_ends_at_the_caller() {
+    // `unwrap` on `None` panics inside core; the frames end at the code that called it.
+    let (output, events) = run_child("unwrap_none");
+    assert_eq!(output.status.code(), Some(101), "{}", stderr(&output));
+    assert_eq!(events.len(), 1, "{}", stderr(&output));
+    let names = frame_names(&events[0]);
+    assert!(names.last().unwrap().ends_with("find_card"), "{names:#?}");
+    assert!(
+        !names.iter().any(|n| n.starts_with("core::option")),
+        "{names:#?}"
     );
 }
 
@@ -253,6 +289,10 @@ mod child {
                 std::mem::forget(init(options.panic_hook(false)).unwrap());
                 panic!("not reported");
             }
+            "unwrap_none" => {
+                std::mem::forget(init(options).unwrap());
+                find_card(None);
+            }
             "no_client" => {
                 register_panic_hook();
                 panic!("nobody listens");
@@ -265,6 +305,11 @@ mod child {
     fn charge_card() {
         read_card();
         std::hint::black_box(());
+    }
+
+    #[inline(never)]
+    fn find_card(card: Option<u32>) -> u32 {
+        std::hint::black_box(card).unwrap()
     }
 
     #[inline(never)]

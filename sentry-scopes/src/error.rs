@@ -15,6 +15,8 @@ pub enum InitError {
     },
     /// `sample_rate` is outside 0.0..=1.0.
     InvalidSampleRate(f32),
+    /// `traces_sample_rate` is outside 0.0..=1.0.
+    InvalidTracesSampleRate(f32),
     /// A DSN was given but this build has no HTTP transport (the `http` feature is off).
     NoHttpTransport,
     /// The transport factory failed.
@@ -35,6 +37,11 @@ impl fmt::Display for InitError {
             InitError::InvalidSampleRate(rate) => write!(
                 f,
                 "invalid sample_rate {rate}: it must lie between 0.0 (send nothing) and 1.0 (send everything)"
+            ),
+            InitError::InvalidTracesSampleRate(rate) => write!(
+                f,
+                "invalid traces_sample_rate {rate}: it must lie between 0.0 (no transactions) and \
+                 1.0 (every transaction)"
             ),
             InitError::NoHttpTransport => f.write_str(
                 "a DSN was given but sentry-scopes was built without the `http` feature; \

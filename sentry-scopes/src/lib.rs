@@ -16,6 +16,7 @@ mod pii;
 pub mod protocol;
 mod release;
 mod scope;
+mod stacktrace;
 mod transport;
 
 #[cfg(feature = "tokio")]
@@ -43,19 +44,23 @@ pub use crate::api::{
     set_context, set_extra, set_fingerprint, set_level, set_tag, set_tags, set_transaction,
     set_user,
 };
-pub use crate::client::{ClientInitGuard, flush, init};
+pub use crate::client::{ClientInitGuard, flush, init, start_span, start_transaction};
 pub use crate::context::spawn::{bind_each, bind_fn};
 pub use crate::context::{
-    ScopeFuture, ScopeFutureExt, ScopeType, configure_scope, get_current_scope, get_global_scope,
-    get_isolation_scope, use_isolation_scope, use_scope, with_isolation_scope, with_scope,
+    ScopeFuture, ScopeFutureExt, ScopeGuard, ScopeType, configure_scope, get_current_scope,
+    get_global_scope, get_isolation_scope, use_isolation_scope, use_scope, with_isolation_scope,
+    with_scope,
 };
 pub use crate::error::InitError;
 pub use crate::integrations::propagation::trace_headers;
-pub use crate::options::{BeforeCallback, ClientOptions};
+pub use crate::options::{BeforeCallback, ClientOptions, DEFAULT_IN_APP_EXCLUDE, TracesSampler};
 pub use crate::protocol::{
     Attachment, Breadcrumb, Context, Envelope, Event, Level, Transaction, User, Uuid, Value,
 };
-pub use crate::scope::{EventProcessor, PropagationContext, Scope, ScopeData};
+pub use crate::scope::{
+    EventProcessor, PropagationContext, SamplingContext, Scope, ScopeData, Span, SpanGuard,
+    TransactionContext, TransactionProcessor,
+};
 pub use crate::transport::{
     DiscardReason, Discards, EncodedEnvelope, Transport, TransportContext, TransportFactory,
 };

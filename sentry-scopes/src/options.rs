@@ -6,7 +6,8 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::protocol::{Breadcrumb, Event};
+use crate::protocol::{Breadcrumb, Event, Transaction};
+use crate::scope::SamplingContext;
 use crate::transport::TransportFactory;
 
 /// A callback that sees, changes or drops a value before it is stored or sent.
@@ -126,7 +127,51 @@ pub struct ClientOptions {
     /// matches it with the distribution debug files were uploaded for. Transactions have no
     /// `dist` field in the protocol types, so they go without.
     pub dist: Option<Cow<'static, str>>,
+    /// The share of transactions that are sent, from 0.0 (the default: tracing off, though
+    /// trace ids still propagate) to 1.0. A trace continued from an incoming request follows
+    /// the upstream decision instead, unless `traces_sampler` decides.
+    pub traces_sample_rate: f32,
+    /// Decides the sample rate of each transaction from its context and the upstream decision
+    /// (overrides `traces_sample_rate` and the inherited decision). A panic samples it out.
+    pub traces_sampler: Option<TracesSampler>,
+    /// Runs on every transaction after its transaction processors; `None` drops it. A panic
+    /// drops it.
+    pub before_send_transaction: Option<BeforeCallback<Transaction<'static>>>,
+    /// How many child spans a transaction records at most (default 1000); later ones are left
+    /// out and counted in client reports.
+    pub max_spans: usize,
+    /// Whether message events (`capture_message`, and the `log` and `tracing` integrations'
+    /// events) carry a stack trace of the capturing thread too (default false, as in
+    /// sentry-rust). Errors and panics always carry one. See `docs::symbolication`.
+    pub attach_stacktrace: bool,
+    /// Module-path prefixes whose frames are the application's (`in_app: true`), whatever
+    /// [`in_app_exclude`](Self::in_app_exclude) says (default empty). A prefix matches whole
+    /// path segments: `my_app::db` matches `my_app::db::query`, not `my_app::dbx`.
+    pub in_app_include: Vec<Cow<'static, str>>,
+    /// Module-path prefixes whose frames are not the application's (`in_app: false`), unless
+    /// [`in_app_include`](Self::in_app_include) matches them. Defaults to
+    /// [`DEFAULT_IN_APP_EXCLUDE`]: the standard library, this SDK, the stack walker, and common
+    /// runtime, framework and logging crates. Frames matching neither list are the
+    /// application's, except functions that are no Rust path (C symbols, rustc's `main` shim).
+    pub in_app_exclude: Vec<Cow<'static, str>>,
+    /// Whether in-app frames carry the lines around their line (`pre_context`, `context_line`,
+    /// `post_context`) when the source file is readable at run time (default true, as in
+    /// sentry-python). Turn it off if the sources may hold what must not leave the host.
+    pub include_source_context: bool,
 }
+
+/// Decides a transaction's sample rate (see [`ClientOptions::traces_sampler`]).
+pub type TracesSampler = Arc<dyn Fn(&SamplingContext<'_>) -> f32 + Send + Sync>;
+
+/// The default of [`ClientOptions::in_app_exclude`]: crates whose frames are not the
+/// application's.
+///
+/// ```
+/// use sentry_scopes::DEFAULT_IN_APP_EXCLUDE;
+/// assert!(DEFAULT_IN_APP_EXCLUDE.contains(&"tokio"));
+/// assert!(DEFAULT_IN_APP_EXCLUDE.contains(&"sentry_scopes"));
+/// ```
+pub const DEFAULT_IN_APP_EXCLUDE: &[&str] = crate::stacktrace::names::DEFAULT_IN_APP_EXCLUDE;
 
 impl Default for ClientOptions {
     fn default() -> Self {
@@ -149,6 +194,17 @@ impl Default for ClientOptions {
             http_timeout: Duration::from_secs(30),
             panic_hook: true,
             dist: None,
+            traces_sample_rate: 0.0,
+            traces_sampler: None,
+            before_send_transaction: None,
+            max_spans: 1000,
+            attach_stacktrace: false,
+            in_app_include: Vec::new(),
+            in_app_exclude: DEFAULT_IN_APP_EXCLUDE
+                .iter()
+                .map(|p| Cow::Borrowed(*p))
+                .collect(),
+            include_source_context: true,
         }
     }
 }
@@ -174,6 +230,17 @@ impl fmt::Debug for ClientOptions {
             .field("max_cache_items", &self.max_cache_items)
             .field("http_timeout", &self.http_timeout)
             .field("dist", &self.dist)
+            .field("traces_sample_rate", &self.traces_sample_rate)
+            .field("traces_sampler", &self.traces_sampler.is_some())
+            .field(
+                "before_send_transaction",
+                &self.before_send_transaction.is_some(),
+            )
+            .field("max_spans", &self.max_spans)
+            .field("attach_stacktrace", &self.attach_stacktrace)
+            .field("in_app_include", &self.in_app_include)
+            .field("in_app_exclude", &self.in_app_exclude)
+            .field("include_source_context", &self.include_source_context)
             .finish()
     }
 }
@@ -366,6 +433,111 @@ impl ClientOptions {
     #[must_use]
     pub fn dist(mut self, dist: impl Into<Cow<'static, str>>) -> Self {
         self.dist = Some(dist.into());
+        self
+    }
+
+    /// Sets the share of transactions sent (checked at `init`: 0.0..=1.0).
+    ///
+    /// ```
+    /// let options = sentry_scopes::ClientOptions::new().traces_sample_rate(0.25);
+    /// assert_eq!(options.traces_sample_rate, 0.25);
+    /// ```
+    #[must_use]
+    pub fn traces_sample_rate(mut self, rate: f32) -> Self {
+        self.traces_sample_rate = rate;
+        self
+    }
+
+    /// Sets the traces sampler.
+    ///
+    /// ```
+    /// let options = sentry_scopes::ClientOptions::new().traces_sampler(|ctx| {
+    ///     match ctx.parent_sampled() {
+    ///         Some(upstream) => f32::from(u8::from(upstream)), // follow the caller
+    ///         None if ctx.transaction_context().name().starts_with("GET /health") => 0.0,
+    ///         None => 0.2,
+    ///     }
+    /// });
+    /// # let _ = options;
+    /// ```
+    #[must_use]
+    pub fn traces_sampler<F>(mut self, f: F) -> Self
+    where
+        F: Fn(&SamplingContext<'_>) -> f32 + Send + Sync + 'static,
+    {
+        self.traces_sampler = Some(Arc::new(f));
+        self
+    }
+
+    /// Sets `before_send_transaction`.
+    #[must_use]
+    pub fn before_send_transaction<F>(mut self, f: F) -> Self
+    where
+        F: Fn(Transaction<'static>) -> Option<Transaction<'static>> + Send + Sync + 'static,
+    {
+        self.before_send_transaction = Some(Arc::new(f));
+        self
+    }
+
+    /// Sets how many child spans a transaction records at most.
+    #[must_use]
+    pub fn max_spans(mut self, max: usize) -> Self {
+        self.max_spans = max;
+        self
+    }
+
+    /// Attaches a stack trace to message events too (see the field).
+    ///
+    /// ```
+    /// let options = sentry_scopes::ClientOptions::new().attach_stacktrace(true);
+    /// # let events = sentry_scopes::test::with_captured_events_options(options, || {
+    /// sentry_scopes::capture_message("cache miss", sentry_scopes::Level::Info);
+    /// # });
+    /// # assert!(!events[0].stacktrace.as_ref().unwrap().frames.is_empty());
+    /// ```
+    #[must_use]
+    pub fn attach_stacktrace(mut self, yes: bool) -> Self {
+        self.attach_stacktrace = yes;
+        self
+    }
+
+    /// Adds module-path prefixes whose frames are the application's (see the field).
+    ///
+    /// ```
+    /// let options = sentry_scopes::ClientOptions::new()
+    ///     .in_app_include(["my_app", "my_shared_lib::handlers"])
+    ///     .in_app_exclude(["my_app::vendored"]);
+    /// assert_eq!(options.in_app_include.len(), 2);
+    /// assert!(options.in_app_exclude.iter().any(|p| p == "tokio"), "defaults kept");
+    /// ```
+    #[must_use]
+    pub fn in_app_include<I, S>(mut self, prefixes: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<Cow<'static, str>>,
+    {
+        self.in_app_include
+            .extend(prefixes.into_iter().map(Into::into));
+        self
+    }
+
+    /// Adds module-path prefixes whose frames are not the application's, to the defaults (to
+    /// replace those, assign the field).
+    #[must_use]
+    pub fn in_app_exclude<I, S>(mut self, prefixes: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<Cow<'static, str>>,
+    {
+        self.in_app_exclude
+            .extend(prefixes.into_iter().map(Into::into));
+        self
+    }
+
+    /// Turns source lines on in-app frames on or off (see the field).
+    #[must_use]
+    pub fn include_source_context(mut self, yes: bool) -> Self {
+        self.include_source_context = yes;
         self
     }
 }

@@ -140,8 +140,24 @@ pub(crate) const SENSITIVE_PARTS: &[&str] = &[
 /// Whether a header, query parameter or data key names a secret or personal data; see the
 /// module docs for the rule.
 pub(crate) fn is_sensitive(name: &str) -> bool {
-    let name = name.to_ascii_lowercase().replace('-', "_");
-    SENSITIVE_NAMES.contains(&name.as_str())
+    // Normalised on the stack: this runs for every key of every breadcrumb's data.
+    let mut buf = [0u8; 64];
+    let owned;
+    let name: &str = if name.len() <= buf.len() {
+        for (dst, src) in buf.iter_mut().zip(name.bytes()) {
+            *dst = if src == b'-' {
+                b'_'
+            } else {
+                src.to_ascii_lowercase()
+            };
+        }
+        // ASCII bytes were mapped to ASCII bytes, others copied: still UTF-8.
+        std::str::from_utf8(&buf[..name.len()]).unwrap_or_default()
+    } else {
+        owned = name.to_ascii_lowercase().replace('-', "_");
+        &owned
+    };
+    SENSITIVE_NAMES.contains(&name)
         || SENSITIVE_WORDS.iter().any(|w| name.contains(w))
         || name
             .split(['_', '.'])

@@ -12,8 +12,9 @@ pub use sentry_types::protocol::v7::client_report::{
     Category, Item as DiscardedItem, LossSource, Reason,
 };
 pub use sentry_types::protocol::v7::{
-    Attachment, AttachmentType, Breadcrumb, ClientReport, ClientSdkInfo, ClientSdkPackage, Context,
-    Envelope, EnvelopeItem, Event, Exception, Level, Map, Mechanism, SpanId, TraceContext, TraceId,
+    Addr, Attachment, AttachmentType, Breadcrumb, ClientReport, ClientSdkInfo, ClientSdkPackage,
+    Context, DebugImage, DebugMeta, Envelope, EnvelopeItem, Event, Exception, Frame, Level, Map,
+    Mechanism, SpanId, SpanStatus, Stacktrace, SymbolicDebugImage, TraceContext, TraceId,
     Transaction, User, Value, Values,
 };
 pub use sentry_types::protocol::v7::{DeviceContext, OsContext, RuntimeContext};

@@ -68,6 +68,7 @@ impl Defaults {
         }
         crate::contexts::fill(&mut event.contexts);
         event.platform = "native".into();
+        crate::stacktrace::attach_debug_meta(event);
         if event.sdk.is_none() {
             event.sdk = Some(Cow::Owned(self.sdk.clone()));
         }

@@ -5,14 +5,39 @@ use std::error::Error;
 use std::fmt;
 use std::time::SystemTime;
 
-use crate::protocol::{Event, Exception, Level, Uuid};
+use super::Client;
+use crate::protocol::{Event, Exception, Level, Stacktrace, Uuid};
+use crate::stacktrace::{self, Skip};
 
-/// A message event at `level`.
+/// A message event at `level`, with the capturing thread's stack trace if the client's
+/// `attach_stacktrace` asks for it.
 pub(crate) fn event_from_message(message: &str, level: Level) -> Event<'static> {
-    Event {
+    let mut event = Event {
         message: Some(message.to_owned()),
         ..blank_event(level)
+    };
+    attach_stacktrace(&mut event);
+    event
+}
+
+/// Gives a message event the capturing thread's stack trace when `attach_stacktrace` is on.
+pub(crate) fn attach_stacktrace(event: &mut Event<'static>) {
+    if event.stacktrace.is_none() {
+        event.stacktrace = stacktrace_here(|o| o.attach_stacktrace);
     }
+}
+
+/// The capturing thread's stack trace, the SDK's frames cut, when a client is installed and
+/// `wanted` by its options. `None` inside a capture (whose own capture is a no-op anyway).
+fn stacktrace_here(
+    wanted: impl FnOnce(&crate::options::ClientOptions) -> bool,
+) -> Option<Stacktrace> {
+    if crate::context::thread::in_capture() {
+        return None;
+    }
+    let client = Client::current()?;
+    let options = client.options();
+    wanted(options).then(|| stacktrace::capture(Skip::Sdk, options))?
 }
 
 /// A message event with the `Display` text of `value` (a placeholder if that panics).
@@ -78,7 +103,7 @@ fn blank_event(level: Level) -> Event<'static> {
 }
 
 /// An exception event for `err` and its whole `source()` chain, root cause first (Sentry lists
-/// the outermost exception last).
+/// the outermost exception last), the outermost carrying the capturing thread's stack trace.
 pub(crate) fn event_from_error<E: Error + ?Sized>(err: &E) -> Event<'static> {
     let mut values = vec![Exception {
         ty: type_name_of::<E>().unwrap_or_else(|| type_from_debug(err)),
@@ -95,6 +120,9 @@ pub(crate) fn event_from_error<E: Error + ?Sized>(err: &E) -> Event<'static> {
         source = contained_source(e);
     }
     values.reverse();
+    if let Some(outermost) = values.last_mut() {
+        outermost.stacktrace = stacktrace_here(|_| true);
+    }
     Event {
         exception: values.into(),
         ..blank_event(Level::Error)

@@ -89,6 +89,11 @@ fn resolve_from(
     if !(0.0..=1.0).contains(&options.sample_rate) {
         return Err(InitError::InvalidSampleRate(options.sample_rate));
     }
+    if !(0.0..=1.0).contains(&options.traces_sample_rate) {
+        return Err(InitError::InvalidTracesSampleRate(
+            options.traces_sample_rate,
+        ));
+    }
     let (raw, source_name) = match options.dsn.clone().filter(|d| !d.trim().is_empty()) {
         Some(d) => (Some(d), "ClientOptions::dsn"),
         None => (env("SENTRY_DSN"), "SENTRY_DSN"),

@@ -8,6 +8,7 @@ pub(crate) mod finish;
 mod fit;
 mod init;
 pub(crate) mod limits;
+mod performance;
 mod pipeline;
 mod raw;
 #[cfg(feature = "test")]
@@ -18,10 +19,13 @@ use std::sync::Arc;
 use arc_swap::ArcSwapOption;
 
 use self::defaults::Defaults;
+#[cfg(any(feature = "log", feature = "tracing"))]
+pub(crate) use self::event::attach_stacktrace;
 pub(crate) use self::event::{
     event_from_debug, event_from_display, event_from_error, event_from_message,
 };
 pub use self::init::{ClientInitGuard, flush, init};
+pub use self::performance::{start_span, start_transaction};
 pub(crate) use self::pipeline::{CaptureScope, capture, capture_transaction};
 use crate::options::ClientOptions;
 use crate::protocol::Dsn;

@@ -27,7 +27,7 @@ use crate::debug::call_user;
 use crate::protocol::{Category, Event, Transaction, Uuid};
 use crate::scope::merge::{
     apply_except_tags_and_breadcrumbs, apply_tags_and_breadcrumbs, apply_to_transaction,
-    attachments,
+    attachments, fill_trace,
 };
 use crate::scope::{Scope, ScopeData};
 use crate::transport::{DiscardReason, EncodedEnvelope};
@@ -101,8 +101,11 @@ pub(crate) fn capture(
     let processors = layers.iter().flat_map(|l| l.processors.iter());
     if before_send.is_none() && processors.clone().next().is_none() {
         // 3.-5. deferred: nothing needs the event as an `Event`, so the merge, finish and
-        // encoding run where the bytes are needed (the HTTP transport's thread).
+        // encoding run where the bytes are needed (the HTTP transport's thread). Scope data is
+        // immutable; a span is not, so its trace context is taken now.
         client.defaults().fill_id(&mut event);
+        let refs: Vec<&ScopeData> = layers.iter().map(|l| &**l).collect();
+        fill_trace(&mut event.contexts, &refs, &isolation_data.propagation);
         let envelope =
             encode::deferred_event(event, layers, isolation_data, client.defaults().clone());
         return hand_over(&client, &isolation, envelope);
@@ -147,24 +150,45 @@ fn hand_over(client: &Client, isolation: &Scope, envelope: EncodedEnvelope) -> O
     Some(id)
 }
 
-/// Applies the scopes to a transaction and sends it; never sampled by `sample_rate`, never sets
-/// `last_event_id` (E05).
+/// Applies the scopes to a transaction, runs the transaction processors and
+/// `before_send_transaction`, and sends it; never sampled by `sample_rate` (spans decide that
+/// when they start), never sets `last_event_id` (E05). Drops are counted for the transaction
+/// and each of its spans.
 pub(crate) fn capture_transaction(mut txn: Transaction<'static>) -> Option<Uuid> {
     let client = Client::current()?;
     let _flag = thread::enter_capture()?;
+    let spans = txn.spans.len() as u64 + 1;
+    let dropped = |reason| {
+        let discards = client.discards();
+        discards.record(reason, Category::Transaction, 1);
+        discards.record(reason, Category::Span, spans);
+        None
+    };
     let (isolation, _, current) = active_snapshot();
     let isolation_data = isolation.data();
     let global_data = global().data();
     let layers = [&*global_data, &*isolation_data, &*current];
     apply_to_transaction(&mut txn, &layers, &isolation_data.propagation);
     client.defaults().fill_transaction(&mut txn);
+    for p in layers.iter().flat_map(|l| l.transaction_processors.iter()) {
+        let before = txn.clone();
+        match call_user("transaction processor", || (p.0)(txn)) {
+            Some(Some(t)) => txn = t,
+            Some(None) => return dropped(DiscardReason::EventProcessor),
+            None => txn = before, // skipped, as a panicking event processor is
+        }
+    }
+    if let Some(before_send) = &client.options().before_send_transaction {
+        let Some(Some(t)) = call_user("before_send_transaction", || before_send(txn)) else {
+            client.debug_log(|| "transaction dropped by before_send_transaction".to_owned());
+            return dropped(DiscardReason::BeforeSend);
+        };
+        txn = t;
+    }
     finish_transaction(&mut txn, client.options().send_default_pii);
     let id = txn.event_id;
     let Some(envelope) = encode::transaction(&txn, &attachments(&layers, true)) else {
-        client
-            .discards()
-            .record(DiscardReason::InternalSdkError, Category::Transaction, 1);
-        return None;
+        return dropped(DiscardReason::InternalSdkError);
     };
     client.transport().send_envelope(envelope);
     Some(id)

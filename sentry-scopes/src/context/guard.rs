@@ -7,8 +7,9 @@ use super::thread::{self, Active};
 /// Keeps a pair of scopes active on this thread until dropped, then restores the previous pair,
 /// on every exit path including a panic.
 ///
-/// Used by the macros and block functions; not public API. It is `!Send`, so it cannot be held
-/// across an `.await` in a future that must be `Send`:
+/// Returned by [`Span::enter`](crate::Span::enter), and used by the macros and block
+/// functions. It is `!Send`, so it cannot be held across an `.await` in a future that must be
+/// `Send` (bind the future instead: [`Span::bind`](crate::Span::bind)):
 ///
 /// ```compile_fail
 /// fn assert_send<T: Send>(_: T) {}

@@ -3,6 +3,7 @@
 mod future;
 mod global;
 mod guard;
+mod span;
 pub(crate) mod spawn;
 pub(crate) mod thread;
 
@@ -186,4 +187,17 @@ pub(crate) fn active_snapshot() -> (Scope, Option<Scope>, Arc<ScopeData>) {
 /// Applies `f` to the active current scope in place (the `scope!` macro).
 pub(crate) fn update_current(f: impl FnMut(&mut ScopeData)) {
     with_active_mut(|a| a.current.update(f));
+}
+
+/// The active span: the most specific of the current, isolation and global scopes'.
+pub(crate) fn active_span() -> Option<crate::scope::Span> {
+    let from_pair = with_active(|a| {
+        a.current
+            .data()
+            .span
+            .clone()
+            .or_else(|| a.isolation.data().span.clone())
+    })
+    .flatten();
+    from_pair.or_else(|| global().data().span.clone())
 }

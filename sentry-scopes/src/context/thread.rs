@@ -367,7 +367,6 @@ pub(crate) fn try_active() -> Option<Active> {
 }
 
 /// Whether this thread is inside a capture (its callbacks, processors or transport).
-#[cfg(feature = "panic")]
 pub(crate) fn in_capture() -> bool {
     IN_CAPTURE.try_with(Cell::get).unwrap_or(false)
 }

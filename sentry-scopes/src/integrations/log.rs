@@ -200,12 +200,14 @@ fn level(level: LogLevel) -> Level {
 }
 
 fn event(record: &Record<'_>) -> Event<'static> {
-    Event {
+    let mut event = Event {
         level: level(record.level()),
         message: Some(record.args().to_string()),
         logger: Some(record.target().to_owned()),
         ..Event::default()
-    }
+    };
+    crate::client::attach_stacktrace(&mut event);
+    event
 }
 
 fn breadcrumb(record: &Record<'_>) -> Breadcrumb {

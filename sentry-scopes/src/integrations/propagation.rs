@@ -1,17 +1,21 @@
 //! Outgoing trace propagation: the headers that let a downstream service continue our trace.
 
 use crate::client::Client;
-use crate::context::get_isolation_scope;
+use crate::context::{active_span, get_isolation_scope};
 use crate::scope::PropagationContext;
 
-/// The `sentry-trace` and `baggage` headers for an outgoing request, continuing the trace of the
-/// active isolation scope (the one events captured here report).
+/// The `sentry-trace` and `baggage` headers for an outgoing request, continuing the trace here:
+/// below the active span ([`start_span`](crate::start_span), [`Span::enter`](crate::Span::enter)),
+/// with its sampling decision, else the trace of the active isolation scope (the one events
+/// captured here report).
 ///
-/// `sentry-trace` is always present. `baggage` carries the dynamic sampling context: the one
-/// received with the incoming request when the trace was continued, else one this service starts
-/// as the head of the trace (trace id, public key, release, environment). Add the pairs to any
-/// HTTP client's request; the receiving service reads them with
-/// [`PropagationContext::from_headers`] (the layer of the `tower` feature does).
+/// `sentry-trace` is always present. `baggage` carries the dynamic sampling context: the
+/// trace's (the one received with the incoming request when the trace was continued, else one
+/// this service starts as the head of the trace: trace id, public key, release, environment and,
+/// with a span, transaction name, sample rate and decision). When a span is active, W3C
+/// `traceparent` is added too. Add the pairs to any HTTP client's request; the receiving
+/// service reads them with [`TransactionContext::continue_from_headers`](
+/// crate::TransactionContext::continue_from_headers) (the layer of the `tower` feature does).
 ///
 /// ```
 /// use sentry_scopes::{PropagationContext, get_isolation_scope, trace_headers};
@@ -30,10 +34,37 @@ use crate::scope::PropagationContext;
 /// # });
 /// ```
 pub fn trace_headers() -> impl Iterator<Item = (&'static str, String)> {
+    if let Some(span) = active_span() {
+        let baggage = (!span.baggage().is_empty()).then(|| {
+            span.baggage()
+                .iter()
+                .map(|(k, v)| format!("sentry-{k}={}", encode(v)))
+                .collect::<Vec<_>>()
+                .join(",")
+        });
+        let traceparent = format!(
+            "00-{}-{}-{}",
+            span.trace_id(),
+            span.span_id(),
+            if span.is_sampled() { "01" } else { "00" }
+        );
+        let headers = [
+            Some(("sentry-trace", span.sentry_trace_header())),
+            baggage.map(|b| ("baggage", b)),
+            Some(("traceparent", traceparent)),
+        ];
+        return headers
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .into_iter();
+    }
     let pc = get_isolation_scope().propagation_context();
     let baggage = pc.baggage_header().or_else(|| head_baggage(&pc));
     std::iter::once(("sentry-trace", pc.sentry_trace_header()))
         .chain(baggage.map(|b| ("baggage", b)))
+        .collect::<Vec<_>>()
+        .into_iter()
 }
 
 /// The dynamic sampling context this service freezes when it starts the trace itself.

@@ -154,3 +154,12 @@ fn strips_inferred_ip_cookies_auth_headers_url_credentials_and_sensitive_values(
     strip_event(&mut event);
     assert_eq!(event.user.unwrap().ip_address, exact);
 }
+
+#[test]
+fn long_and_non_ascii_names_are_judged_the_same_way() {
+    let long = format!("{}_password", "x".repeat(80));
+    assert!(is_sensitive(&long));
+    assert!(!is_sensitive(&"x".repeat(80)));
+    assert!(is_sensitive("Bénéficiaire-Email"));
+    assert!(!is_sensitive("café"));
+}

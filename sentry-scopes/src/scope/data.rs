@@ -9,8 +9,9 @@ use std::sync::Arc;
 
 use super::breadcrumbs::{Breadcrumbs, StoredCrumb};
 use super::map::ScopeMap;
-use super::processors::EventProcessor;
+use super::processors::{EventProcessor, TransactionProcessor};
 use super::propagation::PropagationContext;
+use super::span::Span;
 use crate::protocol::{Attachment, Breadcrumb, Context, Level, User, Uuid, Value};
 
 /// A scope attachment and whether transaction events carry it too (scope-model.md 2.1, A02).
@@ -45,8 +46,12 @@ pub struct ScopeData {
     pub(crate) breadcrumbs: Breadcrumbs,
     pub(crate) attachments: imbl::Vector<Arc<StoredAttachment>>,
     pub(crate) processors: imbl::Vector<EventProcessor>,
+    pub(crate) transaction_processors: imbl::Vector<TransactionProcessor>,
     pub(crate) propagation: PropagationContext,
     pub(crate) last_event_id: Option<Uuid>,
+    /// The active span: events captured here report its trace context, children start below
+    /// it.
+    pub(crate) span: Option<Span>,
 }
 
 impl ScopeData {
@@ -134,6 +139,12 @@ impl ScopeData {
         self.last_event_id
     }
 
+    /// The span active on this scope.
+    #[must_use]
+    pub fn span(&self) -> Option<&Span> {
+        self.span.as_ref()
+    }
+
     /// Whether the scope holds no event data (processors, propagation context and
     /// `last_event_id` are not event data).
     #[must_use]
@@ -218,11 +229,16 @@ impl ScopeData {
         self.processors.push_back(processor);
     }
 
+    pub(crate) fn add_transaction_processor(&mut self, processor: TransactionProcessor) {
+        self.transaction_processors.push_back(processor);
+    }
+
     /// Resets all event data, breadcrumbs and attachments, starts a new trace and forgets the
     /// last event id; keeps the event processors (scope-model.md 2.4, C01).
     pub(crate) fn clear(&mut self) {
         *self = Self {
             processors: std::mem::take(&mut self.processors),
+            transaction_processors: std::mem::take(&mut self.transaction_processors),
             ..Self::default()
         };
     }
@@ -247,10 +263,15 @@ impl ScopeData {
         if upper.transaction.is_some() {
             self.transaction.clone_from(&upper.transaction);
         }
+        if upper.span.is_some() {
+            self.span.clone_from(&upper.span);
+        }
         self.breadcrumbs
             .merge_from(&upper.breadcrumbs, max_breadcrumbs);
         self.attachments.append(upper.attachments.clone());
         self.processors.append(upper.processors.clone());
+        self.transaction_processors
+            .append(upper.transaction_processors.clone());
     }
 }
 

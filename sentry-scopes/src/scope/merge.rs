@@ -73,7 +73,7 @@ pub(crate) fn apply_except_tags_and_breadcrumbs(
     if event.transaction.is_none() {
         event.transaction = most_specific(layers, |l| l.transaction.as_deref().map(str::to_owned));
     }
-    fill_trace(&mut event.contexts, trace);
+    fill_trace(&mut event.contexts, layers, trace);
 }
 
 /// The breadcrumbs of `layers` in insertion order, the newest `max` of them.
@@ -112,7 +112,7 @@ pub(crate) fn apply_to_transaction(
     if txn.user.is_none() {
         txn.user = most_specific(layers, |l| l.user.as_deref().cloned());
     }
-    fill_trace(&mut txn.contexts, trace);
+    fill_trace(&mut txn.contexts, layers, trace);
 }
 
 /// The attachments of `layers` in order; for transactions only those flagged for them (A01, A02).
@@ -189,8 +189,23 @@ fn is_default_fingerprint(fp: &[std::borrow::Cow<'_, str>]) -> bool {
     fp.is_empty() || (fp.len() == 1 && fp[0] == "{{ default }}")
 }
 
-fn fill_trace(contexts: &mut Map<String, Context>, trace: &PropagationContext) {
+/// The `trace` context, unless the event has one: the most specific active span's, else the
+/// propagation context's (R01, R03).
+pub(crate) fn fill_trace(
+    contexts: &mut Map<String, Context>,
+    layers: &[&ScopeData],
+    trace: &PropagationContext,
+) {
     if !contexts.contains_key("trace") {
-        contexts.insert("trace".to_owned(), trace.to_trace_context().into());
+        let context = match active_span(layers) {
+            Some(span) => span.trace_context(),
+            None => trace.to_trace_context(),
+        };
+        contexts.insert("trace".to_owned(), context.into());
     }
+}
+
+/// The span active on the most specific of `layers`.
+pub(crate) fn active_span<'a>(layers: &[&'a ScopeData]) -> Option<&'a super::Span> {
+    layers.iter().rev().find_map(|l| l.span.as_ref())
 }

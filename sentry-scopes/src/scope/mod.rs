@@ -9,10 +9,13 @@
 
 mod breadcrumbs;
 mod data;
+mod ids;
 mod map;
 pub(crate) mod merge;
 mod processors;
 mod propagation;
+mod span;
+mod transaction_context;
 
 use std::fmt;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -22,10 +25,14 @@ use arc_swap::ArcSwap;
 pub(crate) use self::breadcrumbs::StoredCrumb;
 pub use self::data::ScopeData;
 pub(crate) use self::data::{StoredAttachment, arc_str};
-pub use self::processors::EventProcessor;
+pub(crate) use self::ids::unit as random_unit;
+pub use self::processors::{EventProcessor, TransactionProcessor};
 pub use self::propagation::PropagationContext;
+pub use self::span::{Span, SpanGuard};
+pub(crate) use self::span::{TransactionSink, Tree};
+pub use self::transaction_context::{SamplingContext, TransactionContext};
 use crate::normalize;
-use crate::protocol::{Attachment, Context, Event, Level, User, Uuid, Value};
+use crate::protocol::{Attachment, Context, Event, Level, Transaction, User, Uuid, Value};
 
 /// A scope: tags, extra, contexts, user, level, fingerprint, transaction, breadcrumbs,
 /// attachments and event processors that are applied to captured events.
@@ -321,6 +328,33 @@ impl Scope {
         self.update(|d| d.add_processor(p.clone()));
     }
 
+    /// Appends a transaction processor: it sees every transaction captured with this scope
+    /// (after the scopes are applied, before `before_send_transaction`), global first, then
+    /// isolation, then current; `None` drops the transaction.
+    ///
+    /// ```
+    /// use sentry_scopes::{TransactionContext, get_isolation_scope, start_transaction};
+    /// # let envelopes = sentry_scopes::test::with_captured_envelopes_options(
+    /// #     sentry_scopes::ClientOptions::new().traces_sample_rate(1.0), || {
+    /// get_isolation_scope().add_transaction_processor(|mut txn| {
+    ///     txn.tags.insert("checked".into(), "yes".into());
+    ///     Some(txn)
+    /// });
+    /// start_transaction(TransactionContext::new("job", "task")).finish();
+    /// # });
+    /// # let txn = envelopes[0].items().find_map(|i| match i {
+    /// #     sentry_scopes::protocol::EnvelopeItem::Transaction(t) => Some(t.clone()), _ => None,
+    /// # }).unwrap();
+    /// # assert_eq!(txn.tags["checked"], "yes");
+    /// ```
+    pub fn add_transaction_processor<F>(&self, processor: F)
+    where
+        F: Fn(Transaction<'static>) -> Option<Transaction<'static>> + Send + Sync + 'static,
+    {
+        let p = TransactionProcessor::new(processor);
+        self.update(|d| d.add_transaction_processor(p.clone()));
+    }
+
     /// Resets all data, breadcrumbs and attachments, starts a new trace and forgets the last
     /// event id. Event processors are kept.
     pub fn clear(&self) {
@@ -348,6 +382,26 @@ impl Scope {
     #[must_use]
     pub fn last_event_id(&self) -> Option<Uuid> {
         self.read(|d| d.last_event_id)
+    }
+
+    /// The span active on this scope, if any: events captured with this scope report its trace
+    /// context, and [`start_span`](crate::start_span) starts children below it.
+    #[must_use]
+    pub fn span(&self) -> Option<Span> {
+        self.read(|d| d.span.clone())
+    }
+
+    /// Makes `span` the active span of this scope (`None` clears it on this scope only).
+    ///
+    /// ```
+    /// use sentry_scopes::{Scope, TransactionContext, start_transaction};
+    /// let txn = start_transaction(TransactionContext::new("job", "task"));
+    /// let scope = Scope::new();
+    /// scope.set_span(Some(txn.span().clone()));
+    /// assert_eq!(scope.span().map(|s| s.span_id()), Some(txn.span_id()));
+    /// ```
+    pub fn set_span(&self, span: Option<Span>) {
+        self.update(|d| d.span.clone_from(&span));
     }
 
     pub(crate) fn set_last_event_id(&self, id: Uuid) {

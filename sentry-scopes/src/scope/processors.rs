@@ -1,9 +1,10 @@
-//! Event processors: user callbacks that see, change or drop every event of a scope.
+//! Event and transaction processors: user callbacks that see, change or drop every event (or
+//! transaction) of a scope.
 
 use std::fmt;
 use std::sync::Arc;
 
-use crate::protocol::Event;
+use crate::protocol::{Event, Transaction};
 
 /// A shared event processor, as stored on a scope.
 ///
@@ -27,5 +28,30 @@ impl EventProcessor {
 impl fmt::Debug for EventProcessor {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("EventProcessor")
+    }
+}
+
+/// A shared transaction processor, as stored on a scope: it receives every transaction captured
+/// with the scope (after the scopes are applied, before `before_send_transaction`) and returns
+/// it, possibly changed, or `None` to drop it.
+#[derive(Clone)]
+pub struct TransactionProcessor(pub(crate) Arc<TransactionProcessorFn>);
+
+pub(crate) type TransactionProcessorFn =
+    dyn Fn(Transaction<'static>) -> Option<Transaction<'static>> + Send + Sync;
+
+impl TransactionProcessor {
+    /// Wraps a closure.
+    pub fn new<F>(f: F) -> Self
+    where
+        F: Fn(Transaction<'static>) -> Option<Transaction<'static>> + Send + Sync + 'static,
+    {
+        Self(Arc::new(f))
+    }
+}
+
+impl fmt::Debug for TransactionProcessor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("TransactionProcessor")
     }
 }

@@ -159,7 +159,7 @@ fn random_ids() -> (TraceId, SpanId) {
     (TraceId::from(trace), SpanId::from((hi ^ lo).to_be_bytes()))
 }
 
-fn parse_sentry_trace(value: &str) -> Option<(TraceId, SpanId, Option<bool>)> {
+pub(crate) fn parse_sentry_trace(value: &str) -> Option<(TraceId, SpanId, Option<bool>)> {
     let mut parts = value.trim().split('-');
     let trace = parts.next()?;
     let span = parts.next()?;
@@ -176,7 +176,7 @@ fn parse_sentry_trace(value: &str) -> Option<(TraceId, SpanId, Option<bool>)> {
     Some((trace_id, span_id, sampled))
 }
 
-fn parse_baggage(value: &str) -> BTreeMap<String, String> {
+pub(crate) fn parse_baggage(value: &str) -> BTreeMap<String, String> {
     value
         .split(',')
         .filter_map(|entry| {

@@ -2,8 +2,8 @@
 //!
 //! [`register_panic_hook`] installs a panic hook that captures every panic as an event with
 //! level `fatal`, one exception of type `panic` carrying the message, a mechanism
-//! `{type: "panic", handled: false}` with the location, and the backtrace as frames (oldest call
-//! first, the panic machinery cut off). The event carries the scopes of the panicking thread or
+//! `{type: "panic", handled: false}` with the location, and the stack trace as frames (oldest
+//! call first, the panic machinery cut off; see `docs::symbolication`). The event carries the scopes of the panicking thread or
 //! task: a panic inside a request handler reports that request's tags, user and breadcrumbs.
 //! The hook then flushes the transport, so the event leaves even when the panic ends the
 //! process, and hands the panic on to the hook that was installed before it (by default the one
@@ -28,9 +28,6 @@
 //! panic raised while a capture is running on the same thread (the SDK's own callbacks) is not
 //! reported again.
 
-mod backtrace;
-
-use std::backtrace::Backtrace;
 use std::cell::Cell;
 use std::panic::PanicHookInfo;
 use std::sync::Once;
@@ -39,9 +36,11 @@ use std::time::Duration;
 
 use sentry_types::protocol::v7::{Frame, Stacktrace};
 
+use crate::ClientOptions;
 use crate::client::{CaptureScope, Client, capture};
 use crate::context::{ScopeGuard, thread};
 use crate::protocol::{Event, Exception, Level, Map, Mechanism, Value};
+use crate::stacktrace::{self, Skip};
 
 static REGISTER: Once = Once::new();
 
@@ -76,7 +75,8 @@ pub fn register_panic_hook() -> bool {
     installed
 }
 
-/// The event the hook sends for a panic, built on the calling thread (its backtrace included).
+/// The event the hook sends for a panic, built on the calling thread (its stack trace
+/// included, `in_app` marked by the installed client's options, or the defaults without one).
 /// For a panic hook of your own that reports with
 /// [`capture_event`](crate::capture_event).
 ///
@@ -102,8 +102,13 @@ pub fn register_panic_hook() -> bool {
 /// ```
 #[must_use]
 pub fn event_from_panic(info: &PanicHookInfo<'_>) -> Event<'static> {
-    let text = Backtrace::force_capture().to_string();
-    PanicReport::new(info).into_event(&text)
+    let addresses = stacktrace::walk();
+    let report = PanicReport::new(info);
+    let trace = match Client::current() {
+        Some(client) => stacktrace::resolve(addresses, Skip::Panic, client.options()),
+        None => stacktrace::resolve(addresses, Skip::Panic, &ClientOptions::default()),
+    };
+    report.into_event(trace)
 }
 
 /// What the hook takes from the panicking thread before handing the capture to its helper.
@@ -125,7 +130,7 @@ impl PanicReport {
         }
     }
 
-    fn into_event(self, backtrace: &str) -> Event<'static> {
+    fn into_event(self, stacktrace: Option<Stacktrace>) -> Event<'static> {
         let mut data = Map::new();
         if let Some((file, line, col)) = &self.location {
             data.insert(
@@ -136,7 +141,7 @@ impl PanicReport {
         if let Some(name) = &self.thread {
             data.insert("thread".into(), Value::from(name.clone()));
         }
-        let stacktrace = backtrace::parse(backtrace).or_else(|| self.location_only());
+        let stacktrace = stacktrace.or_else(|| self.location_only());
         let exception = Exception {
             ty: "panic".into(),
             value: Some(self.message),
@@ -156,12 +161,12 @@ impl PanicReport {
         }
     }
 
-    /// A one-frame trace at the panic location, when no backtrace could be taken.
+    /// A one-frame trace at the panic location, when no stack trace could be taken.
     fn location_only(&self) -> Option<Stacktrace> {
         let (file, line, col) = self.location.as_ref()?;
         let frame = Frame {
             filename: file.rsplit(['/', '\\']).next().map(str::to_owned),
-            abs_path: Some(file.clone()),
+            abs_path: Some(stacktrace::absolute(file.as_ref()).to_string()),
             lineno: Some(u64::from(*line)),
             colno: Some(u64::from(*col)),
             in_app: Some(true),
@@ -186,12 +191,15 @@ fn report(info: &PanicHookInfo<'_>) {
     drop(client);
     let scopes = thread::try_active();
     let report = PanicReport::new(info);
-    let backtrace = Backtrace::force_capture();
+    // Only the walk runs here; resolving the addresses runs on the helper.
+    let addresses = stacktrace::walk();
     let (done, wait) = mpsc::channel();
     let helper = move || {
         let _ = REPORTING.try_with(|r| r.set(true));
         let guard = scopes.map(ScopeGuard::enter);
-        let event = report.into_event(&backtrace.to_string());
+        let trace = Client::current()
+            .and_then(|c| stacktrace::resolve(addresses, Skip::Panic, c.options()));
+        let event = report.into_event(trace);
         capture(event, CaptureScope::Active, None);
         drop(guard);
         crate::flush(timeout);

@@ -149,13 +149,15 @@ where
         let mut fields = Fields::default();
         event.record(&mut fields);
         if capture {
-            crate::capture_event(Event {
+            let mut event = Event {
                 level: sentry_level(level),
                 message: fields.message,
                 logger: Some(metadata.target().to_owned()),
                 extra: fields.values,
                 ..Event::default()
-            });
+            };
+            crate::client::attach_stacktrace(&mut event);
+            crate::capture_event(event);
         } else {
             crate::add_breadcrumb(Breadcrumb {
                 level: sentry_level(level),
