@@ -1,6 +1,9 @@
 //! A real axum server on loopback, behind the Sentry layer, hit by 1,000 concurrent requests:
 //! each handler sets its own user, tags and breadcrumb, and every event must carry exactly the
-//! data of the request that captured it.
+//! data of the request that captured it; each handler starts spans, and every transaction must
+//! hold exactly the spans of its own request.
+
+mod common;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -9,11 +12,13 @@ use axum::Router;
 use axum::extract::Path;
 use axum::routing::get;
 use sentry_scopes::integrations::tower::SentryHttpLayer;
-use sentry_scopes::test::with_captured_events;
+use sentry_scopes::test::{with_captured_envelopes_options, with_captured_events};
 use sentry_scopes::*;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Barrier;
+
+use common::{runtime, transactions};
 
 const REQUESTS: usize = 1_000;
 
@@ -56,34 +61,34 @@ async fn send(addr: std::net::SocketAddr, n: usize, barrier: Arc<Barrier>) -> St
     response
 }
 
+/// Serves `app` on loopback and sends the 1,000 requests at once; checks every response.
+async fn serve_and_hit(app: Router) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let server = tokio::spawn(async move { axum::serve(listener, app).await });
+    let barrier = Arc::new(Barrier::new(REQUESTS));
+    let clients: Vec<_> = (0..REQUESTS)
+        .map(|n| tokio::spawn(send(addr, n, barrier.clone())))
+        .collect();
+    for (n, client) in clients.into_iter().enumerate() {
+        let response = client.await.unwrap();
+        assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+        assert!(response.ends_with(&format!("done {n}")), "{response}");
+    }
+    server.abort();
+}
+
 #[test]
 fn every_event_carries_exactly_its_own_request() {
     let mut leftover = None;
     let events = with_captured_events(|| {
         set_tag("service", "api");
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .unwrap();
+        let rt = runtime();
         rt.block_on(async {
-            let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-            let addr = listener.local_addr().unwrap();
             let app = Router::new()
                 .route("/work/{n}", get(work))
                 .layer(SentryHttpLayer::new());
-            let server = tokio::spawn(async move { axum::serve(listener, app).await });
-
-            let barrier = Arc::new(Barrier::new(REQUESTS));
-            let clients: Vec<_> = (0..REQUESTS)
-                .map(|n| tokio::spawn(send(addr, n, barrier.clone())))
-                .collect();
-            for (n, client) in clients.into_iter().enumerate() {
-                let response = client.await.unwrap();
-                assert!(response.starts_with("HTTP/1.1 200"), "{response}");
-                assert!(response.ends_with(&format!("done {n}")), "{response}");
-            }
-            server.abort();
+            serve_and_hit(app).await;
 
             // An unbound task on the same workers sees none of the requests' data.
             leftover = Some(
@@ -141,5 +146,71 @@ fn every_event_carries_exactly_its_own_request() {
             }
             other => panic!("{other:?}"),
         }
+    }
+}
+
+/// Starts a span tagged with the request's number, and below it, across awaits that may move
+/// the task to another worker, a second one.
+async fn spanned_work(Path(n): Path<usize>) -> String {
+    let step = start_span("work", format!("request {n}"));
+    step.set_tag("request", n.to_string());
+    let inner = async move {
+        for _ in 0..n % 4 {
+            tokio::task::yield_now().await;
+        }
+        let lookup = start_span("db.query", format!("lookup {n}"));
+        lookup.set_tag("request", n.to_string());
+        tokio::task::yield_now().await;
+    };
+    step.bind(inner).await;
+    format!("done {n}")
+}
+
+#[test]
+fn no_span_lands_in_another_requests_transaction() {
+    let options = ClientOptions::new().traces_sample_rate(1.0);
+    let envelopes = with_captured_envelopes_options(options, || {
+        let rt = runtime();
+        rt.block_on(async {
+            let app = Router::new()
+                .route("/work/{n}", get(spanned_work))
+                .layer(SentryHttpLayer::new());
+            serve_and_hit(app).await;
+        });
+    });
+    let txns = transactions(&envelopes);
+    assert_eq!(txns.len(), REQUESTS);
+    let mut seen = BTreeSet::new();
+    for txn in &txns {
+        assert_eq!(txn.name.as_deref(), Some("GET /work/{n}"));
+        let Some(Context::Trace(root)) = txn.contexts.get("trace") else {
+            panic!("a transaction without a trace context");
+        };
+        // The incoming trace names the request: trace id `n`.
+        let n = usize::from_str_radix(&root.trace_id.to_string(), 16).unwrap();
+        assert!(seen.insert(n), "request {n} has two transactions");
+        let path = txn
+            .request
+            .as_ref()
+            .and_then(|r| r.url.as_ref())
+            .unwrap()
+            .path();
+        assert_eq!(path, format!("/work/{n}"));
+        assert_eq!(txn.spans.len(), 2, "request {n}: {:?}", txn.spans);
+        let ns = n.to_string();
+        for span in &txn.spans {
+            assert_eq!(span.tags["request"], ns, "a span of another request in {n}");
+            assert_eq!(span.trace_id, root.trace_id);
+        }
+        let work = txn.spans.iter().find(|s| s.op.as_deref() == Some("work"));
+        let query = txn
+            .spans
+            .iter()
+            .find(|s| s.op.as_deref() == Some("db.query"));
+        let (work, query) = (work.unwrap(), query.unwrap());
+        assert_eq!(work.parent_span_id, Some(root.span_id));
+        assert_eq!(query.parent_span_id, Some(work.span_id));
+        assert_eq!(work.description, Some(format!("request {n}")));
+        assert_eq!(query.description, Some(format!("lookup {n}")));
     }
 }

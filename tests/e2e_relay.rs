@@ -1,7 +1,8 @@
 //! Writes every kind of envelope the SDK sends, exactly as it goes over the wire, to
 //! `$SENTRY_E2E_ENVELOPE_DIR`, for `scripts/relay-check.py` (Relay's normalizer) to validate.
 //! Each is also parsed back with `sentry_types` here. The quickstart example's printed error
-//! event is checked and written there too.
+//! event, and the spans example's printed transaction and error event, are checked and written
+//! there too.
 //!
 //! Ignored by default; `.ci/run` runs it, then relay-check on the files.
 
@@ -102,12 +103,12 @@ fn every_envelope_kind_for_relay_check() {
     }
 }
 
-/// Each envelope `cargo run --example quickstart` printed without a DSN, as the JSON values it
+/// Each envelope `cargo run --example <example>` printed without a DSN, as the JSON values it
 /// is made of: the envelope header, then each item header followed by its payload.
-fn quickstart_printed_envelopes() -> Vec<Vec<Value>> {
+fn printed_envelopes(example: &str) -> Vec<Vec<Value>> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
     let mut cmd = Command::new(cargo);
-    cmd.args(["run", "--quiet", "--example", "quickstart"])
+    cmd.args(["run", "--quiet", "--example", example])
         .current_dir(env!("CARGO_MANIFEST_DIR"));
     for name in [
         "SENTRY_DSN",
@@ -117,11 +118,11 @@ fn quickstart_printed_envelopes() -> Vec<Vec<Value>> {
     ] {
         cmd.env_remove(name);
     }
-    let out = cmd.output().expect("run cargo run --example quickstart");
+    let out = cmd.output().expect("run cargo run --example");
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
         out.status.success(),
-        "the quickstart failed: {stdout}{}",
+        "the {example} example failed: {stdout}{}",
         String::from_utf8_lossy(&out.stderr)
     );
     stdout
@@ -157,7 +158,7 @@ fn envelope_bytes(values: &[Value]) -> Vec<u8> {
 #[ignore = "builds and runs the quickstart example: run by .ci/run with SENTRY_E2E_ENVELOPE_DIR set"]
 fn the_quickstart_prints_a_complete_error_event() {
     let dir = envelope_dir();
-    let envelopes = quickstart_printed_envelopes();
+    let envelopes = printed_envelopes("quickstart");
     let errors: Vec<&Value> = envelopes
         .iter()
         .flat_map(|values| values[1..].chunks(2))
@@ -171,6 +172,62 @@ fn the_quickstart_prints_a_complete_error_event() {
     // The print transport shows each envelope as JSON; framed again, Relay checks them.
     for (i, values) in envelopes.iter().enumerate() {
         let file = dir.join(format!("quickstart-{i:02}.envelope"));
+        std::fs::write(&file, envelope_bytes(values)).expect("write the envelope");
+    }
+}
+
+/// The items of `envelopes` of type `kind`, as payloads.
+fn payloads<'a>(envelopes: &'a [Vec<Value>], kind: &str) -> Vec<&'a Value> {
+    envelopes
+        .iter()
+        .flat_map(|values| values[1..].chunks(2))
+        .filter(|pair| pair[0]["type"] == kind)
+        .map(|pair| &pair[1])
+        .collect()
+}
+
+#[test]
+#[ignore = "builds and runs the spans example: run by .ci/run with SENTRY_E2E_ENVELOPE_DIR set"]
+fn the_spans_example_prints_a_transaction_and_an_error_in_one_of_its_spans() {
+    let dir = envelope_dir();
+    let envelopes = printed_envelopes("spans");
+    let transactions = payloads(&envelopes, "transaction");
+    assert_eq!(transactions.len(), 1, "one transaction: {envelopes:#?}");
+    let txn = transactions[0];
+    assert_eq!(txn["transaction"], "POST /checkout");
+    let root = &txn["contexts"]["trace"]["span_id"];
+    let spans = txn["spans"].as_array().expect("spans");
+    let span = |description: &str| {
+        spans
+            .iter()
+            .find(|s| s["description"] == description)
+            .unwrap_or_else(|| panic!("no span {description:?}: {spans:#?}"))
+    };
+    // By the attribute (sync and async), by start_span and start_child, by tracing, nested.
+    for (child, parent) in [
+        ("load cart", None),
+        ("decode rows", Some("load cart")),
+        ("price cart", None),
+        ("tax rates", Some("price cart")),
+        ("ship order", None),
+        ("print label", Some("ship order")),
+        ("charge card", None),
+    ] {
+        let expected = parent.map_or(root, |p| &span(p)["span_id"]);
+        assert_eq!(&span(child)["parent_span_id"], expected, "{child}");
+    }
+    assert_eq!(span("charge card")["status"], "internal_error");
+    assert_eq!(span("ship order")["op"], "queue.publish");
+    assert_eq!(span("ship order")["data"]["order_id"], 42);
+
+    let errors = payloads(&envelopes, "event");
+    assert_eq!(errors.len(), 1, "one error event: {envelopes:#?}");
+    let trace = &errors[0]["contexts"]["trace"];
+    assert_eq!(trace["span_id"], span("charge card")["span_id"]);
+    assert_eq!(trace["trace_id"], txn["contexts"]["trace"]["trace_id"]);
+
+    for (i, values) in envelopes.iter().enumerate() {
+        let file = dir.join(format!("spans-{i:02}.envelope"));
         std::fs::write(&file, envelope_bytes(values)).expect("write the envelope");
     }
 }

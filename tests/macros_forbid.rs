@@ -108,6 +108,53 @@ impl Service {
     }
 }
 
+#[with_scope(span(op = "db.query", name = "load"), tag("kind", "span"))]
+fn span_sync(n: u32) -> u32 {
+    n + 1
+}
+
+#[isolation_scope(span, err)]
+fn span_sync_err(fail: bool) -> Result<u32, Failure> {
+    if fail { Err(Failure) } else { Ok(1) }
+}
+
+#[with_scope(span(op = "task"), err(level = Warning))]
+async fn span_async_err(fail: bool) -> Result<u32, Failure> {
+    yield_now().await;
+    if fail { Err(Failure) } else { Ok(1) }
+}
+
+#[with_scope(span(op = "tail"), err)]
+fn span_tail(n: u32) -> Boxed {
+    Box::pin(async move { Ok(n) })
+}
+
+#[with_scope(span(name = "prefixed"), err(Debug))]
+fn span_prefixed(n: u32) -> Boxed {
+    if n == 0 {
+        return Box::pin(ready(Err(Failure)));
+    }
+    Box::pin(async move { Ok(n) })
+}
+
+#[test]
+fn forbid_span_matrix_runs() {
+    let events = with_captured_events(|| {
+        assert_eq!(span_sync(1), 2);
+        assert!(span_sync_err(true).is_err());
+        tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap()
+            .block_on(async {
+                assert!(span_async_err(true).await.is_err());
+                assert_eq!(span_tail(2).await.ok(), Some(2));
+                assert!(span_prefixed(0).await.is_err());
+                assert_eq!(span_prefixed(3).await.ok(), Some(3));
+            });
+    });
+    assert_eq!(events.len(), 3);
+}
+
 #[test]
 fn forbid_everything_matrix_runs() {
     let events = with_captured_events(|| {

@@ -42,6 +42,25 @@ mod strict {
         capture_message("strict async", Level::Info);
         Result::Ok(name)
     }
+
+    #[with_scope(span(op = "strict", name = ::std::format!("sync {n}")), err)]
+    pub fn spanned(n: u32) -> Result<u32, Failure> {
+        if n == 0 {
+            return Result::Err(Failure);
+        }
+        Result::Ok(n)
+    }
+
+    #[isolation_scope(span(op = "strict"), err)]
+    pub async fn spanned_async() -> Result<(), Failure> {
+        ::tokio::task::yield_now().await;
+        Result::Ok(())
+    }
+
+    #[with_scope(span)]
+    pub fn spanned_future() -> impl ::std::future::Future<Output = ()> {
+        ::std::future::ready(())
+    }
 }
 
 #[allow(dead_code, unused_macros, non_upper_case_globals)]
@@ -93,6 +112,15 @@ mod shadowing {
     pub async fn async_alias() -> Result<u8> {
         ::std::result::Result::Ok(None)
     }
+
+    #[with_scope(span(op = "shadowed"), err)]
+    pub async fn spanned_alias(fail: bool) -> Result<u8> {
+        if fail {
+            ::std::result::Result::Err(Bad)
+        } else {
+            ::std::result::Result::Ok(Some)
+        }
+    }
 }
 
 mod reexport {
@@ -115,6 +143,12 @@ fn user_locals_with_generated_names(__fork: u32, __v0: &str) -> u32 {
     let __guard = 5; // shadows nothing generated
     sentry_scopes::capture_message("locals", Level::Info);
     __fork + __guard
+}
+
+#[sentry_scopes::with_scope(span(op = __s, name = __v0_1), tag("s", __s))]
+fn span_locals_with_generated_names(__s: &str, __v0_1: String) -> usize {
+    let __span = 1;
+    __s.len() + __v0_1.len() + __span
 }
 
 #[test]
@@ -170,6 +204,61 @@ fn user_locals_named_like_generated_ones() {
         assert_eq!(user_locals_with_generated_names(1, "x"), 6);
     });
     assert_eq!(tags(&events), ["n=1", "v0=x"]);
+}
+
+#[test]
+fn spans_under_no_prelude_shadowing_and_generated_names() {
+    let envelopes = sentry_scopes::test::with_captured_envelopes_options(
+        sentry_scopes::ClientOptions::new().traces_sample_rate(1.0),
+        || {
+            let txn = sentry_scopes::start_transaction(sentry_scopes::TransactionContext::new(
+                "hygiene", "test",
+            ));
+            txn.in_scope(|| {
+                assert!(strict::spanned(2).is_ok());
+                assert!(strict::spanned(0).is_err());
+                assert_eq!(span_locals_with_generated_names("op", "nm".into()), 5);
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .build()
+                    .unwrap();
+                assert!(rt.block_on(strict::spanned_async()).is_ok());
+                rt.block_on(strict::spanned_future());
+                assert!(rt.block_on(shadowing::spanned_alias(true)).is_err());
+            });
+        },
+    );
+    let txn = envelopes
+        .iter()
+        .flat_map(sentry_scopes::Envelope::items)
+        .find_map(|i| match i {
+            sentry_scopes::protocol::EnvelopeItem::Transaction(t) => Some(t.clone()),
+            _ => None,
+        })
+        .expect("the transaction");
+    let mut spans: Vec<String> = txn
+        .spans
+        .iter()
+        .map(|s| {
+            format!(
+                "{}:{}:{:?}",
+                s.op.as_deref().unwrap_or_default(),
+                s.description.as_deref().unwrap_or_default(),
+                s.status.unwrap()
+            )
+        })
+        .collect();
+    spans.sort();
+    assert_eq!(
+        spans,
+        [
+            "function:spanned_future:Ok",
+            "op:nm:Ok",
+            "shadowed:spanned_alias:InternalError",
+            "strict:spanned_async:Ok",
+            "strict:sync 0:InternalError",
+            "strict:sync 2:Ok",
+        ]
+    );
 }
 
 #[test]

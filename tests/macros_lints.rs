@@ -154,6 +154,40 @@ mod explicit {
             return 1;
         }
     }
+
+    #[with_scope(span(op = "db.query", name = name), tag("kind", "span_sync"))]
+    pub fn span_sync(name: &str) -> usize {
+        return name.len();
+    }
+
+    #[isolation_scope(span, err)]
+    pub fn span_sync_err(fail: bool) -> Result<u32, Failure> {
+        if fail {
+            return Err(Failure);
+        }
+        return Ok(1);
+    }
+
+    #[with_scope(span(op = "task"), err(level = Warning))]
+    pub async fn span_async_err(fail: bool) -> Result<u32, Failure> {
+        yield_now().await;
+        if fail {
+            return Err(Failure);
+        }
+        return Ok(1);
+    }
+
+    #[with_scope(span(name = "boxed"), err)]
+    pub fn span_boxed(n: u32) -> Pin<Box<dyn Future<Output = Result<u32, Failure>> + Send>> {
+        return Box::pin(async move {
+            return Ok(n);
+        });
+    }
+
+    #[with_scope(span(op = "ready"))]
+    pub fn span_returned(n: u32) -> impl Future<Output = u32> {
+        return ready(n);
+    }
 }
 
 /// The matrix with tail expressions, under `needless_return`.
@@ -192,6 +226,32 @@ mod tails {
     pub fn returned(n: u32) -> impl Future<Output = u32> {
         ready(n)
     }
+
+    #[with_scope(span(op = "db.query"))]
+    pub fn span_sync(n: u32) -> u32 {
+        n + 1
+    }
+
+    #[isolation_scope(span, err)]
+    pub fn span_sync_err(fail: bool) -> Result<u32, Failure> {
+        if fail { Err(Failure) } else { Ok(1) }
+    }
+
+    #[with_scope(span(name = "async"), err)]
+    pub async fn span_async_err(fail: bool) -> Result<u32, Failure> {
+        yield_now().await;
+        if fail { Err(Failure) } else { Ok(2) }
+    }
+
+    #[with_scope(span(op = "tail"))]
+    pub fn span_tail(n: u32) -> impl Future<Output = u32> {
+        async move { n }
+    }
+
+    #[with_scope(span(op = "ready"), err)]
+    pub fn span_returned(n: u32) -> impl Future<Output = Result<u32, Failure>> {
+        ready(Ok(n))
+    }
 }
 
 #[test]
@@ -224,4 +284,25 @@ fn strict_matrix_runs() {
         });
     });
     assert_eq!(events.len(), 7);
+}
+
+#[test]
+#[allow(clippy::implicit_return)]
+fn strict_span_matrix_runs() {
+    let events = with_captured_events(|| {
+        assert_eq!(explicit::span_sync("name"), 4);
+        assert!(explicit::span_sync_err(true).is_err());
+        assert_eq!(tails::span_sync(1), 2);
+        assert!(tails::span_sync_err(false).is_ok());
+        let rt = Builder::new_current_thread().build().unwrap();
+        rt.block_on(async {
+            assert!(explicit::span_async_err(false).await.is_ok());
+            assert_eq!(explicit::span_boxed(5).await.ok(), Some(5));
+            assert_eq!(explicit::span_returned(6).await, 6);
+            assert!(tails::span_async_err(true).await.is_err());
+            assert_eq!(tails::span_tail(7).await, 7);
+            assert_eq!(tails::span_returned(8).await.ok(), Some(8));
+        });
+    });
+    assert_eq!(events.len(), 2);
 }

@@ -2,56 +2,25 @@
 //! `before_send_transaction` and transaction processors see, how spans nest across threads and
 //! tasks, which trace errors report, and what goes out in trace headers.
 
+mod common;
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use sentry_scopes::protocol::{Category, Envelope, EnvelopeItem, SpanStatus, Transaction};
+use sentry_scopes::protocol::{Category, SpanStatus};
 use sentry_scopes::test::{TestTransport, with_captured_envelopes_options};
 use sentry_scopes::{
-    ClientOptions, Context, DiscardReason, Level, TransactionContext, capture_message, start_span,
+    ClientOptions, DiscardReason, Level, TransactionContext, capture_message, start_span,
     start_transaction,
 };
+
+use common::{events, trace_of, traced, transactions};
 
 /// One client at a time: some tests install one with `init`, others through the test helpers.
 fn serial() -> std::sync::MutexGuard<'static, ()> {
     static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
     LOCK.lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner)
-}
-
-fn traced() -> ClientOptions {
-    ClientOptions::new().traces_sample_rate(1.0)
-}
-
-fn transactions(envelopes: &[Envelope]) -> Vec<Transaction<'static>> {
-    envelopes
-        .iter()
-        .flat_map(Envelope::items)
-        .filter_map(|i| match i {
-            EnvelopeItem::Transaction(t) => Some((**t).clone()),
-            _ => None,
-        })
-        .collect()
-}
-
-fn events(envelopes: &[Envelope]) -> Vec<sentry_scopes::Event<'static>> {
-    envelopes
-        .iter()
-        .flat_map(Envelope::items)
-        .filter_map(|i| match i {
-            EnvelopeItem::Event(e) => Some((**e).clone()),
-            _ => None,
-        })
-        .collect()
-}
-
-fn trace_of(
-    contexts: &sentry_scopes::protocol::Map<String, Context>,
-) -> sentry_scopes::protocol::TraceContext {
-    match &contexts["trace"] {
-        Context::Trace(t) => (**t).clone(),
-        other => panic!("not a trace context: {other:?}"),
-    }
 }
 
 #[test]
@@ -210,6 +179,35 @@ fn without_a_sampler_an_incoming_decision_is_inherited_both_ways() {
         trace.parent_span_id.map(|s| s.to_string()).as_deref(),
         Some("b7ad6b7169203331")
     );
+}
+
+#[test]
+fn with_tracing_off_nothing_is_sent_and_the_upstream_decision_is_passed_on_unchanged() {
+    let _serial = serial();
+    let upstream = [(
+        "sentry-trace",
+        "771a43a4192642f0b136d5159a501700-b7ad6b7169203331-1",
+    )];
+    let mut outgoing = Vec::new();
+    // Default options: neither traces_sample_rate nor traces_sampler.
+    let envelopes = with_captured_envelopes_options(ClientOptions::new(), || {
+        let continued = start_transaction(TransactionContext::continue_from_headers(
+            "in", "op", upstream,
+        ));
+        assert!(!continued.is_sampled());
+        outgoing.push(continued.sentry_trace_header());
+        continued.finish();
+        let head = start_transaction(TransactionContext::new("head", "op"));
+        outgoing.push(head.sentry_trace_header());
+        let headers: Vec<_> = head.in_scope(|| sentry_scopes::trace_headers().collect());
+        let baggage = &headers.iter().find(|(k, _)| *k == "baggage").unwrap().1;
+        assert!(!baggage.contains("sentry-sampled"), "{baggage}");
+        head.finish();
+    });
+    assert!(transactions(&envelopes).is_empty());
+    assert!(outgoing[0].ends_with("-1"), "{}", outgoing[0]);
+    // No decision anywhere: the header defers to the downstream service.
+    assert_eq!(outgoing[1].split('-').count(), 2, "{}", outgoing[1]);
 }
 
 #[test]

@@ -1,9 +1,14 @@
-//! The tracing layer (feature `tracing`): breadcrumbs, captured events, span scopes.
+//! The tracing layer (feature `tracing`): breadcrumbs, captured events, span scopes, and
+//! tracing spans as Sentry spans and transactions.
+
+mod common;
 
 use sentry_scopes::integrations::tracing::SentryTracingLayer;
-use sentry_scopes::test::with_captured_events;
+use sentry_scopes::test::{with_captured_envelopes_options, with_captured_events};
 use sentry_scopes::*;
 use tracing_subscriber::prelude::*;
+
+use common::{events, trace_of, traced, transactions};
 
 fn with_layer(layer: SentryTracingLayer, f: impl FnOnce()) {
     tracing::subscriber::with_default(tracing_subscriber::registry().with(layer), f);
@@ -234,4 +239,293 @@ fn instrumented_futures_keep_their_span_scope_across_polls_and_threads() {
         assert_eq!(event.tags["request"], event.tags["before_await"]);
         assert_eq!(event.tags.len(), 2);
     }
+}
+
+// ---- performance: tracing spans as Sentry spans -------------------------------------------
+
+fn span_by<'a>(
+    txn: &'a Transaction<'static>,
+    description: &str,
+) -> &'a sentry_types::protocol::v7::Span {
+    txn.spans
+        .iter()
+        .find(|s| s.description.as_deref() == Some(description))
+        .unwrap_or_else(|| panic!("no span {description} in {:?}", txn.spans))
+}
+
+#[tracing::instrument(fields(sentry.op = "stock.reserve"))]
+fn reserve(sku: &str) {
+    tracing::error!(sku, "out of stock");
+}
+
+#[tracing::instrument]
+fn pay(order_id: u32) {
+    capture_message("paying", Level::Info);
+    reserve("sku-1");
+}
+
+#[tracing::instrument(fields(outcome = tracing::field::Empty))]
+fn place_order(cart: u32) {
+    pay(cart * 10);
+    let _manual = start_span("db.query", "save order"); // by hand, below the tracing span
+    tracing::Span::current().record("outcome", "placed");
+}
+
+#[test]
+fn nested_instrumented_functions_give_one_transaction_with_nested_spans() {
+    let envelopes = with_captured_envelopes_options(traced(), || {
+        with_layer(SentryTracingLayer::new(), || place_order(3));
+    });
+    let txns = transactions(&envelopes);
+    assert_eq!(txns.len(), 1);
+    let txn = &txns[0];
+    assert_eq!(txn.name.as_deref(), Some("place_order"));
+    let root = trace_of(&txn.contexts);
+    assert_eq!(root.op.as_deref(), Some("place_order"));
+    assert_eq!(root.data["cart"], 3);
+    assert_eq!(
+        root.data["outcome"], "placed",
+        "recorded fields become data"
+    );
+    let pay = span_by(txn, "pay");
+    let reserve = span_by(txn, "reserve");
+    let save = span_by(txn, "save order");
+    assert_eq!(pay.op.as_deref(), Some("pay"));
+    assert_eq!(pay.parent_span_id, Some(root.span_id));
+    assert_eq!(pay.data["order_id"], 30);
+    assert_eq!(reserve.op.as_deref(), Some("stock.reserve"));
+    assert_eq!(reserve.parent_span_id, Some(pay.span_id));
+    assert_eq!(reserve.data["sku"], "sku-1");
+    assert!(!reserve.data.contains_key("sentry.op"));
+    assert_eq!(save.parent_span_id, Some(root.span_id));
+    assert_eq!(txn.spans.len(), 3);
+    assert!(txn.spans.iter().all(|s| s.trace_id == root.trace_id));
+    assert!(reserve.timestamp <= pay.timestamp && pay.timestamp <= txn.timestamp);
+}
+
+#[test]
+fn an_event_inside_reports_the_innermost_span() {
+    let envelopes = with_captured_envelopes_options(traced(), || {
+        with_layer(SentryTracingLayer::new(), || place_order(1));
+    });
+    let txn = &transactions(&envelopes)[0];
+    let events = events(&envelopes);
+    assert_eq!(events.len(), 2);
+    let (paying, out_of_stock) = (trace_of(&events[0].contexts), trace_of(&events[1].contexts));
+    let pay = span_by(txn, "pay");
+    let reserve = span_by(txn, "reserve");
+    assert_eq!(paying.span_id, pay.span_id);
+    assert_eq!(paying.op.as_deref(), Some("pay"));
+    assert_eq!(out_of_stock.span_id, reserve.span_id);
+    assert_eq!(out_of_stock.parent_span_id, Some(pay.span_id));
+    assert_eq!(out_of_stock.trace_id, pay.trace_id);
+    assert_eq!(events[1].message.as_deref(), Some("out of stock"));
+}
+
+#[test]
+fn the_span_filter_decides_which_spans_become_sentry_spans() {
+    let run = |layer: SentryTracingLayer| {
+        let envelopes = with_captured_envelopes_options(traced(), || {
+            with_layer(layer, || {
+                tracing::info_span!("job").in_scope(|| {
+                    tracing::debug_span!("step").in_scope(|| {
+                        tracing::info_span!("write").in_scope(|| {});
+                    });
+                });
+            });
+        });
+        transactions(&envelopes)
+    };
+    // Default: INFO and more severe. The DEBUG span is left out; the span inside it goes below
+    // the nearest Sentry span.
+    let txns = run(SentryTracingLayer::new());
+    assert_eq!(txns.len(), 1);
+    let descriptions: Vec<_> = txns[0]
+        .spans
+        .iter()
+        .map(|s| s.description.as_deref())
+        .collect();
+    assert_eq!(descriptions, [Some("write")]);
+    assert_eq!(
+        txns[0].spans[0].parent_span_id,
+        Some(trace_of(&txns[0].contexts).span_id)
+    );
+    // A filter that takes DEBUG too.
+    let txns = run(SentryTracingLayer::new().span_filter(|m| *m.level() <= tracing::Level::DEBUG));
+    assert_eq!(txns[0].spans.len(), 2);
+    assert_eq!(
+        span_by(&txns[0], "write").parent_span_id,
+        Some(span_by(&txns[0], "step").span_id)
+    );
+    // A filter that takes nothing: no performance data at all.
+    assert!(run(SentryTracingLayer::new().span_filter(|_| false)).is_empty());
+}
+
+#[test]
+fn span_scopes_still_tag_events_and_fields_are_also_span_data() {
+    let envelopes = with_captured_envelopes_options(traced(), || {
+        with_layer(spans(), || checkout(2));
+    });
+    let events = events(&envelopes);
+    assert_eq!(events[0].tags["order_id"], "20");
+    assert_eq!(events[0].tags["step"], "checkout");
+    let txn = &transactions(&envelopes)[0];
+    assert_eq!(txn.name.as_deref(), Some("checkout"));
+    assert_eq!(trace_of(&txn.contexts).data["step"], "checkout");
+    assert_eq!(span_by(txn, "charge").data["customer"], "ann");
+    // Events report the span they were captured in.
+    assert_eq!(
+        trace_of(&events[0].contexts).span_id,
+        span_by(txn, "charge").span_id
+    );
+}
+
+#[test]
+fn a_root_span_sends_its_transaction_with_its_own_scope_and_its_fields_can_rename_it() {
+    let envelopes = with_captured_envelopes_options(traced(), || {
+        with_layer(SentryTracingLayer::new(), || {
+            let span = tracing::info_span!("consume", sentry.name = tracing::field::Empty);
+            span.in_scope(|| {
+                get_current_scope().set_tag("inside", "yes"); // the span's own scope
+            });
+            span.record("sentry.name", "orders queue");
+            drop(span);
+            capture_message("after", Level::Info);
+        });
+    });
+    let txn = &transactions(&envelopes)[0];
+    assert_eq!(txn.name.as_deref(), Some("orders queue"));
+    assert_eq!(txn.tags["inside"], "yes");
+    assert!(!events(&envelopes)[0].tags.contains_key("inside"));
+}
+
+#[test]
+fn explicit_parents_and_hand_made_transactions_decide_the_parent() {
+    let envelopes = with_captured_envelopes_options(traced(), || {
+        with_layer(SentryTracingLayer::new(), || {
+            let txn = start_transaction(TransactionContext::new("by hand", "task"));
+            let outer = txn.in_scope(|| tracing::info_span!("outer"));
+            txn.in_scope(|| {
+                // Created while the hand-made transaction is active: its child.
+                tracing::info_span!("inside").in_scope(|| {});
+                // parent: None is a root of its own; an explicit parent wins over the context.
+                tracing::info_span!(parent: None, "detached").in_scope(|| {});
+            });
+            tracing::info_span!(parent: &outer, "adopted").in_scope(|| {});
+            drop(outer);
+            txn.finish();
+        });
+    });
+    let txns = transactions(&envelopes);
+    let names: Vec<_> = txns.iter().map(|t| t.name.as_deref().unwrap()).collect();
+    assert_eq!(names, ["detached", "by hand"]);
+    let txn = &txns[1];
+    let root = trace_of(&txn.contexts).span_id;
+    assert_eq!(span_by(txn, "inside").parent_span_id, Some(root));
+    assert_eq!(span_by(txn, "outer").parent_span_id, Some(root));
+    assert_eq!(
+        span_by(txn, "adopted").parent_span_id,
+        Some(span_by(txn, "outer").span_id)
+    );
+    assert_ne!(
+        trace_of(&txns[0].contexts).trace_id,
+        trace_of(&txn.contexts).trace_id
+    );
+}
+
+#[tracing::instrument]
+async fn load(request: u32) {
+    for _ in 0..5 {
+        tokio::task::yield_now().await; // may resume on the other worker
+    }
+    let _query = start_span("db.query", format!("query {request}"));
+    tokio::task::yield_now().await;
+    tracing::error!(request, "load failed");
+}
+
+#[tracing::instrument]
+async fn serve(request: u32) {
+    tokio::task::yield_now().await;
+    load(request).await;
+    tokio::task::yield_now().await;
+}
+
+#[test]
+fn instrumented_futures_keep_their_spans_across_awaits_and_threads() {
+    const TASKS: u32 = 16;
+    let envelopes = with_captured_envelopes_options(traced(), || {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .build()
+            .unwrap();
+        let dispatch =
+            tracing::Dispatch::new(tracing_subscriber::registry().with(SentryTracingLayer::new()));
+        rt.block_on(async {
+            // Plain tokio::spawn: the instrumented future carries its spans itself.
+            let tasks: Vec<_> = (0..TASKS)
+                .map(|n| {
+                    let fut = tracing::instrument::WithSubscriber::with_subscriber(
+                        serve(n),
+                        dispatch.clone(),
+                    );
+                    tokio::spawn(fut)
+                })
+                .collect();
+            for t in tasks {
+                t.await.unwrap();
+            }
+        });
+    });
+    let txns = transactions(&envelopes);
+    assert_eq!(txns.len(), TASKS as usize);
+    let mut span_of_request = std::collections::BTreeMap::new();
+    for txn in &txns {
+        let root = trace_of(&txn.contexts);
+        let n = root.data["request"].as_u64().unwrap();
+        assert_eq!(txn.name.as_deref(), Some("serve"));
+        assert_eq!(txn.spans.len(), 2, "{:?}", txn.spans);
+        let load = span_by(txn, "load");
+        let query = span_by(txn, &format!("query {n}"));
+        assert_eq!(load.parent_span_id, Some(root.span_id));
+        assert_eq!(load.data["request"], n);
+        assert_eq!(query.parent_span_id, Some(load.span_id));
+        span_of_request.insert(n, (root.trace_id, load.span_id));
+    }
+    let events = events(&envelopes);
+    assert_eq!(events.len(), TASKS as usize);
+    for event in &events {
+        let n = event.extra["request"].as_u64().unwrap();
+        let trace = trace_of(&event.contexts);
+        assert_eq!((trace.trace_id, trace.span_id), span_of_request[&n]);
+    }
+}
+
+#[test]
+fn a_root_span_continues_the_trace_of_its_sentry_trace_field() {
+    // Tracing on (rate 0): the upstream decision is inherited.
+    let options = ClientOptions::new().traces_sample_rate(0.0);
+    let envelopes = with_captured_envelopes_options(options, || {
+        with_layer(SentryTracingLayer::new(), || {
+            let header = "771a43a4192642f0b136d5159a501700-b7ad6b7169203331-1";
+            tracing::info_span!(
+                "consume",
+                sentry.op = "queue.process",
+                sentry.trace = header
+            )
+            .in_scope(|| {});
+        });
+    });
+    // Sampled upstream: sent although this service's own rate is 0.
+    let txn = &transactions(&envelopes)[0];
+    let root = trace_of(&txn.contexts);
+    assert_eq!(
+        root.trace_id.to_string(),
+        "771a43a4192642f0b136d5159a501700"
+    );
+    assert_eq!(
+        root.parent_span_id.map(|s| s.to_string()).as_deref(),
+        Some("b7ad6b7169203331")
+    );
+    assert_eq!(root.op.as_deref(), Some("queue.process"));
+    assert!(root.data.is_empty(), "{:?}", root.data);
 }

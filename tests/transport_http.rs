@@ -279,3 +279,33 @@ fn an_unusable_cache_dir_is_an_init_error_that_says_what_to_do() {
     assert_eq!(capture_message("not installed", Level::Info), None);
     std::fs::remove_file(&file).unwrap();
 }
+
+#[test]
+fn a_backlog_goes_out_on_two_connections_while_the_server_answers_well_and_on_one_after_a_failure()
+{
+    let _serial = serial();
+    let slow = |code| Answer::Slow(Duration::from_millis(30), code);
+    let server = FakeServer::start(slow(200));
+    let guard = sentry_scopes::init(options(&server)).expect("valid options");
+    capture_message("first", Level::Info);
+    assert!(sentry_scopes::flush(Duration::from_secs(5)));
+    for i in 0..10 {
+        capture_message(&format!("burst {i}"), Level::Info);
+    }
+    assert!(sentry_scopes::flush(Duration::from_secs(10)));
+    assert_eq!(server.max_in_flight(), 2, "a helper sends the backlog");
+
+    drop(guard);
+    let failing = FakeServer::start(slow(500));
+    let guard = sentry_scopes::init(options(&failing)).expect("valid options");
+    for i in 0..10 {
+        capture_message(&format!("failing {i}"), Level::Info);
+    }
+    assert!(sentry_scopes::flush(Duration::from_secs(10)));
+    drop(guard);
+    assert_eq!(
+        failing.max_in_flight(),
+        1,
+        "a failing server gets one request at a time"
+    );
+}

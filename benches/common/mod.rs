@@ -75,8 +75,9 @@ pub mod hand {
     #[inline(never)]
     pub fn tagged(value: &str) {
         let tag = p::tag_value(value);
+        static KEY: p::Key = p::Key::new("bench");
         let mut fork = p::fork_current();
-        p::set_tags(fork.target(), [("bench", tag)]);
+        p::set_tags(fork.target(), [(&KEY, tag)]);
         let _guard = fork.enter();
         black_box(value);
     }
@@ -84,8 +85,9 @@ pub mod hand {
     /// The same for an `async fn`: the fork is bound to the body's future.
     pub async fn tagged_async(n: u64) -> u64 {
         let tag = p::tag_value(&n);
+        static KEY: p::Key = p::Key::new("n");
         let mut fork = p::fork_current();
-        p::set_tags(fork.target(), [("n", tag)]);
+        p::set_tags(fork.target(), [(&KEY, tag)]);
         fork.run(async move { black_box(n) }).await
     }
 }

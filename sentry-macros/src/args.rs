@@ -14,6 +14,7 @@ use syn::{Error, Expr, Ident, LitStr, Path, Result, Token, bracketed, parenthesi
 
 use crate::kv;
 use crate::level::parse_level;
+use crate::span_arg::{self, SpanArgs};
 use crate::unraw;
 use crate::valid::{Errors, unknown};
 
@@ -45,6 +46,7 @@ impl Entry {
             "context",
             "fingerprint",
             "transaction",
+            "span",
             "err",
             "crate",
         ];
@@ -103,9 +105,14 @@ pub(crate) enum Item {
     Extra(Kv),
     Level(Level),
     User(Vec<(Ident, Value)>),
-    Context { name: LitStr, entries: Vec<Kv> },
+    Context {
+        name: LitStr,
+        entries: Vec<Kv>,
+    },
     Fingerprint(Vec<Expr>),
     Transaction(Expr),
+    /// `span(..)`: attributes only; started with the fork, active in it.
+    Span(SpanArgs),
 }
 
 /// `err(Display)` / `err(Debug)`: the error is recorded as a message in that format.
@@ -218,11 +225,21 @@ fn parse_arg(input: ParseStream, entry: Entry) -> Result<Arg> {
             kv::equals(input, &kw, "`transaction = \"GET /orders\"`")?;
             ArgKind::Items(vec![Item::Transaction(input.parse()?)])
         }
+        "span" if entry != Entry::Bang => {
+            ArgKind::Items(vec![Item::Span(span_arg::parse(input, &kw)?)])
+        }
         "err" if entry != Entry::Bang => ArgKind::Err(parse_err(input, kw.clone())?),
         "err" => {
             return Err(Error::new(
                 kw.span(),
                 "`err` is only meaningful on `#[with_scope]` / `#[isolation_scope]`",
+            ));
+        }
+        "span" => {
+            return Err(Error::new(
+                kw.span(),
+                "`span` is only meaningful on `#[with_scope]` / `#[isolation_scope]`; in a \
+                 function body, start one with `start_span(op, name)` and `enter` it",
             ));
         }
         "crate" => {

@@ -14,6 +14,7 @@ use crate::args::{self, Entry, ErrArgs, ErrFormat, Item, Level, Mode, Value};
 use crate::future_tail;
 use crate::item::{self, FnKind, ItemFn};
 use crate::paths::Private;
+use crate::span_arg;
 use crate::unraw;
 use crate::valid::{self, Args, Errors};
 
@@ -53,6 +54,8 @@ pub(crate) fn attribute(entry: Entry, args: TokenStream, item: TokenStream) -> T
 pub(crate) struct Prepared {
     pub(crate) lets: TokenStream,
     pub(crate) applies: Vec<TokenStream>,
+    /// The `op` and `name` of `span(..)` (`None`: the default), if the item is there.
+    pub(crate) span: Option<[Option<TokenStream>; 2]>,
 }
 
 #[derive(Clone, Copy)]
@@ -108,6 +111,7 @@ pub(crate) fn prepare(p: &Private, items: &[Item], target: &Ident, how: Apply) -
     let mut applies = Vec::new();
     let mut tags = Vec::new();
     let mut tags_at = None;
+    let mut span = None;
     for (n, item) in items.iter().enumerate() {
         let v = format_ident!("__v{}", n, span = Span::mixed_site());
         let arg = match how {
@@ -116,7 +120,7 @@ pub(crate) fn prepare(p: &Private, items: &[Item], target: &Ident, how: Apply) -
         };
         let (value, apply) = match item {
             Item::Tag(kv) => {
-                let key = LitStr::new(&kv.key.text, kv.key.span);
+                let key = static_key(p, &LitStr::new(&kv.key.text, kv.key.span));
                 let value = convert(p, &kv.value, Conv::Tag);
                 lets.extend(quote!(let #v = #value;));
                 tags.push(quote!((#key, #arg)));
@@ -124,7 +128,7 @@ pub(crate) fn prepare(p: &Private, items: &[Item], target: &Ident, how: Apply) -
                 continue;
             }
             Item::Extra(kv) => {
-                let key = LitStr::new(&kv.key.text, kv.key.span);
+                let key = static_key(p, &LitStr::new(&kv.key.text, kv.key.span));
                 let value = convert(p, &kv.value, Conv::Extra);
                 (Some(value), quote!(#p::set_extra(#target, #key, #arg);))
             }
@@ -152,6 +156,7 @@ pub(crate) fn prepare(p: &Private, items: &[Item], target: &Ident, how: Apply) -
                     let value = convert(p, &kv.value, Conv::Extra);
                     quote!((#key, #value))
                 });
+                let name = static_key(p, name);
                 (
                     Some(quote!(#p::context([#(#entries),*]))),
                     quote!(#p::set_context(#target, #name, #arg);),
@@ -174,6 +179,12 @@ pub(crate) fn prepare(p: &Private, items: &[Item], target: &Ident, how: Apply) -
                 }),
                 quote!(#p::set_transaction(#target, #arg);),
             ),
+            Item::Span(args) => {
+                let (values, start) = span_arg::values(p, args, n);
+                lets.extend(values);
+                span = Some(start);
+                continue;
+            }
         };
         if let Some(value) = value {
             lets.extend(quote!(let #v = #value;));
@@ -183,29 +194,45 @@ pub(crate) fn prepare(p: &Private, items: &[Item], target: &Ident, how: Apply) -
     if let Some(at) = tags_at {
         applies.insert(at, quote!(#p::set_tags(#target, [#(#tags),*]);));
     }
-    Prepared { lets, applies }
+    Prepared {
+        lets,
+        applies,
+        span,
+    }
 }
 
-/// The values, then the fork with every item written to its target: `__fork` is in scope
-/// afterwards.
-pub(crate) fn fork_prelude(p: &Private, entry: Entry, args: &Args) -> TokenStream {
-    let fork = local("__fork");
-    let target = local("__t");
+/// The values, then the span of `span(..)` (`__s`), then the fork with every item written to
+/// its target and the span active in it: `__fork` (and `__s`) are in scope afterwards.
+pub(crate) fn fork_prelude(p: &Private, entry: Entry, args: &Args, func: &ItemFn) -> TokenStream {
+    let (fork, target, s) = (local("__fork"), local("__t"), local("__s"));
     let fork_fn = match entry {
         Entry::IsolationScope => quote!(fork_isolation),
         Entry::WithScope | Entry::Bang => quote!(fork_current),
     };
-    let Prepared { lets, applies } = prepare(p, &args.items, &target, Apply::Move);
-    if applies.is_empty() {
+    let Prepared {
+        lets,
+        applies,
+        span,
+    } = prepare(p, &args.items, &target, Apply::Move);
+    let start = span.map(|span| span_arg::start(p, span, &func.sig.ident, &s));
+    if applies.is_empty() && start.is_none() {
         return quote!(let #fork = #p::#fork_fn(););
     }
+    let writes = (!applies.is_empty()).then(|| {
+        quote! {
+            {
+                let #target = #fork.target();
+                #(#applies)*
+            }
+        }
+    });
+    let set_span = start.as_ref().map(|_| quote!(#fork.set_span(&#s);));
     quote! {
         #lets
+        #start
         let mut #fork = #p::#fork_fn();
-        {
-            let #target = #fork.target();
-            #(#applies)*
-        }
+        #writes
+        #set_span
     }
 }
 
@@ -232,14 +259,31 @@ pub(crate) fn capture_err(p: &Private, err: &ErrArgs, e: &Ident) -> TokenStream 
 
 /// A generated local located at `span`: same hygiene as [`local`], but an error about the value
 /// it holds is reported at `span`.
+/// A reference to a `static` key at the call site, so that the shared string for `key` is
+/// made once, not by every fork.
+fn static_key(p: &Private, key: &LitStr) -> TokenStream {
+    let name = local("__KEY");
+    quote!({
+        static #name: #p::Key = #p::Key::new(#key);
+        &#name
+    })
+}
+
 fn local_at(name: &str, span: Span) -> Ident {
     Ident::new(name, Span::mixed_site().located_at(span))
 }
 
 /// `if let Some(e) = err_of(result) { capture }`, spanned at `err`: `err_of` is where a
 /// function that does not return a `Result` is reported, once. `result` is a `&` to the output
-/// when `by_ref` is false, the output itself otherwise.
-fn capture_if_err(p: &Private, err: &ErrArgs, result: &str, by_ref: bool) -> TokenStream {
+/// when `by_ref` is false, the output itself otherwise. With `span(..)`, the `FnSpan` named
+/// `span_local` is ended as failed first.
+fn capture_if_err(
+    p: &Private,
+    err: &ErrArgs,
+    result: &str,
+    by_ref: bool,
+    span_local: Option<&Ident>,
+) -> TokenStream {
     let span = err.kw.span();
     let e = local_at("__e", span);
     let result = local_at(result, span);
@@ -249,18 +293,43 @@ fn capture_if_err(p: &Private, err: &ErrArgs, result: &str, by_ref: bool) -> Tok
         quote!(#result)
     };
     let capture = capture_err(p, err, &e);
+    let failed = span_local.map(|s| quote!(#s.failed();));
     let p = p.at(span);
-    quote_spanned!(span=> if let #p::Some(#e) = #p::err_of(#result) { #capture; })
+    quote_spanned!(span=> if let #p::Some(#e) = #p::err_of(#result) { #failed #capture; })
 }
 
 /// `let fut = OnErr::new(fut, |output| capture if Err)`, spanned at `err`: the async form of
 /// `err`.
-pub(crate) fn on_err(p: &Private, err: &ErrArgs, fut: &Ident) -> TokenStream {
+fn on_err(p: &Private, err: &ErrArgs, fut: &Ident) -> TokenStream {
     let span = err.kw.span();
     let output = local_at("__output", span);
-    let check = capture_if_err(p, err, "__output", false);
+    let check = capture_if_err(p, err, "__output", false, None);
     let p = p.at(span);
     quote_spanned!(span=> let #fut = #p::OnErr::new(#fut, |#output| #check);)
+}
+
+/// What wraps the body's future before it is bound to the fork: with `span(..)`, a
+/// `SpanFuture` that finishes `__s` when the future completes or is dropped (and whose check
+/// is the `err` capture); else `OnErr` for `err`; else nothing.
+pub(crate) fn wrap_future(p: &Private, args: &Args, fut: &Ident) -> TokenStream {
+    if !args.has_span() {
+        return args
+            .err
+            .as_ref()
+            .map(|err| on_err(p, err, fut))
+            .unwrap_or_default();
+    }
+    let s = local("__s");
+    let check = args.err.as_ref().map_or_else(
+        || quote!(#p::no_err),
+        |err| {
+            let span = err.kw.span();
+            let (output, failed) = (local_at("__output", span), local_at("__span", span));
+            let check = capture_if_err(p, err, "__output", false, Some(&failed));
+            quote_spanned!(span=> |#output, #failed| #check)
+        },
+    );
+    quote!(let #fut = #p::span_future(#fut, #s, #check);)
 }
 
 /// `-> T` for a closure holding the body (`impl Trait` erased to `_`).
@@ -290,7 +359,7 @@ pub(crate) fn rebuild(func: &ItemFn, body: TokenStream) -> TokenStream {
 }
 
 fn expand_fn(p: &Private, entry: Entry, args: &Args, func: &ItemFn, kind: FnKind) -> TokenStream {
-    let prelude = fork_prelude(p, entry, args);
+    let prelude = fork_prelude(p, entry, args, func);
     let body = match kind {
         FnKind::Sync => sync_body(p, args, func, prelude),
         FnKind::Async => async_body(p, args, func, prelude),
@@ -313,7 +382,8 @@ fn sync_body(p: &Private, args: &Args, func: &ItemFn, prelude: TokenStream) -> T
         };
     };
     let ret = closure_return(func);
-    let check = capture_if_err(p, err, "__r", true);
+    let s = args.has_span().then(|| local("__s"));
+    let check = capture_if_err(p, err, "__r", true, s.as_ref());
     quote! {
         #prelude
         let #guard = #fork.enter();
@@ -350,7 +420,7 @@ fn async_body(p: &Private, args: &Args, func: &ItemFn, prelude: TokenStream) -> 
     let (fork, fut) = (local("__fork"), local("__fut"));
     let fake = fake_return(p, func);
     let block = func.user_block();
-    let on_err = args.err.as_ref().map(|err| on_err(p, err, &fut));
+    let wrap = wrap_future(p, args, &fut);
     // The prelude's locals end with the inner block, so they are not kept in the future's
     // state across the `.await`.
     quote! {
@@ -360,7 +430,7 @@ fn async_body(p: &Private, args: &Args, func: &ItemFn, prelude: TokenStream) -> 
                 #fake
                 #block
             };
-            #on_err
+            #wrap
             #fork.run(#fut)
         };
         return #fut.await;

@@ -11,7 +11,7 @@
 use proc_macro2::{Delimiter, Group, TokenStream};
 use quote::{ToTokens, quote};
 
-use crate::expand::{closure_return, local, on_err};
+use crate::expand::{closure_return, local, wrap_future};
 use crate::item::{ItemFn, Tail};
 use crate::paths::Private;
 use crate::valid::Args;
@@ -25,7 +25,7 @@ pub(crate) fn tail_body(
 ) -> TokenStream {
     let Tail { wrapper, block } = tail;
     let (fork, fut) = (local("__fork"), local("__fut"));
-    let on_err = args.err.as_ref().map(|err| on_err(p, err, &fut));
+    let wrap = wrap_future(p, args, &fut);
     let attrs = &block.attrs;
     let async_token = block.async_token;
     let outer = quote! {
@@ -34,7 +34,7 @@ pub(crate) fn tail_body(
             let #fut = {
                 #prelude
                 let #fut = #block;
-                #on_err
+                #wrap
                 #fork.run(#fut)
             };
             return #fut.await;
@@ -64,7 +64,7 @@ pub(crate) fn returns_body(
     let (fork, guard, ret) = (local("__fork"), local("__guard"), local("__ret"));
     let block = func.user_block();
     let closure_ret = closure_return(func);
-    let on_err = args.err.as_ref().map(|err| on_err(p, err, &ret));
+    let wrap = wrap_future(p, args, &ret);
     let bound = quote!(#p::bind_returned(#guard, #ret));
     let bound = if boxed {
         quote!(#p::Box::pin(#bound))
@@ -75,7 +75,7 @@ pub(crate) fn returns_body(
         #prelude
         let #guard = #fork.enter();
         let #ret = #p::call_once(move || #closure_ret #block);
-        #on_err
+        #wrap
         return #bound;
     }
 }

@@ -17,6 +17,7 @@ mod kv;
 mod level;
 mod paths;
 mod scope_bang;
+mod span_arg;
 mod unraw;
 mod valid;
 
@@ -61,6 +62,7 @@ use crate::args::Entry;
 /// | `context("name", key = value, ..)` | a generic context |
 /// | `fingerprint = ["{{ default }}", code]` | the fingerprint (`AsRef<str>` parts) |
 /// | `transaction = name` | the transaction name (`AsRef<str>`) |
+/// | `span`, `span(op = "db.query", name = "load user")` | run the call in a span (below) |
 /// | `err`, `err(level = Warning)`, `err(Display)`, `err(Debug)` | capture a returned `Err` inside the scope |
 /// | `crate = path` | where `sentry_scopes` is, when another crate re-exports it (a renamed dependency is found in `Cargo.toml`) |
 ///
@@ -71,6 +73,37 @@ use crate::args::Entry;
 /// Works on free functions, methods, trait impls, generic functions, `async fn` (the scope is
 /// entered on every poll, on whichever thread polls), `#[async_trait]` methods and functions
 /// returning `impl Future`. See `sentry_scopes::docs::macros` for the expansions.
+///
+/// # Spans
+///
+/// `span(op = "db.query", name = "load user")` times the call: with the fork it starts a child
+/// of the active span (or, when none is active, a transaction named `name`), active inside the
+/// function, and finishes it when the function returns or, for an `async fn` or a returned
+/// future, when the future completes (across every `.await`). `op` defaults to `"function"`
+/// and `name` to the function's name; both take a string literal or an `AsRef<str>`
+/// expression. The span ends `ok`, `internal_error` when `err` sees an `Err` or the body
+/// panics, `cancelled` when the future is dropped before it completes, or with the status the
+/// body set.
+///
+/// ```
+/// use sentry_scopes::{TransactionContext, start_transaction, with_scope};
+///
+/// #[with_scope(span(op = "db.query", name = "load user"), tag("table", "users"))]
+/// fn load_user(id: u64) -> Option<String> {
+///     (id == 7).then(|| "ada".to_owned())
+/// }
+///
+/// # let envelopes = sentry_scopes::test::with_captured_envelopes_options(
+/// #     sentry_scopes::ClientOptions::new().traces_sample_rate(1.0), || {
+/// let request = start_transaction(TransactionContext::new("GET /users/7", "http.server"));
+/// request.in_scope(|| load_user(7)); // a child span of `GET /users/7`
+/// # });
+/// # let txn = envelopes.iter().flat_map(|e| e.items()).find_map(|i| match i {
+/// #     sentry_scopes::protocol::EnvelopeItem::Transaction(t) => Some(t.clone()), _ => None,
+/// # }).unwrap();
+/// # assert_eq!(txn.spans[0].op.as_deref(), Some("db.query"));
+/// # assert_eq!(txn.spans[0].description.as_deref(), Some("load user"));
+/// ```
 #[proc_macro_attribute]
 pub fn with_scope(args: TokenStream, item: TokenStream) -> TokenStream {
     expand::attribute(Entry::WithScope, args.into(), item.into()).into()
@@ -98,6 +131,9 @@ pub fn with_scope(args: TokenStream, item: TokenStream) -> TokenStream {
 /// # assert_eq!(events[0].tags["handler"], "checkout");
 /// # assert!(events[1].tags.is_empty());
 /// ```
+///
+/// With `span(..)`, a request handler outside any span is its own transaction:
+/// `#[isolation_scope(span(op = "http.server", name = "POST /checkout"))]`.
 #[proc_macro_attribute]
 pub fn isolation_scope(args: TokenStream, item: TokenStream) -> TokenStream {
     expand::attribute(Entry::IsolationScope, args.into(), item.into()).into()
@@ -105,7 +141,7 @@ pub fn isolation_scope(args: TokenStream, item: TokenStream) -> TokenStream {
 
 /// Sets data on the active **current** scope in place, without a fork; `scope!(isolation:
 /// ..)` targets the active isolation scope. Same arguments as [`macro@with_scope`], except
-/// `err`.
+/// `err` and `span`.
 ///
 /// In async code, use it inside a function with `#[with_scope]` (an empty one is enough) or a
 /// future bound with `bind_current_scope()`: otherwise it writes to the worker thread's scope,

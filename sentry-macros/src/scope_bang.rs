@@ -44,7 +44,7 @@ pub(crate) fn expand(tokens: TokenStream) -> TokenStream {
         (Ok(()), None) => return in_fn(TokenStream::new()),
     };
     let target = local("__s");
-    let Prepared { lets, applies } = prepare(&p, &args.items, &target, Apply::Clone);
+    let Prepared { lets, applies, .. } = prepare(&p, &args.items, &target, Apply::Clone);
     if applies.is_empty() {
         return in_fn(TokenStream::new());
     }

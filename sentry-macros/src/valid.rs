@@ -83,6 +83,13 @@ pub(crate) struct Args {
     pub(crate) krate: Option<Path>,
 }
 
+impl Args {
+    /// Whether `span(..)` is among the arguments.
+    pub(crate) fn has_span(&self) -> bool {
+        self.items.iter().any(|i| matches!(i, Item::Span(_)))
+    }
+}
+
 /// Records `name` as seen at `span`; the second occurrence is an error.
 fn set_once(
     seen: &mut HashMap<String, Span>,

@@ -127,10 +127,14 @@ pub struct ClientOptions {
     /// matches it with the distribution debug files were uploaded for. Transactions have no
     /// `dist` field in the protocol types, so they go without.
     pub dist: Option<Cow<'static, str>>,
-    /// The share of transactions that are sent, from 0.0 (the default: tracing off, though
-    /// trace ids still propagate) to 1.0. A trace continued from an incoming request follows
-    /// the upstream decision instead, unless `traces_sampler` decides.
-    pub traces_sample_rate: f32,
+    /// The share of transactions that are sent, from 0.0 to 1.0; setting it (0.0 included)
+    /// turns tracing on, and a trace continued from an incoming request then follows the
+    /// upstream decision instead, unless `traces_sampler` decides. `None` (the default) with
+    /// no `traces_sampler` is tracing off: no transaction is sent, not even one an incoming
+    /// request marks as sampled, while trace ids and the upstream decision still propagate
+    /// to events and outgoing requests (as in sentry-python and sentry-javascript; sentry-rust
+    /// sends upstream-sampled transactions at its default rate).
+    pub traces_sample_rate: Option<f32>,
     /// Decides the sample rate of each transaction from its context and the upstream decision
     /// (overrides `traces_sample_rate` and the inherited decision). A panic samples it out.
     pub traces_sampler: Option<TracesSampler>,
@@ -194,7 +198,7 @@ impl Default for ClientOptions {
             http_timeout: Duration::from_secs(30),
             panic_hook: true,
             dist: None,
-            traces_sample_rate: 0.0,
+            traces_sample_rate: None,
             traces_sampler: None,
             before_send_transaction: None,
             max_spans: 1000,
@@ -436,15 +440,16 @@ impl ClientOptions {
         self
     }
 
-    /// Sets the share of transactions sent (checked at `init`: 0.0..=1.0).
+    /// Turns tracing on and sets the share of transactions sent (checked at `init`:
+    /// 0.0..=1.0).
     ///
     /// ```
     /// let options = sentry_scopes::ClientOptions::new().traces_sample_rate(0.25);
-    /// assert_eq!(options.traces_sample_rate, 0.25);
+    /// assert_eq!(options.traces_sample_rate, Some(0.25));
     /// ```
     #[must_use]
     pub fn traces_sample_rate(mut self, rate: f32) -> Self {
-        self.traces_sample_rate = rate;
+        self.traces_sample_rate = Some(rate);
         self
     }
 

@@ -13,8 +13,12 @@
 mod bounds;
 #[path = "private/err.rs"]
 mod err;
+#[path = "private/key.rs"]
+mod key;
 #[path = "private/on_err.rs"]
 mod on_err;
+#[path = "private/span.rs"]
+mod span;
 #[path = "private/values.rs"]
 mod values;
 
@@ -23,10 +27,13 @@ use std::sync::Arc;
 
 pub use self::bounds::{
     CapturableError, DebugError, DebugValue, DisplayError, DisplayValue, ErrResult,
-    FingerprintPart, TransactionName, UserFieldValue, debug_error, display_error, err_of,
+    FingerprintPart, SpanName, SpanOp, TransactionName, UserFieldValue, debug_error, display_error,
+    err_of,
 };
 pub use self::err::{BoxedErrRef, ErrRef, MessageRef, capture_debug, capture_display, err_ref};
+pub use self::key::Key;
 pub use self::on_err::OnErr;
+pub use self::span::{FnSpan, SpanFuture, no_err, span_future, span_name, span_op, start_span};
 pub use self::values::{
     ContextValue, Extra, ExtraValue, Fingerprint, Tag, TagValue, Text, UserValue, context, debug,
     display, extra_value, fingerprint, fingerprint_part, level, set_context, set_extra,
@@ -87,17 +94,17 @@ impl Fork {
     /// The data the macro items write to: the forked isolation data for `#[isolation_scope]`,
     /// else the forked current data (copy-on-write). Not public API.
     pub fn target(&mut self) -> &mut ScopeData {
-        if let Some(isolation) = &mut self.isolation {
-            return Arc::make_mut(isolation);
+        match &mut self.isolation {
+            Some(isolation) => Arc::make_mut(isolation),
+            None => forked_current(&mut self.active),
         }
-        let active = self.active.get_or_insert_with(fork_active);
-        if let Current::Shared(s) = &active.current {
-            active.current = Current::Inline(s.data());
-        }
-        match &mut active.current {
-            Current::Inline(d) => Arc::make_mut(d),
-            Current::Shared(_) => unreachable!("made inline above"),
-        }
+    }
+
+    /// Makes the span of `span(..)` active in the fork. It goes on the forked **current**
+    /// scope for both attributes: the span active outside may sit on the current scope, which
+    /// is more specific than the isolation scope. Not public API.
+    pub fn set_span(&mut self, span: &FnSpan) {
+        forked_current(&mut self.active).span = Some(span.span().clone());
     }
 
     fn into_active(self) -> Active {
@@ -120,6 +127,18 @@ impl Fork {
     /// made during the poll. Not public API.
     pub fn run<F: Future>(self, fut: F) -> ScopeFuture<F> {
         ScopeFuture::new(self.into_active(), fut)
+    }
+}
+
+/// The forked current data of a fork (copy-on-write), taking the fork now if it is lazy.
+fn forked_current(active: &mut Option<Active>) -> &mut ScopeData {
+    let active = active.get_or_insert_with(fork_active);
+    if let Current::Shared(s) = &active.current {
+        active.current = Current::Inline(s.data());
+    }
+    match &mut active.current {
+        Current::Inline(d) => Arc::make_mut(d),
+        Current::Shared(_) => unreachable!("made inline above"),
     }
 }
 

@@ -8,8 +8,11 @@
 
 use std::time::SystemTime;
 
-use sentry_scopes::protocol::EnvelopeItem;
-use sentry_scopes::{Breadcrumb, Envelope, Event, Level, Transaction, User, Uuid, capture_message};
+use sentry_scopes::protocol::{EnvelopeItem, Map, TraceContext};
+use sentry_scopes::{
+    Breadcrumb, ClientOptions, Context, Envelope, Event, Level, Transaction, User, Uuid,
+    capture_message,
+};
 
 /// `msg` of the checklist: `capture_message("m", Level::Info)`.
 pub fn msg() -> Option<Uuid> {
@@ -117,4 +120,50 @@ pub fn first_transaction(envelopes: &[Envelope]) -> &Transaction<'static> {
             _ => None,
         })
         .expect("a transaction was sent")
+}
+
+/// Client options that send every transaction (`traces_sample_rate` 1.0).
+pub fn traced() -> ClientOptions {
+    ClientOptions::new().traces_sample_rate(1.0)
+}
+
+/// The transactions in `envelopes`, in the order they were sent.
+pub fn transactions(envelopes: &[Envelope]) -> Vec<Transaction<'static>> {
+    items(envelopes, |item| match item {
+        EnvelopeItem::Transaction(t) => Some((**t).clone()),
+        _ => None,
+    })
+}
+
+/// The events (not transactions) in `envelopes`, in the order they were sent.
+pub fn events(envelopes: &[Envelope]) -> Vec<Event<'static>> {
+    items(envelopes, |item| match item {
+        EnvelopeItem::Event(e) => Some((**e).clone()),
+        _ => None,
+    })
+}
+
+fn items<T>(envelopes: &[Envelope], pick: impl Fn(&EnvelopeItem) -> Option<T>) -> Vec<T> {
+    envelopes
+        .iter()
+        .flat_map(Envelope::items)
+        .filter_map(pick)
+        .collect()
+}
+
+/// The `trace` context among an event's or a transaction's contexts; panics when there is none.
+pub fn trace_of(contexts: &Map<String, Context>) -> TraceContext {
+    match contexts.get("trace") {
+        Some(Context::Trace(t)) => (**t).clone(),
+        other => panic!("not a trace context: {other:?}"),
+    }
+}
+
+/// A multi-thread tokio runtime with two workers, timers and I/O: tasks can change threads.
+pub fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("a tokio runtime")
 }

@@ -24,6 +24,8 @@ pub enum Answer {
     Reset,
     /// Read the request, answer bytes that are not HTTP, close.
     Garbage,
+    /// This status after waiting this long.
+    Slow(Duration, u16),
 }
 
 impl Answer {
@@ -77,6 +79,9 @@ impl Request {
 
 #[derive(Default)]
 struct State {
+    /// Requests being answered now, and the most there ever were at once.
+    in_flight: usize,
+    max_in_flight: usize,
     script: VecDeque<Answer>,
     default: Option<Answer>,
     requests: Vec<Request>,
@@ -159,6 +164,11 @@ impl FakeServer {
     pub fn release(&self) {
         self.lock().released = true;
         self.state.1.notify_all();
+    }
+
+    /// The most requests the server was answering at the same time.
+    pub fn max_in_flight(&self) -> usize {
+        self.lock().max_in_flight
     }
 
     pub fn requests(&self) -> Vec<Request> {
@@ -265,6 +275,19 @@ impl FakeServer {
                 raw
             };
             match answer {
+                Answer::Slow(wait, code) => {
+                    {
+                        let mut state = self.lock();
+                        state.in_flight += 1;
+                        state.max_in_flight = state.max_in_flight.max(state.in_flight);
+                    }
+                    std::thread::sleep(wait);
+                    self.lock().in_flight -= 1;
+                    self.record(path, headers, body, len, &code.to_string());
+                    if respond(&mut out, code, &[], "{}").is_err() {
+                        return;
+                    }
+                }
                 Answer::Hang => {
                     self.record(path, headers, body, len, "hang");
                     let mut state = self.lock();

@@ -89,10 +89,10 @@ fn resolve_from(
     if !(0.0..=1.0).contains(&options.sample_rate) {
         return Err(InitError::InvalidSampleRate(options.sample_rate));
     }
-    if !(0.0..=1.0).contains(&options.traces_sample_rate) {
-        return Err(InitError::InvalidTracesSampleRate(
-            options.traces_sample_rate,
-        ));
+    if let Some(rate) = options.traces_sample_rate
+        && !(0.0..=1.0).contains(&rate)
+    {
+        return Err(InitError::InvalidTracesSampleRate(rate));
     }
     let (raw, source_name) = match options.dsn.clone().filter(|d| !d.trim().is_empty()) {
         Some(d) => (Some(d), "ClientOptions::dsn"),

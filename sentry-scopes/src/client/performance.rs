@@ -8,8 +8,10 @@ use super::pipeline::capture_transaction;
 use crate::context::active_span;
 use crate::debug::call_user;
 use crate::protocol::Category;
+use crate::protocol::TraceId;
 use crate::scope::{
-    SamplingContext, Span, SpanGuard, TransactionContext, TransactionSink, Tree, random_unit,
+    MakeBaggage, SamplingContext, Span, SpanGuard, TransactionContext, TransactionSink, Tree,
+    random_unit,
 };
 use crate::transport::DiscardReason;
 
@@ -39,14 +41,20 @@ use crate::transport::DiscardReason;
 /// ```
 pub fn start_transaction(ctx: TransactionContext) -> SpanGuard {
     let client = Client::current();
-    let (sampled, rate, rand) = decide(client.as_deref(), &ctx);
-    let baggage = match ctx.upstream_baggage() {
-        Some(upstream) => upstream
-            .iter()
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect(),
-        None if ctx.is_continued() => Vec::new(), // frozen upstream without baggage: none
-        None => head_baggage(client.as_deref(), &ctx, rate, rand, sampled),
+    let decision = decide(client.as_deref(), &ctx);
+    let baggage: MakeBaggage = match ctx.upstream_baggage() {
+        Some(upstream) => {
+            let frozen = upstream
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect();
+            Box::new(move || frozen)
+        }
+        None if ctx.is_continued() => Box::new(Vec::new), // frozen upstream without baggage
+        None => {
+            let (client, trace_id, name) = (client.clone(), ctx.trace_id(), ctx.name().to_owned());
+            Box::new(move || head_baggage(client.as_deref(), trace_id, name, &decision))
+        }
     };
     let (max_spans, sink) = match &client {
         Some(c) => (
@@ -55,7 +63,13 @@ pub fn start_transaction(ctx: TransactionContext) -> SpanGuard {
         ),
         None => (0, None),
     };
-    let tree = Tree::new(ctx.name().to_owned(), sampled, baggage, max_spans, sink);
+    let tree = Tree::new(
+        ctx.name().to_owned(),
+        (decision.sampled, decision.propagated),
+        baggage,
+        max_spans,
+        sink,
+    );
     SpanGuard::new(Span::root(
         tree,
         ctx.trace_id(),
@@ -87,43 +101,80 @@ pub fn start_span(
     }
 }
 
-/// The sampling decision and the rate and random number it came from (for the baggage).
-fn decide(client: Option<&Client>, ctx: &TransactionContext) -> (bool, Option<f32>, f64) {
-    let Some(client) = client else {
-        return (false, None, 0.0);
+/// A sampling decision and what it came from (for the dynamic sampling context).
+#[derive(Clone, Copy)]
+struct Decision {
+    /// Whether the transaction is sent.
+    sampled: bool,
+    /// What outgoing headers say (see `Tree::decision`).
+    propagated: Option<bool>,
+    /// The rate applied, when this service decided.
+    rate: Option<f32>,
+    /// The random number compared with the rate (the upstream's, when it sent one).
+    rand: f64,
+}
+
+/// Decides whether a transaction is sent: `traces_sampler` if set, else the upstream decision
+/// of a continued trace, else `traces_sample_rate`. With neither option set tracing is off:
+/// nothing is sent, and the upstream decision is passed on unchanged.
+fn decide(client: Option<&Client>, ctx: &TransactionContext) -> Decision {
+    let upstream = ctx.parent_sampled();
+    let off = Decision {
+        sampled: false,
+        propagated: upstream,
+        rate: None,
+        rand: 0.0,
     };
+    let Some(client) = client else {
+        return off;
+    };
+    let options = client.options();
+    if options.traces_sampler.is_none() && options.traces_sample_rate.is_none() {
+        return off;
+    }
     let rand = ctx
         .upstream_baggage()
         .and_then(|b| b.get("sample_rand"))
         .and_then(|v| v.parse::<f64>().ok())
         .filter(|r| (0.0..1.0).contains(r))
         .unwrap_or_else(random_unit);
-    let options = client.options();
-    let rate = if let Some(sampler) = &options.traces_sampler {
-        let sampling = SamplingContext { context: ctx };
-        let rate = call_user("traces_sampler", || sampler(&sampling)).unwrap_or(0.0);
-        if rate.is_finite() {
-            rate.clamp(0.0, 1.0)
-        } else {
-            0.0
+    let rate = match (&options.traces_sampler, upstream) {
+        (Some(sampler), _) => {
+            let sampling = SamplingContext { context: ctx };
+            let rate = call_user("traces_sampler", || sampler(&sampling)).unwrap_or(0.0);
+            if rate.is_finite() {
+                rate.clamp(0.0, 1.0)
+            } else {
+                0.0
+            }
         }
-    } else if let Some(upstream) = ctx.parent_sampled() {
-        return (upstream, None, rand);
-    } else {
-        options.traces_sample_rate
+        (None, Some(sampled)) => {
+            return Decision {
+                sampled,
+                propagated: Some(sampled),
+                rate: None,
+                rand,
+            };
+        }
+        (None, None) => options.traces_sample_rate.unwrap_or(0.0),
     };
-    (rand < f64::from(rate), Some(rate), rand)
+    let sampled = rand < f64::from(rate);
+    Decision {
+        sampled,
+        propagated: Some(sampled),
+        rate: Some(rate),
+        rand,
+    }
 }
 
 /// The dynamic sampling context this service freezes when it starts the trace.
 fn head_baggage(
     client: Option<&Client>,
-    ctx: &TransactionContext,
-    rate: Option<f32>,
-    rand: f64,
-    sampled: bool,
+    trace_id: TraceId,
+    name: String,
+    decision: &Decision,
 ) -> Vec<(String, String)> {
-    let mut out = vec![("trace_id".to_owned(), ctx.trace_id().to_string())];
+    let mut out = vec![("trace_id".to_owned(), trace_id.to_string())];
     let Some(client) = client else {
         return out;
     };
@@ -139,12 +190,14 @@ fn head_baggage(
             out.push((key.to_owned(), v.to_owned()));
         }
     }
-    out.push(("transaction".to_owned(), ctx.name().to_owned()));
-    if let Some(rate) = rate {
+    out.push(("transaction".to_owned(), name));
+    if let Some(rate) = decision.rate {
         out.push(("sample_rate".to_owned(), rate.to_string()));
     }
-    out.push(("sample_rand".to_owned(), format!("{rand:.6}")));
-    out.push(("sampled".to_owned(), sampled.to_string()));
+    if let Some(sampled) = decision.propagated {
+        out.push(("sample_rand".to_owned(), format!("{:.6}", decision.rand)));
+        out.push(("sampled".to_owned(), sampled.to_string()));
+    }
     out
 }
 

@@ -56,6 +56,7 @@
 //! | context | `context("order", id = id, paid = true)` |
 //! | fingerprint | `fingerprint = ["{{ default }}", code]` |
 //! | transaction | `transaction = "GET /orders"` |
+//! | a span around the call | `span`, `span(op = "db.query", name = "load user")` (attributes only) |
 //! | capture a returned `Err` | `err`, `err(level = Warning)`, `err(Display)`, `err(Debug)` |
 //! | runtime crate path | `crate = ::my_sentry` |
 //!
@@ -105,6 +106,79 @@
 //! # assert_eq!(e.level, Level::Warning);
 //! ```
 //!
+//! ## Spans: `span(..)`
+//!
+//! `span` on either attribute times the call as a span of the active trace, with what is
+//! otherwise two steps (a span started, then entered) and the status bookkeeping in one
+//! argument:
+//!
+//! ```text
+//! span     := 'span' ( '(' setting (',' setting)* ','? ')' )?
+//! setting  := 'op' '=' string | 'name' '=' string     # each at most once, any order
+//! string   := a string literal | an AsRef<str> expression
+//! ```
+//!
+//! - **What it opens**: a child of the span active when the fork is taken, or, when no span is
+//!   active, a transaction named `name` (as [`start_span`](crate::start_span) does). The span is
+//!   active inside the function: events captured there report its trace context, and spans
+//!   started there ([`start_span`](crate::start_span), nested attributes, `tracing` spans under
+//!   the tracing layer, feature `tracing`) are its children; inside an entered
+//!   `tracing` span, it is a child of that span's Sentry span.
+//!   It is set on the forked **current** scope for both attributes, so it wins over a span
+//!   active outside.
+//! - **Defaults**: `op` is `"function"` (Sentry's operation for a function call), `name` (the
+//!   span's description, or the transaction's name) is the function's name as written, without
+//!   `r#`. There is one spelling per setting: `description` and `operation` are errors that
+//!   point to `name` and `op`.
+//! - **When**: the span starts with the fork (sync function: at the call; `async fn` and a
+//!   body that is only an async block: at the first poll; other future-returning functions: at
+//!   the call) after the argument values are evaluated, and ends when the function returns, or
+//!   when its future completes, so it covers every `.await` on whichever thread resumes it.
+//! - **Status**, unless the body set one (through [`Scope::span`](crate::Scope::span) on the
+//!   current scope): `internal_error` when `err` sees an `Err` (the span ends before the error
+//!   is captured, so the capture's own time is not counted, and the event still names the
+//!   span) or when the body panics; `cancelled` when the future is dropped before it completes
+//!   (the body is dropped first, so its own spans end before this one); else `ok`.
+//! - The other arguments still go on the scope (events), not on the span: `tag("table",
+//!   "users")` tags the events captured inside.
+//!
+//! ```
+//! use sentry_scopes::{Level, capture_message, isolation_scope, start_span, with_scope};
+//!
+//! #[with_scope(span(op = "db.query", name = "load cart"), tag("table", "carts"))]
+//! fn load_cart(id: u64) -> Vec<u32> {
+//!     let _decode = start_span("serialize", "decode rows"); // a child of `load cart`
+//!     vec![u32::try_from(id).unwrap_or(0)]
+//! }
+//!
+//! #[with_scope(span(op = "http.client", name = format!("charge {total}")), err)]
+//! async fn charge(total: u32) -> Result<(), String> {
+//!     tokio::task::yield_now().await;
+//!     Err("declined".to_owned()) // captured inside the span; the span ends `internal_error`
+//! }
+//!
+//! // No span is active around a request: this one is a transaction.
+//! #[isolation_scope(span(op = "http.server", name = "POST /checkout"))]
+//! async fn checkout() {
+//!     let cart = load_cart(42);
+//!     let _ = charge(cart.iter().sum()).await;
+//!     capture_message("checked out", Level::Info);
+//! }
+//!
+//! # let envelopes = sentry_scopes::test::with_captured_envelopes_options(
+//! #     sentry_scopes::ClientOptions::new().traces_sample_rate(1.0), || {
+//! tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(checkout());
+//! # });
+//! # let items: Vec<_> = envelopes.iter().flat_map(|e| e.items()).collect();
+//! # let txn = items.iter().find_map(|i| match i {
+//! #     sentry_scopes::protocol::EnvelopeItem::Transaction(t) => Some(t), _ => None,
+//! # }).unwrap();
+//! # assert_eq!(txn.name.as_deref(), Some("POST /checkout"));
+//! # let by = |d: &str| txn.spans.iter().find(|s| s.description.as_deref() == Some(d)).unwrap();
+//! # assert_eq!(by("decode rows").parent_span_id, Some(by("load cart").span_id));
+//! # assert_eq!(by("charge 42").status, Some(sentry_scopes::protocol::SpanStatus::InternalError));
+//! ```
+//!
 //! ## What the attributes expand to
 //!
 //! The expansions below are written by hand with readable names; the real ones use hygienic
@@ -132,7 +206,9 @@
 //!     let mut fork = p::fork_current(); // `fork_isolation()` for #[isolation_scope]
 //!     {
 //!         let target = fork.target();
-//!         p::set_tags(target, [("route", v0)]); // all tags in one write; values move in
+//!         // Keys are statics at the call site: the shared string is made once, not per fork.
+//!         static ROUTE: p::Key = p::Key::new("route");
+//!         p::set_tags(target, [(&ROUTE, v0)]); // all tags in one write; values move in
 //!         p::set_level(target, p::Level::Warning);
 //!     }
 //!     let _guard = fork.enter(); // restores on drop
@@ -177,7 +253,8 @@
 //! fn read_expanded(path: &str) -> Result<String, std::io::Error> {
 //!     let v0 = p::tag_value(&(path));
 //!     let mut fork = p::fork_current();
-//!     p::set_tags(fork.target(), [("file", v0)]);
+//!     static FILE: p::Key = p::Key::new("file");
+//!     p::set_tags(fork.target(), [(&FILE, v0)]);
 //!     let _guard = fork.enter();
 //!     let result = p::call_once(move || -> Result<String, std::io::Error> {
 //!         std::fs::read_to_string(path)
@@ -226,7 +303,8 @@
 //!     let fut = {
 //!         let v0 = p::tag_value(&(n));
 //!         let mut fork = p::fork_current();
-//!         p::set_tags(fork.target(), [("job", v0)]);
+//!         static JOB: p::Key = p::Key::new("job");
+//!         p::set_tags(fork.target(), [(&JOB, v0)]);
 //!         let body = async move {
 //!             if let p::Some(ret) = p::None::<u32> {
 //!                 return ret;
@@ -260,6 +338,71 @@
 //!
 //! Put the attribute **above** `#[tokio::main]` / `#[tokio::test]` so that it sees the real
 //! `async fn` (both orders compile; below, it scopes the whole blocking call instead).
+//!
+//! ### `span(..)`
+//!
+//! The span is started after the values and before the fork, made active on the fork's
+//! current scope, and held in a local that is dropped after the guard, so it ends once the
+//! previous scopes are back. Its `Drop` gives the status: `internal_error` while panicking,
+//! else `ok`, unless one was set. With `err`, the capture first ends the span as failed:
+//! `if let Some(e) = err_of(&result) { span.failed(); /* capture */ }`.
+//!
+//! ```
+//! use sentry_scopes::__private as p;
+//! use sentry_scopes::{Level, capture_message, with_scope};
+//!
+//! #[with_scope(span(op = "db.query", name = "load user"), tag("table", "users"))]
+//! fn load_user() {
+//!     capture_message("loading", Level::Info);
+//! }
+//!
+//! fn load_user_expanded() {
+//!     let v0 = p::tag_value(&("users"));
+//!     let span = p::start_span("db.query", "load user"); // a child of the active span, or a transaction
+//!     let mut fork = p::fork_current();
+//!     p::set_tags(fork.target(), [("table", v0)]);
+//!     fork.set_span(&span); // on the fork's current scope, for both attributes
+//!     let _guard = fork.enter();
+//!     {
+//!         capture_message("loading", Level::Info);
+//!     }
+//! } // `_guard` restores the scopes, then `span` ends
+//!
+//! # let envelopes = sentry_scopes::test::with_captured_envelopes_options(
+//! #     sentry_scopes::ClientOptions::new().traces_sample_rate(1.0), || {
+//! let txn = sentry_scopes::start_transaction(sentry_scopes::TransactionContext::new("t", "task"));
+//! txn.in_scope(|| {
+//!     load_user();
+//!     load_user_expanded();
+//! });
+//! # });
+//! # let txn = envelopes.iter().flat_map(|e| e.items()).find_map(|i| match i {
+//! #     sentry_scopes::protocol::EnvelopeItem::Transaction(t) => Some(t.clone()), _ => None,
+//! # }).unwrap();
+//! # let (a, b) = (&txn.spans[0], &txn.spans[1]);
+//! # assert_eq!((&a.op, &a.description, a.status), (&b.op, &b.description, b.status));
+//! # assert_eq!(a.parent_span_id, b.parent_span_id);
+//! ```
+//!
+//! For an `async fn` (and every future-returning form), the body's future is wrapped before
+//! it is bound to the fork: `p::span_future(body, span, check)`, where `check` is
+//! `p::no_err`, or with `err` the capture `|output, span| if let Some(e) = err_of(output) {
+//! span.failed(); /* capture */ }`. It ends the span when the body completes, after the
+//! check, inside the fork; dropped before that, it drops the body, then ends the span as
+//! `cancelled`:
+//!
+//! ```text
+//! let fut = {
+//!     /* values */
+//!     let span = p::start_span("http.client", "charge card"); // at the first poll
+//!     let mut fork = p::fork_current();
+//!     fork.set_span(&span);
+//!     let body = async move { /* fake return edge; the user's block */ };
+//!     let body = p::span_future(body, span, p::no_err);
+//!     fork.run(body)
+//! };
+//! fut.await
+//! ```
 //!
 //! ### `#[async_trait]` and functions returning a future
 //!
@@ -315,7 +458,8 @@
 //!     scope!(tags(n = n * 2));
 //!     // is
 //!     let v0 = p::tag_value(&(n * 2));
-//!     p::configure_current(|current| p::set_tags(current, [("m", v0.clone())]));
+//!     static M: p::Key = p::Key::new("m");
+//!     p::configure_current(|current| p::set_tags(current, [(&M, v0.clone())]));
 //!     capture_message("step", Level::Info);
 //! }
 //!
@@ -341,13 +485,16 @@
 //!   argument without its `(..)` or `= ..`, a key without a value, duplicates (`level` twice,
 //!   `r#level` and `level`, a tag key set twice across `tag` and `tags`, a `user` field or
 //!   context entry twice), invalid tag keys, `transaction = 5`, a `fingerprint` that is not an
-//!   array literal, `crate = "str"`, `err` in `scope!`;
+//!   array literal, `crate = "str"`, `err` in `scope!`; for `span`: an unknown setting (with
+//!   "did you mean", `description` → `name`, `operation` → `op`), a setting twice, `span`
+//!   twice, `span = ..`, a setting without its value, `op = 5` (a literal that is not a
+//!   string), `span` in `scope!`;
 //! - the types, each reported at the value with what to change: a value that is not a tag,
 //!   `user` field or extra value, `%` on a value without `Display`, `?` without `Debug`, a
-//!   fingerprint part or transaction name that is not a string, `err` on a function that does
-//!   not return a `Result` (one error, at `err`, for sync, async and future-returning
-//!   functions), an error type that is neither `Error` nor `Debug`, `err(Display)` /
-//!   `err(Debug)` on a type without that trait;
+//!   fingerprint part, transaction name or `span` setting that is not a string, `err` on a
+//!   function that does not return a `Result` (one error, at `err`, for sync, async and
+//!   future-returning functions), an error type that is neither `Error` nor `Debug`,
+//!   `err(Display)` / `err(Debug)` on a type without that trait;
 //! - the function: `err` without a return type, `err` with `#[track_caller]`, a `const fn`,
 //!   anything that is not a function with a body, and `scope!` outside a function;
 //! - the crate: a crate that depends on `sentry-macros` but not on `sentry-scopes`.
@@ -480,6 +627,20 @@
 //! block (the `#[async_trait]` shape); for every other future-returning body it is taken at the
 //! call, since part of the body runs then. A boxed future returned that way is boxed once more,
 //! around the fork.
+//!
+//! ### `span`: names, statuses and where it starts
+//!
+//! - The default `name` is the function's name alone: the macro does not see the `impl` it is
+//!   in, so `Users::load` and `Orders::load` are both `load`. Give `name` where that matters.
+//! - Without `err`, the macro does not look at what the function returns: a returned `Err`
+//!   ends the span `ok`. Add `err` (which also captures the error), or set the status in the
+//!   body.
+//! - Like the fork, the span of a future-returning function that is not `async fn` (other than
+//!   a body that is only an async block) starts at the call, not at the first poll, and a
+//!   future that is never polled ends it as `cancelled` when dropped.
+//! - The span starts below the span active when the fork is taken. A task spawned without
+//!   [`bind_current_scope`](crate::ScopeFutureExt::bind_current_scope) sees its worker
+//!   thread's scope, usually without a span, and so starts a transaction of its own.
 //!
 //! ### `err` chooses by the declared type
 //!

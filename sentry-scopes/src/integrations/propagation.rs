@@ -46,7 +46,11 @@ pub fn trace_headers() -> impl Iterator<Item = (&'static str, String)> {
             "00-{}-{}-{}",
             span.trace_id(),
             span.span_id(),
-            if span.is_sampled() { "01" } else { "00" }
+            if span.decision() == Some(true) {
+                "01"
+            } else {
+                "00"
+            }
         );
         let headers = [
             Some(("sentry-trace", span.sentry_trace_header())),

@@ -53,7 +53,28 @@ pub(crate) fn tag<'a>(
     key: &'a str,
     value: &'a str,
 ) -> Result<(Cow<'a, str>, Cow<'a, str>), Rejected> {
+    if already_acceptable(key.as_bytes(), value.as_bytes()) {
+        return Ok((Cow::Borrowed(key), Cow::Borrowed(value)));
+    }
     Ok((tag_key(key)?, tag_value(value)?))
+}
+
+/// The common case, decided on bytes alone: a key of key characters and a value of printable
+/// ASCII without surrounding spaces, both within the limits, and a name that is not reserved.
+fn already_acceptable(key: &[u8], value: &[u8]) -> bool {
+    let (Some(&first), Some(&last)) = (value.first(), value.last()) else {
+        return false;
+    };
+    !key.is_empty()
+        && key.len() <= MAX_TAG_KEY_CHARS
+        && value.len() <= MAX_TAG_VALUE_CHARS
+        && first != b' '
+        && last != b' '
+        && key
+            .iter()
+            .all(|&b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b':' | b'-'))
+        && value.iter().all(|&b| (0x20..0x7f).contains(&b))
+        && !RESERVED.iter().any(|r| r.as_bytes() == key)
 }
 
 fn tag_key(key: &str) -> Result<Cow<'_, str>, Rejected> {
@@ -151,6 +172,44 @@ mod tests {
             tag("http.status_code", "200"),
             Ok((Cow::Borrowed("http.status_code"), Cow::Borrowed("200")))
         ));
+    }
+
+    #[test]
+    fn the_byte_level_shortcut_accepts_only_what_the_full_rules_leave_unchanged() {
+        let long = "x".repeat(MAX_TAG_VALUE_CHARS + 1);
+        let samples = [
+            "",
+            " ",
+            "a",
+            "a b",
+            " a",
+            "a ",
+            "release",
+            "dist",
+            "user",
+            "users",
+            "a\nb",
+            "a\tb",
+            "é",
+            "a:b.c-d_e",
+            "a/b",
+            "x\u{7f}",
+            &long[..200],
+            &long,
+        ];
+        for key in samples {
+            for value in samples {
+                let (k, v) = (key.as_bytes(), value.as_bytes());
+                if already_acceptable(k, v) {
+                    let full = (tag_key(key), tag_value(value));
+                    assert!(
+                        matches!(full, (Ok(Cow::Borrowed(k2)), Ok(Cow::Borrowed(v2))) if k2 == key && v2 == value),
+                        "{key:?} = {value:?}"
+                    );
+                }
+            }
+        }
+        assert!(already_acceptable(b"route", b"/checkout"));
     }
 
     #[test]

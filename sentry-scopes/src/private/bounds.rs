@@ -61,6 +61,26 @@ pub trait TransactionName: AsRef<str> {}
 
 impl<T: AsRef<str> + ?Sized> TransactionName for T {}
 
+/// The value of `span(op = ..)`. Not public API.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be a span operation",
+    label = "not a string",
+    note = "a span operation is a string (`&str`, `String` or another `AsRef<str>`), such as `\"db.query\"`: convert the value, e.g. with `.to_string()`"
+)]
+pub trait SpanOp: AsRef<str> {}
+
+impl<T: AsRef<str> + ?Sized> SpanOp for T {}
+
+/// The value of `span(name = ..)`. Not public API.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be a span name",
+    label = "not a string",
+    note = "a span name is a string (`&str`, `String` or another `AsRef<str>`): convert the value, e.g. with `.to_string()`"
+)]
+pub trait SpanName: AsRef<str> {}
+
+impl<T: AsRef<str> + ?Sized> SpanName for T {}
+
 /// What a function with `err` returns: a `Result` whose `Err` is captured. Not public API.
 #[diagnostic::on_unimplemented(
     message = "`err` needs the function to return a `Result`, but it returns `{Self}`",

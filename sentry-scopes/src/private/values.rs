@@ -9,11 +9,9 @@ use std::borrow::Cow;
 use std::sync::Arc;
 
 use super::bounds::{DebugValue, DisplayValue, FingerprintPart, TransactionName, UserFieldValue};
+use super::key::Key;
 use crate::protocol::{Context, Level, Map, User, Value};
 use crate::scope::ScopeData;
-
-/// The longest tag value Sentry accepts, in characters.
-const MAX_TAG_VALUE_CHARS: usize = 200;
 
 /// A prepared tag value. Not public API.
 #[derive(Clone, Debug)]
@@ -56,27 +54,14 @@ pub trait ExtraValue {
     fn __extra(&self) -> Value;
 }
 
-/// Sentry drops tag values with a newline or over 200 characters: replace line breaks by
-/// spaces and cut at 200 characters. Allocates only when something must change.
-fn tag_text(s: &str) -> Option<String> {
-    let too_long = s.len() > MAX_TAG_VALUE_CHARS && s.chars().nth(MAX_TAG_VALUE_CHARS).is_some();
-    if !too_long && !s.bytes().any(|b| b == b'\n' || b == b'\r') {
-        return None;
-    }
-    let cleaned = s
-        .chars()
-        .take(MAX_TAG_VALUE_CHARS)
-        .map(|c| if c == '\n' || c == '\r' { ' ' } else { c })
-        .collect();
-    Some(cleaned)
-}
-
+// The scope makes tags acceptable to the server when they are set (`normalize::tags`), so the
+// text is taken as it is here.
 fn tag_from_str(s: &str) -> Arc<str> {
-    tag_text(s).map_or_else(|| Arc::from(s), Arc::from)
+    Arc::from(s)
 }
 
 fn tag_from_arc(s: &Arc<str>) -> Arc<str> {
-    tag_text(s).map_or_else(|| s.clone(), Arc::from)
+    s.clone()
 }
 
 impl TagValue for str {
@@ -356,18 +341,18 @@ impl UserValue {
 
 /// Sets every tag of one macro, in source order (a later write of a key wins), with one
 /// rebuild of the tag map's overlay. Not public API.
-pub fn set_tags<const N: usize>(scope: &mut ScopeData, tags: [(&str, Tag); N]) {
-    scope.set_tags(tags.into_iter().map(|(k, v)| (Arc::from(k), v.0)));
+pub fn set_tags<const N: usize>(scope: &mut ScopeData, tags: [(&Key, Tag); N]) {
+    scope.set_tag_array(tags.map(|(k, v)| (k.get(), v.0)));
 }
 
 /// Sets an extra value. Not public API.
-pub fn set_extra(scope: &mut ScopeData, key: &str, value: Extra) {
-    scope.set_extra(Arc::from(key), value.0);
+pub fn set_extra(scope: &mut ScopeData, key: &Key, value: Extra) {
+    scope.set_extra(key.get(), value.0);
 }
 
 /// Sets a context. Not public API.
-pub fn set_context(scope: &mut ScopeData, name: &str, value: ContextValue) {
-    scope.set_context(Arc::from(name), value.0);
+pub fn set_context(scope: &mut ScopeData, name: &Key, value: ContextValue) {
+    scope.set_context(name.get(), value.0);
 }
 
 /// Sets the user. Not public API.
@@ -395,13 +380,23 @@ mod tests {
     use super::*;
 
     #[test]
-    fn tag_values_are_cleaned_only_when_needed() {
-        assert_eq!(&*tag_value("a b").0, "a b");
-        assert_eq!(&*tag_value("a\nb").0, "a b");
+    fn tag_values_are_cleaned_when_set_on_the_scope() {
+        static KEYS: [Key; 3] = [Key::new("plain"), Key::new("newline"), Key::new("long")];
         let long = "é".repeat(250);
-        assert_eq!(tag_value(&long).0.chars().count(), 200);
-        let exact = "x".repeat(200);
-        assert_eq!(tag_value(&exact).0.len(), 200);
+        let mut scope = ScopeData::default();
+        set_tags(
+            &mut scope,
+            [
+                (&KEYS[0], tag_value("a b")),
+                (&KEYS[1], tag_value("a\nb")),
+                (&KEYS[2], tag_value(&long)),
+            ],
+        );
+        let tags: Map<&str, &str> = scope.tags().collect();
+        assert_eq!(tags["plain"], "a b");
+        assert_eq!(tags["newline"], "a b");
+        assert_eq!(tags["long"].chars().count(), 200);
+        assert!(tags["long"].ends_with("..."));
     }
 
     #[test]

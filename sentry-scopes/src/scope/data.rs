@@ -176,6 +176,18 @@ impl ScopeData {
             .insert_many(tags.into_iter().filter_map(|(k, v)| acceptable_tag(k, v)));
     }
 
+    /// [`set_tags`](Self::set_tags) for a fixed number of tags (what a macro writes); one
+    /// allocation when every tag is acceptable as it is.
+    pub(crate) fn set_tag_array<const N: usize>(&mut self, tags: [(Arc<str>, Arc<str>); N]) {
+        let fixed = tags.map(|(k, v)| acceptable_tag(k, v));
+        if fixed.iter().all(Option::is_some) {
+            // Every entry is `Some`: the default is never used.
+            self.tags.insert_array(fixed.map(Option::unwrap_or_default));
+        } else {
+            self.tags.insert_many(fixed.into_iter().flatten());
+        }
+    }
+
     pub(crate) fn remove_tag(&mut self, key: &str) {
         self.tags.remove(key);
     }

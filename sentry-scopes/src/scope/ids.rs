@@ -1,8 +1,9 @@
 //! Random ids for traces and spans.
 //!
-//! A span id is drawn for every span, so it must be cheap: a per-thread generator (wyrand,
-//! 64-bit state) seeded once from the OS generator behind `Uuid::new_v4`. Ids only need to be
-//! unique with high probability, not unpredictable. During thread-local teardown, when the
+//! A span id is drawn for every span and a trace id for every transaction, so they must be
+//! cheap: a per-thread generator (wyrand, 64-bit state) seeded once from the OS generator
+//! behind `Uuid::new_v4`. Ids only need to be unique with high probability, not
+//! unpredictable. During thread-local teardown, when the
 //! generator is gone, ids come from the OS generator directly: a span may be started from a
 //! value dropped then, and this never panics.
 
@@ -39,9 +40,11 @@ pub(crate) fn span_id() -> SpanId {
     SpanId::from(next().max(1).to_be_bytes())
 }
 
-/// A random trace id.
+/// A random trace id: 128 bits from this thread's generator (one per transaction, so no
+/// system call each time).
 pub(crate) fn trace_id() -> TraceId {
-    TraceId::from(Uuid::new_v4().into_bytes())
+    let bits = (u128::from(next()) << 64) | u128::from(next());
+    TraceId::from(bits.to_be_bytes())
 }
 
 /// A random number in `[0, 1)`, for sampling decisions.

@@ -132,12 +132,32 @@ impl<V: Clone> ScopeMap<V> {
     /// them one by one, with one new `top` (one allocation when the keys are new to `top`).
     pub(crate) fn insert_many(&mut self, entries: impl IntoIterator<Item = (Arc<str>, V)>) {
         let old = self.top().len();
-        let mut top: Arc<[Entry<V>]> = self
+        let top: Arc<[Entry<V>]> = self
             .top()
             .iter()
             .cloned()
             .chain(entries.into_iter().map(|(k, v)| (k, Some(v))))
             .collect();
+        self.replace_top(top, old);
+    }
+
+    /// [`insert_many`](Self::insert_many) for a fixed number of entries (what a macro writes):
+    /// the old `top` and the array have a known length, so the new `top` is written straight
+    /// into its one allocation.
+    pub(crate) fn insert_array<const N: usize>(&mut self, entries: [(Arc<str>, V); N]) {
+        let old = self.top().len();
+        let top: Arc<[Entry<V>]> = self
+            .top()
+            .iter()
+            .cloned()
+            .chain(entries.map(|(k, v)| (k, Some(v))))
+            .collect();
+        self.replace_top(top, old);
+    }
+
+    /// Installs `top`, a fresh (unshared) array holding the `old` entries of the current one
+    /// followed by new ones in source order: sorted, with the last write of each key kept.
+    fn replace_top(&mut self, mut top: Arc<[Entry<V>]>, old: usize) {
         let writes = top.len() - old;
         // Unique, so no copy. Stable: a key's old entry, then its new ones in source order.
         Arc::make_mut(&mut top).sort_by(|a, b| a.0.cmp(&b.0));

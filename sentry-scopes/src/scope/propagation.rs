@@ -69,6 +69,21 @@ impl PropagationContext {
         pc
     }
 
+    /// The trace of `span`, as the isolation scope of the unit of work `span` covers should
+    /// report it when no span is active: its ids, its sampling decision and its dynamic
+    /// sampling context. Integrations that run a unit of work in a transaction use it, so
+    /// that everything of that unit reports one trace.
+    #[cfg(feature = "tower")]
+    pub(crate) fn of_span(span: &super::Span) -> Self {
+        Self {
+            trace_id: span.trace_id(),
+            span_id: span.span_id(),
+            parent_span_id: span.parent_span_id(),
+            sampled: span.decision(),
+            baggage: span.baggage().iter().cloned().collect(),
+        }
+    }
+
     /// The 32-hex-digit trace id.
     #[must_use]
     pub fn trace_id(&self) -> TraceId {

@@ -11,7 +11,7 @@
 use std::borrow::Cow;
 use std::fmt;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, LazyLock, Mutex, MutexGuard, PoisonError};
 use std::time::SystemTime;
 
 use super::ids;
@@ -50,6 +50,11 @@ struct Inner {
     tree: Arc<Tree>,
 }
 
+/// `baggage` entries without `sentry-`.
+pub(crate) type Baggage = Vec<(String, String)>;
+/// Builds a tree's [`Baggage`] when it is first needed.
+pub(crate) type MakeBaggage = Box<dyn FnOnce() -> Baggage + Send>;
+
 /// What a span's owner may change until it finishes.
 #[derive(Default)]
 struct State {
@@ -65,8 +70,13 @@ struct State {
 /// where the finished tree goes.
 pub(crate) struct Tree {
     pub(crate) sampled: bool,
-    /// The dynamic sampling context the trace propagates (`baggage`), without `sentry-`.
-    pub(crate) baggage: Vec<(String, String)>,
+    /// The decision outgoing headers carry: `sampled` while tracing is on; with tracing off,
+    /// the upstream decision if there was one (so that this service does not change it), else
+    /// none (downstream decides).
+    pub(crate) decision: Option<bool>,
+    /// The dynamic sampling context the trace propagates (`baggage`), without `sentry-`; built
+    /// on first use, as most transactions never call another service.
+    baggage: LazyLock<Baggage, MakeBaggage>,
     name: Mutex<String>,
     /// Children finished so far; `None` once the transaction finished.
     finished: Mutex<Option<Vec<ProtocolSpan>>>,
@@ -82,14 +92,15 @@ impl Tree {
     /// A tree for a transaction named `name`.
     pub(crate) fn new(
         name: String,
-        sampled: bool,
-        baggage: Vec<(String, String)>,
+        (sampled, decision): (bool, Option<bool>),
+        baggage: MakeBaggage,
         max_spans: usize,
         sink: Option<Arc<dyn TransactionSink>>,
     ) -> Arc<Self> {
         Arc::new(Self {
             sampled,
-            baggage,
+            decision,
+            baggage: LazyLock::new(baggage),
             name: Mutex::new(name),
             finished: Mutex::new(Some(Vec::new())),
             started: AtomicUsize::new(0),
@@ -253,24 +264,36 @@ impl Span {
     /// Finishes the span now (later calls do nothing). A child is recorded into its
     /// transaction; a transaction is sent with the children finished before it, if sampled.
     pub fn finish(&self) {
-        let timestamp = SystemTime::now();
-        let state = {
+        self.end(None);
+    }
+
+    /// Finishes the span with `status` unless one was set: how the `span(..)` macro argument
+    /// reports how its function ended without overriding the body's own status.
+    pub(crate) fn finish_with_default_status(&self, status: SpanStatus) {
+        self.end(Some(status));
+    }
+
+    fn end(&self, default_status: Option<SpanStatus>) {
+        let (timestamp, state) = {
             let mut state = lock(&self.inner.state);
             if state.finished {
                 return;
             }
+            // Read the clock only for the call that finishes: a guard dropped after an
+            // explicit finish costs a lock and nothing else.
+            let timestamp = SystemTime::now();
             // Op and description stay readable (events captured later under this span report
             // them); the rest moves into the recorded span.
             let taken = State {
                 op: state.op.clone(),
                 description: state.description.clone(),
-                status: state.status,
+                status: state.status.or(default_status),
                 tags: std::mem::take(&mut state.tags),
                 data: std::mem::take(&mut state.data),
                 finished: true,
             };
             state.finished = true;
-            taken
+            (timestamp, taken)
         };
         let tree = &self.inner.tree;
         if !tree.sampled {
@@ -363,15 +386,21 @@ impl Span {
         }
     }
 
-    /// The value of a `sentry-trace` header that continues the trace below this span.
+    /// The value of a `sentry-trace` header that continues the trace below this span. It
+    /// carries the trace's sampling decision, or none when tracing is off here and no
+    /// upstream decision was received (the downstream service decides).
     #[must_use]
     pub fn sentry_trace_header(&self) -> String {
-        format!(
-            "{}-{}-{}",
-            self.inner.trace_id,
-            self.inner.span_id,
-            u8::from(self.inner.tree.sampled)
-        )
+        let (trace, span) = (self.inner.trace_id, self.inner.span_id);
+        match self.inner.tree.decision {
+            Some(sampled) => format!("{trace}-{span}-{}", u8::from(sampled)),
+            None => format!("{trace}-{span}"),
+        }
+    }
+
+    /// The sampling decision outgoing headers carry (see [`Span::sentry_trace_header`]).
+    pub(crate) fn decision(&self) -> Option<bool> {
+        self.inner.tree.decision
     }
 
     /// The dynamic sampling context of the trace, as `baggage` entries without `sentry-`.

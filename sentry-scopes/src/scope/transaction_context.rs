@@ -100,7 +100,7 @@ impl TransactionContext {
         let mut ctx = Self::new(name, op);
         ctx.trace_id = span.trace_id();
         ctx.parent_span_id = Some(span.span_id());
-        ctx.parent_sampled = Some(span.is_sampled());
+        ctx.parent_sampled = span.decision();
         ctx.baggage = span.baggage().iter().cloned().collect();
         ctx.continued = true;
         ctx

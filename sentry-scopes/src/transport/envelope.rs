@@ -221,6 +221,12 @@ impl EncodedEnvelope {
         self.summary.iter().map(|(kind, _)| kind.name())
     }
 
+    /// The kind of each item (what rate limits are checked against).
+    #[cfg(feature = "http")]
+    pub(crate) fn kinds(&self) -> impl Iterator<Item = ItemKind> + '_ {
+        self.summary.iter().map(|(kind, _)| *kind)
+    }
+
     /// What losing the whole envelope means for client reports.
     pub(crate) fn losses(&self) -> impl Iterator<Item = Loss> + '_ {
         self.summary.iter().flat_map(|(_, l)| l.iter().copied())

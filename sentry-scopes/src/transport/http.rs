@@ -10,24 +10,20 @@
 //! against the system's trust store (`rustls-platform-verifier`), so a self-hosted server with
 //! a private CA works when the system trusts that CA.
 
-use std::io::Write;
 use std::sync::Arc;
 use std::time::Duration;
 
-use flate2::Compression;
-use flate2::write::GzEncoder;
 use reqwest::header::{CONTENT_ENCODING, CONTENT_TYPE};
 use rustls_platform_verifier::BuilderVerifierExt;
 
 use super::cache::Cache;
+use super::compress::Compressor;
 use super::thread::{ThreadConfig, ThreadTransport};
 use super::worker::{Log, Reply, Sender};
 use super::{Transport, TransportContext};
 use crate::error::InitError;
 use crate::protocol::Dsn;
 
-/// Bodies at least this large are sent gzip-compressed.
-pub(crate) const GZIP_MIN_BYTES: usize = 1024;
 /// Connecting alone may take at most this long (or `http_timeout`, if shorter).
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// How much of an error answer is kept for the debug log.
@@ -50,9 +46,6 @@ pub(crate) fn create(
 ) -> Result<Arc<dyn Transport>, InitError> {
     let options = ctx.options;
     let tls = tls_config().map_err(|e| InitError::Transport(format!("cannot set up TLS: {e}")))?;
-    let client = http_client(tls.clone(), options.http_timeout, POOL_IDLE, usize::MAX)?;
-    // For the retry after a connection-level failure: never reuses a connection.
-    let fresh = http_client(tls, options.http_timeout, Duration::ZERO, 0)?;
     let url = dsn.envelope_api_url();
     let auth = dsn.to_auth(Some(&client_name())).to_string();
     let log = Log {
@@ -86,16 +79,18 @@ pub(crate) fn create(
         discards: ctx.discards.clone(),
         log,
     };
-    let transport = ThreadTransport::spawn(config, move || {
-        Box::new(HttpSender {
-            client,
-            fresh,
-            url,
-            auth,
+    let timeout = options.http_timeout;
+    let transport = ThreadTransport::spawn(config, || {
+        Ok(Box::new(HttpSender {
+            client: http_client(tls.clone(), timeout, POOL_IDLE, usize::MAX)?,
+            // For the retry after a connection-level failure: never reuses a connection.
+            fresh: http_client(tls.clone(), timeout, Duration::ZERO, 0)?,
+            url: url.clone(),
+            auth: auth.clone(),
             runtime: None,
-        })
-    })
-    .map_err(|e| InitError::Transport(format!("cannot start the transport thread: {e}")))?;
+            compressor: Compressor::default(),
+        }))
+    })?;
     Ok(Arc::new(transport))
 }
 
@@ -129,7 +124,8 @@ fn tls_config() -> Result<rustls::ClientConfig, rustls::Error> {
     Ok(config)
 }
 
-/// Sends bodies with reqwest; lives on the transport thread.
+/// Sends bodies with reqwest; one per transport thread, with clients (and so connection pools)
+/// of its own.
 struct HttpSender {
     client: reqwest::Client,
     /// Used once more, at once, when a request through `client` failed before any answer
@@ -139,10 +135,11 @@ struct HttpSender {
     auth: String,
     /// Built on first use, on the transport thread, and dropped there.
     runtime: Option<tokio::runtime::Runtime>,
+    compressor: Compressor,
 }
 
 impl Sender for HttpSender {
-    fn send(&mut self, body: &[u8]) -> Reply {
+    fn send(&mut self, body: &[u8], backlog: usize) -> Reply {
         let runtime = match &mut self.runtime {
             Some(rt) => rt,
             None => match tokio::runtime::Builder::new_current_thread()
@@ -153,7 +150,7 @@ impl Sender for HttpSender {
                 Err(e) => return Reply::Failed(format!("cannot start the I/O runtime: {e}")),
             },
         };
-        let (body, gzipped) = compress(body);
+        let (body, gzipped) = self.compressor.body(body, backlog);
         let body = bytes::Bytes::from(body);
         let post = |client: &reqwest::Client| {
             let mut request = client
@@ -165,7 +162,8 @@ impl Sender for HttpSender {
             }
             request.body(body.clone())
         };
-        runtime.block_on(async {
+        let started = std::time::Instant::now();
+        let reply = runtime.block_on(async {
             let response = match post(&self.client).send().await {
                 Err(e) if lost_connection(&e) => {
                     // Safe to send again: the server keeps one event per event id.
@@ -183,7 +181,9 @@ impl Sender for HttpSender {
                 Ok(response) => read_reply(response).await,
                 Err(e) => Reply::Failed(e),
             }
-        })
+        });
+        self.compressor.request_took(started.elapsed());
+        reply
     }
 }
 
@@ -247,20 +247,6 @@ async fn read_reply(mut response: reqwest::Response) -> Reply {
     }
 }
 
-/// gzip for bodies of at least [`GZIP_MIN_BYTES`]; returns the body and whether it is gzipped.
-pub(crate) fn compress(body: &[u8]) -> (Vec<u8>, bool) {
-    if body.len() >= GZIP_MIN_BYTES {
-        let mut encoder =
-            GzEncoder::new(Vec::with_capacity(body.len() / 4), Compression::default());
-        if encoder.write_all(body).is_ok()
-            && let Ok(out) = encoder.finish()
-        {
-            return (out, true);
-        }
-    }
-    (body.to_vec(), false)
-}
-
 /// A reqwest error with its causes ("connection refused", "operation timed out", …).
 fn describe(error: &reqwest::Error) -> String {
     let mut text = error.to_string();
@@ -278,23 +264,7 @@ fn describe(error: &reqwest::Error) -> String {
 
 #[cfg(test)]
 mod tests {
-    use std::io::Read;
-
     use super::*;
-
-    #[test]
-    fn small_bodies_stay_plain_and_large_ones_are_gzipped() {
-        let small = b"{}\n".to_vec();
-        assert_eq!(compress(&small), (small.clone(), false));
-        let large = vec![b'x'; 10 * GZIP_MIN_BYTES];
-        let (gz, gzipped) = compress(&large);
-        assert!(gzipped && gz.len() < large.len() / 10);
-        let mut out = Vec::new();
-        flate2::read::GzDecoder::new(&gz[..])
-            .read_to_end(&mut out)
-            .unwrap();
-        assert_eq!(out, large);
-    }
 
     #[test]
     fn tls_config_builds_without_a_process_wide_provider() {

@@ -9,10 +9,14 @@
 
 #[cfg(feature = "http")]
 mod cache;
+#[cfg(feature = "http")]
+mod compress;
 mod discards;
 mod envelope;
 #[cfg(feature = "http")]
 mod http;
+#[cfg(feature = "http")]
+mod policy;
 mod print;
 #[cfg(feature = "http")]
 mod ratelimit;

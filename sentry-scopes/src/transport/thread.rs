@@ -1,9 +1,15 @@
-//! The transport thread: a bounded queue that `capture_*` only pushes to, and one thread that
-//! sends.
+//! The transport threads: a bounded queue that `capture_*` only pushes to, and the threads that
+//! send.
+//!
+//! The first thread does everything: envelopes in order, flushes, the offline cache. A second
+//! one helps with a backlog (two or more envelopes waiting) while the server answers well (the
+//! last answer was a success), so a burst is written, compressed and sent on both cores; when
+//! the server fails, sending is one request at a time again. The threads share the decisions
+//! that outlive a request (rate limits, back-off, cache) through one `Policy`.
 //!
 //! The queue is a `Mutex<VecDeque>` with two condition variables rather than an
 //! `mpsc::sync_channel`: a flush must be able to wait even when the queue is full (a channel
-//! would need a free slot for the flush message), and the thread must wake both for new work
+//! would need a free slot for the flush message), and the threads must wake both for new work
 //! and when the back-off of the offline cache ends. The lock is only ever held for a push or a
 //! pop, never during I/O, so an app thread never waits on the network.
 
@@ -14,8 +20,10 @@ use std::time::{Duration, Instant};
 
 use super::cache::Cache;
 use super::envelope::EncodedEnvelope;
-use super::worker::{Log, Worker};
+use super::policy::Policy;
+use super::worker::{Log, Sender, Worker};
 use super::{DiscardReason, Discards, Transport};
+use crate::error::InitError;
 
 /// The shared half: queue and flush bookkeeping.
 struct Shared {
@@ -32,7 +40,19 @@ struct State {
     flush_requested: u64,
     flush_done: u64,
     shutdown: bool,
-    exited: bool,
+    /// Helper threads sending an envelope right now (a flush waits for them).
+    helping: usize,
+    /// Threads that have ended.
+    exited: usize,
+}
+
+/// Sending threads: the first, and one helper for backlogs.
+const THREADS: usize = 2;
+
+impl State {
+    fn all_exited(&self) -> bool {
+        self.exited >= THREADS
+    }
 }
 
 impl Shared {
@@ -71,10 +91,10 @@ impl Shared {
     }
 }
 
-/// A [`Transport`] that hands envelopes to a [`Worker`] on its own thread.
+/// A [`Transport`] that hands envelopes to [`Worker`]s on threads of their own.
 pub(crate) struct ThreadTransport {
     shared: Arc<Shared>,
-    handle: Mutex<Option<JoinHandle<()>>>,
+    handles: Mutex<Vec<JoinHandle<()>>>,
     discards: Arc<Discards>,
     /// Where envelopes still queued at a timed-out shutdown are written, if caching is on.
     spill: Option<Cache>,
@@ -90,12 +110,14 @@ pub(crate) struct ThreadConfig {
 }
 
 impl ThreadTransport {
-    /// Starts the thread. `make_sender` runs on it, so what it builds (an async runtime, say)
-    /// lives and dies there.
-    pub(crate) fn spawn<F>(config: ThreadConfig, make_sender: F) -> std::io::Result<Self>
-    where
-        F: FnOnce() -> Box<dyn super::worker::Sender> + Send + 'static,
-    {
+    /// Starts the threads, each with a sender of its own from `make_sender` (called here, on
+    /// the caller's thread). Senders are never shared: an HTTP sender's pooled connections are
+    /// driven by the runtime of the thread that opened them, so a connection handed to another
+    /// thread would stall while its owner sleeps.
+    pub(crate) fn spawn(
+        config: ThreadConfig,
+        mut make_sender: impl FnMut() -> Result<Box<dyn Sender>, InitError>,
+    ) -> Result<Self, InitError> {
         let ThreadConfig {
             capacity,
             cache,
@@ -110,23 +132,45 @@ impl ThreadTransport {
                 flush_requested: 0,
                 flush_done: 0,
                 shutdown: false,
-                exited: false,
+                helping: 0,
+                exited: 0,
             }),
             work: Condvar::new(),
             progress: Condvar::new(),
         });
-        let thread_shared = shared.clone();
-        let (thread_discards, thread_log) = (discards.clone(), log.clone());
-        let handle = std::thread::Builder::new()
-            .name("sentry-scopes-transport".into())
-            .spawn(move || {
-                let _exit = ExitGuard(thread_shared.clone());
-                let worker = Worker::new(make_sender(), cache, thread_discards, thread_log);
-                run(&thread_shared, worker);
-            })?;
+        let policy = Arc::new(Mutex::new(Policy::new(
+            cache,
+            discards.clone(),
+            log.clone(),
+        )));
+        let mut handles = Vec::with_capacity(THREADS);
+        for index in 0..THREADS {
+            let sender = make_sender()?;
+            let worker = Worker::new(policy.clone(), sender, discards.clone(), log.clone());
+            let thread_shared = shared.clone();
+            let spawned = std::thread::Builder::new()
+                .name(format!("sentry-scopes-transport-{index}"))
+                .spawn(move || {
+                    let _exit = ExitGuard(thread_shared.clone());
+                    run(&thread_shared, worker, index == 0);
+                });
+            match spawned {
+                Ok(handle) => handles.push(handle),
+                Err(e) if index == 0 => {
+                    return Err(InitError::Transport(format!(
+                        "cannot start the transport thread: {e}"
+                    )));
+                }
+                // Without a helper the first thread still does everything.
+                Err(_) => {
+                    shared.lock().exited += THREADS - index;
+                    break;
+                }
+            }
+        }
         Ok(Self {
             shared,
-            handle: Mutex::new(Some(handle)),
+            handles: Mutex::new(handles),
             discards,
             spill,
             log,
@@ -137,7 +181,7 @@ impl ThreadTransport {
     fn wait_flushed(&self, ticket: u64, deadline: Option<Instant>) -> bool {
         let state = self
             .shared
-            .wait_until(deadline, |s| s.flush_done >= ticket || s.exited);
+            .wait_until(deadline, |s| s.flush_done >= ticket || s.all_exited());
         state.flush_done >= ticket
     }
 }
@@ -148,15 +192,17 @@ struct ExitGuard(Arc<Shared>);
 
 impl Drop for ExitGuard {
     fn drop(&mut self) {
-        self.0.lock().exited = true;
+        self.0.lock().exited += 1;
         self.0.progress.notify_all();
+        self.0.work.notify_all();
     }
 }
 
-/// The thread's loop: queue first, then flush requests, then the offline cache.
-fn run(shared: &Shared, mut worker: Worker) {
+/// A thread's loop: queue first, then flush requests, then the offline cache. A helper
+/// (`first == false`) only takes envelopes from a backlog while the server answers well.
+fn run(shared: &Shared, mut worker: Worker, first: bool) {
     enum Job {
-        Send(EncodedEnvelope),
+        Send(EncodedEnvelope, usize),
         Flush(u64),
         Cache,
         Exit,
@@ -165,17 +211,26 @@ fn run(shared: &Shared, mut worker: Worker) {
         let job = {
             let mut state = shared.lock();
             loop {
-                if let Some(envelope) = state.queue.pop_front() {
-                    break Job::Send(envelope);
+                let takes = first || (state.queue.len() >= 2 && worker.healthy());
+                if takes && let Some(envelope) = state.queue.pop_front() {
+                    if !first {
+                        state.helping += 1;
+                    }
+                    break Job::Send(envelope, state.queue.len());
                 }
-                if state.flush_requested > state.flush_done {
+                if first && state.flush_requested > state.flush_done && state.helping == 0 {
                     break Job::Flush(state.flush_requested);
                 }
-                if state.shutdown {
+                if state.shutdown && (state.queue.is_empty() || !first) {
                     break Job::Exit;
                 }
                 let now = Instant::now();
-                state = match worker.cache_retry_at(now) {
+                let retry = if first {
+                    worker.cache_retry_at(now)
+                } else {
+                    None
+                };
+                state = match retry {
                     Some(at) if at <= now => break Job::Cache,
                     Some(at) => {
                         shared
@@ -192,7 +247,14 @@ fn run(shared: &Shared, mut worker: Worker) {
             }
         };
         match job {
-            Job::Send(envelope) => worker.send_queued(envelope),
+            Job::Send(envelope, backlog) => {
+                worker.send_queued(envelope, backlog);
+                if !first {
+                    shared.lock().helping -= 1;
+                    // The first thread may be waiting to flush.
+                    shared.work.notify_all();
+                }
+            }
             Job::Flush(ticket) => {
                 worker.send_report();
                 shared.lock().flush_done = ticket;
@@ -220,21 +282,26 @@ impl Transport for ThreadTransport {
             return;
         }
         state.queue.push_back(envelope);
+        let backlog = state.queue.len() >= 2;
         drop(state);
-        self.shared.work.notify_one();
+        if backlog {
+            self.shared.work.notify_all(); // the helper too
+        } else {
+            self.shared.work.notify_one();
+        }
     }
 
     fn flush(&self, timeout: Duration) -> bool {
         let deadline = deadline_after(timeout);
         let ticket = {
             let mut state = self.shared.lock();
-            if state.exited {
+            if state.all_exited() {
                 return state.queue.is_empty();
             }
             state.flush_requested += 1;
             state.flush_requested
         };
-        self.shared.work.notify_one();
+        self.shared.work.notify_all();
         self.wait_flushed(ticket, deadline)
     }
 
@@ -246,7 +313,7 @@ impl Transport for ThreadTransport {
             state.shutdown = true;
             state.queue.drain(..).collect()
         };
-        self.shared.work.notify_one();
+        self.shared.work.notify_all();
         // Whatever the thread did not get to: into the cache for the next start, or lost.
         for envelope in left_over {
             let stored = self.spill.as_ref().is_some_and(|cache| {
@@ -262,18 +329,20 @@ impl Transport for ThreadTransport {
         if let Some(cache) = &self.spill {
             cache.release();
         }
-        // Join only a thread that is exiting; one stuck in a request is left behind.
-        let exited = self.shared.wait_until(deadline, |s| s.exited).exited;
-        let handle = self
-            .handle
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .take();
-        if exited && let Some(handle) = handle {
-            let _ = handle.join();
-        } else if !exited {
+        // Join only threads that are exiting; one stuck in a request is left behind.
+        let exited = self
+            .shared
+            .wait_until(deadline, State::all_exited)
+            .all_exited();
+        let handles =
+            std::mem::take(&mut *self.handles.lock().unwrap_or_else(PoisonError::into_inner));
+        if exited {
+            for handle in handles {
+                let _ = handle.join();
+            }
+        } else {
             self.log.line(|| {
-                "the transport thread is still busy with a request; not waiting for it".to_owned()
+                "a transport thread is still busy with a request; not waiting for it".to_owned()
             });
         }
         flushed
@@ -288,8 +357,8 @@ fn deadline_after(timeout: Duration) -> Option<Instant> {
 
 impl Drop for ThreadTransport {
     fn drop(&mut self) {
-        // Stop the thread if `shutdown` was never called (a transport dropped without a guard).
+        // Stop the threads if `shutdown` was never called (a transport dropped without a guard).
         self.shared.lock().shutdown = true;
-        self.shared.work.notify_one();
+        self.shared.work.notify_all();
     }
 }

@@ -1,29 +1,20 @@
-//! What the transport thread does with one envelope: rate limits, client reports, stamping,
-//! sending, and what each answer means (drop and count, cache, back off).
+//! What one sending thread does with one envelope: the policy's decisions (rate limits,
+//! back-off, cache) taken under its lock, then, without the lock, the envelope written (a
+//! deferred one is encoded here), stamped, compressed and sent, and the answer handed back to
+//! the policy.
 
-use std::collections::HashMap;
-use std::path::{Path, PathBuf};
-use std::sync::Arc;
-use std::time::{Duration, Instant, SystemTime};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::{Instant, SystemTime};
 
-use super::cache::Cache;
 use super::envelope::{EncodedEnvelope, Loss};
-use super::ratelimit::RateLimits;
+use super::policy::{Origin, Policy, Sent};
 use super::{DiscardReason, Discards};
-
-/// First wait after the server failed, doubled on each further failure up to [`MAX_BACKOFF`].
-const FIRST_BACKOFF: Duration = Duration::from_secs(1);
-const MAX_BACKOFF: Duration = Duration::from_secs(60);
-/// A cached envelope answered with this many `500`s (not 502/503/504: those say the server is
-/// away, not that the envelope is bad) is given up on, so one poison envelope cannot block the
-/// cache forever.
-const MAX_SERVER_ERRORS: u32 = 3;
 
 /// Sends one request body; what the transport thread drives. Must not panic and must return
 /// within its own time limit.
 pub(crate) trait Sender: Send + 'static {
-    /// Sends `body`, an encoded envelope.
-    fn send(&mut self, body: &[u8]) -> Reply;
+    /// Sends `body`, an encoded envelope; `backlog` envelopes wait behind it.
+    fn send(&mut self, body: &[u8], backlog: usize) -> Reply;
 }
 
 /// What came back for one request.
@@ -66,319 +57,152 @@ impl Log {
     }
 }
 
-/// Where an envelope being delivered came from.
-enum Origin<'a> {
-    Queue,
-    /// A cache file; `changed` when rate limits removed items since it was written.
-    Cache {
-        path: &'a Path,
-        changed: bool,
-    },
-}
-
-/// The state of the transport thread between envelopes.
+/// One sending thread's part: its own connection, and the shared policy.
 pub(crate) struct Worker {
+    policy: Arc<Mutex<Policy>>,
     sender: Box<dyn Sender>,
-    limits: RateLimits,
-    cache: Option<Cache>,
-    /// How many files the cache is believed to hold.
-    cached: usize,
-    backoff: Duration,
-    backoff_until: Option<Instant>,
-    server_errors: HashMap<PathBuf, u32>,
     discards: Arc<Discards>,
     log: Log,
 }
 
 impl Worker {
     pub(crate) fn new(
+        policy: Arc<Mutex<Policy>>,
         sender: Box<dyn Sender>,
-        cache: Option<Cache>,
         discards: Arc<Discards>,
         log: Log,
     ) -> Self {
-        let cached = cache
-            .as_ref()
-            .and_then(|c| c.entries().ok())
-            .map_or(0, |e| e.len());
-        if cached > 0 {
-            log.line(|| format!("{cached} envelope(s) in the offline cache from an earlier run"));
-        }
         Self {
+            policy,
             sender,
-            limits: RateLimits::default(),
-            cache,
-            cached,
-            backoff: Duration::ZERO,
-            backoff_until: None,
-            server_errors: HashMap::new(),
             discards,
             log,
         }
     }
 
+    fn policy(&self) -> MutexGuard<'_, Policy> {
+        self.policy.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
     /// Handles an envelope from the queue, with the pending client report attached.
-    pub(crate) fn send_queued(&mut self, envelope: EncodedEnvelope) {
+    pub(crate) fn send_queued(&mut self, envelope: EncodedEnvelope, backlog: usize) {
         let now = Instant::now();
-        let Some(mut envelope) = self.apply_limits(envelope, now) else {
+        let (blocked, to_cache) = {
+            let policy = self.policy();
+            (policy.blocked(&envelope, now), policy.backing_off(now))
+        };
+        let Some(mut envelope) = self.drop_blocked(envelope, &blocked) else {
             return;
         };
-        if self.cache.is_some() && self.backoff_until.is_some_and(|t| t > now) {
+        if to_cache {
             // The server failed a moment ago: straight to the cache, without a request.
             let losses: Vec<Loss> = envelope.losses().collect();
-            self.store(&envelope.stamped(SystemTime::now()), &losses);
+            let body = envelope.stamped(SystemTime::now());
+            self.policy().store(&body, &losses);
             return;
         }
         if let Some(report) = self.discards.take_report() {
             envelope = envelope.with_report(&report);
         }
-        self.deliver(envelope, Origin::Queue);
+        self.deliver(envelope, Origin::Queue, backlog);
     }
 
     /// Sends the pending client report on its own, if there is one (on flush). While the server
     /// is failing the counts stay pending: a report must not take a place in the cache.
     pub(crate) fn send_report(&mut self) {
-        if self.backoff_until.is_some_and(|t| t > Instant::now()) {
+        if self.policy().backing_off(Instant::now()) {
             return;
         }
         if let Some(report) = self.discards.take_report() {
-            self.send_queued(EncodedEnvelope::report(&report));
+            self.send_queued(EncodedEnvelope::report(&report), 0);
         }
     }
 
-    /// When the oldest cached envelope should be retried: `None` when nothing is cached,
-    /// otherwise once the back-off and any global rate limit are over.
+    /// Whether the last answer was a success (a helper thread sends only then).
+    pub(crate) fn healthy(&self) -> bool {
+        self.policy().healthy()
+    }
+
+    /// When the oldest cached envelope should be retried (see `Policy::cache_retry_at`).
     pub(crate) fn cache_retry_at(&self, now: Instant) -> Option<Instant> {
-        if self.cache.is_none() || self.cached == 0 {
-            return None;
-        }
-        let wait = [self.backoff_until, self.limits.all_blocked_until(now)];
-        Some(wait.into_iter().flatten().max().unwrap_or(now).max(now))
+        self.policy().cache_retry_at(now)
     }
 
-    /// Retries the oldest cached envelope.
+    /// Retries the oldest cached envelope, unless another thread is retrying one.
     pub(crate) fn send_cached(&mut self) {
-        let Some(path) = self.cache.as_ref().and_then(Cache::oldest) else {
-            self.cached = 0;
-            return;
+        let (path, cache) = {
+            let mut policy = self.policy();
+            let Some(path) = policy.take_cached() else {
+                return;
+            };
+            (path, policy.cache().cloned())
         };
-        let parsed = self
-            .cache
+        let parsed = cache
             .as_ref()
             .map_or(Ok(Vec::new()), |c| c.read(&path).map_err(|e| e.to_string()))
             .and_then(|bytes| EncodedEnvelope::from_slice(&bytes));
-        let envelope = match parsed {
-            Ok(envelope) => envelope,
-            Err(e) => {
-                self.log
-                    .line(|| format!("skipped unusable cache entry {}: {e}", path.display()));
-                if let Some(cache) = &self.cache {
-                    cache.discard(&path);
+        match parsed {
+            Err(e) => self.policy().unusable(&path, &e),
+            Ok(envelope) => {
+                let before = envelope.items().len();
+                let blocked = self.policy().blocked(&envelope, Instant::now());
+                match self.drop_blocked(envelope, &blocked) {
+                    None => self.policy().forget(&path),
+                    Some(envelope) => {
+                        let changed = envelope.items().len() != before;
+                        let origin = Origin::Cache {
+                            path: &path,
+                            changed,
+                        };
+                        self.deliver(envelope, origin, 0);
+                    }
                 }
-                self.server_errors.remove(&path);
-                self.cached = self.cached.saturating_sub(1);
-                return;
-            }
-        };
-        let before = envelope.items().len();
-        match self.apply_limits(envelope, Instant::now()) {
-            None => self.forget(&path),
-            Some(envelope) => {
-                let changed = envelope.items().len() != before;
-                self.deliver(
-                    envelope,
-                    Origin::Cache {
-                        path: &path,
-                        changed,
-                    },
-                );
             }
         }
+        self.policy().cached_done();
     }
 
-    /// Drops rate-limited items, counting them; `None` when nothing is left.
-    fn apply_limits(&mut self, envelope: EncodedEnvelope, now: Instant) -> Option<EncodedEnvelope> {
-        let limits = &self.limits;
-        let discards = &self.discards;
+    /// Drops the items of `blocked` kinds (rate-limited), counting them; `None` when nothing
+    /// is left.
+    fn drop_blocked(
+        &self,
+        envelope: EncodedEnvelope,
+        blocked: &[super::envelope::ItemKind],
+    ) -> Option<EncodedEnvelope> {
+        if blocked.is_empty() {
+            return Some(envelope);
+        }
         let mut dropped = 0;
         let kept = envelope.retain(|item| {
-            let blocked = limits.blocked_until(item.kind, now).is_some();
-            if blocked {
+            let drop = blocked.contains(&item.kind);
+            if drop {
                 dropped += 1;
-                discards.record_item(item, DiscardReason::RatelimitBackoff);
+                self.discards
+                    .record_item(item, DiscardReason::RatelimitBackoff);
             }
-            !blocked
+            !drop
         });
-        if dropped > 0 {
-            self.log
-                .line(|| format!("{dropped} item(s) dropped: rate limited by the server"));
-        }
+        self.log
+            .line(|| format!("{dropped} item(s) dropped: rate limited by the server"));
         kept
     }
 
-    fn deliver(&mut self, envelope: EncodedEnvelope, origin: Origin<'_>) {
+    /// Writes, stamps and sends the envelope, without the policy's lock, then lets the policy
+    /// judge the answer.
+    fn deliver(&mut self, envelope: EncodedEnvelope, origin: Origin<'_>, backlog: usize) {
         let losses: Vec<Loss> = envelope.losses().collect();
         let report_only = envelope.is_report_only();
         let body = envelope.stamped(SystemTime::now());
+        drop(envelope);
         let started = Instant::now();
-        let reply = self.sender.send(&body);
+        let reply = self.sender.send(&body, backlog);
         let now = Instant::now();
-        match reply {
-            Reply::Http {
-                status,
-                rate_limits,
-                retry_after,
-                body: answer,
-            } => {
-                self.limits
-                    .update(status, rate_limits.as_deref(), retry_after.as_deref(), now);
-                match status {
-                    200..=299 => {
-                        self.log.line(|| {
-                            format!(
-                                "sent {} bytes: HTTP {status} in {:?}",
-                                body.len(),
-                                now - started
-                            )
-                        });
-                        self.backoff = Duration::ZERO;
-                        self.backoff_until = None;
-                        if let Origin::Cache { path, .. } = origin {
-                            self.forget(path);
-                        }
-                    }
-                    429 => {
-                        self.log
-                            .line(|| "HTTP 429: rate limited; envelope dropped".to_owned());
-                        self.lose(&losses, DiscardReason::RatelimitBackoff, origin);
-                    }
-                    300..=499 => {
-                        self.log
-                            .line(|| format!("HTTP {status}, envelope dropped: {}", answer.trim()));
-                        self.lose(&losses, DiscardReason::SendError, origin);
-                    }
-                    _ => {
-                        self.log
-                            .line(|| format!("HTTP {status} from the server: {}", answer.trim()));
-                        let counts = !matches!(status, 502..=504);
-                        self.server_failed(report_only, &body, &losses, origin, counts, now);
-                    }
-                }
-            }
-            Reply::Failed(error) => {
-                self.log
-                    .line(|| format!("sending failed after {:?}: {error}", now - started));
-                self.server_failed(report_only, &body, &losses, origin, false, now);
-            }
-        }
-    }
-
-    /// 5xx or no answer: cache the envelope (or keep it cached) and back off, else drop it.
-    fn server_failed(
-        &mut self,
-        report_only: bool,
-        body: &[u8],
-        losses: &[Loss],
-        origin: Origin<'_>,
-        counts: bool,
-        now: Instant,
-    ) {
-        if self.cache.is_none() {
-            self.record(losses, DiscardReason::NetworkError);
-            return;
-        }
-        self.backoff = (self.backoff * 2).clamp(FIRST_BACKOFF, MAX_BACKOFF);
-        self.backoff_until = Some(now + self.backoff);
-        if report_only {
-            // A lone client report takes no place in the cache: its counts go back.
-            self.record(losses, DiscardReason::NetworkError);
-            return;
-        }
-        self.log.line(|| {
-            format!(
-                "server unavailable; retrying cached envelopes in {:?}",
-                self.backoff
-            )
-        });
-        match origin {
-            Origin::Queue => self.store(body, losses),
-            Origin::Cache { path, changed } => {
-                let strikes = self.server_errors.entry(path.to_owned()).or_default();
-                *strikes += u32::from(counts);
-                if *strikes >= MAX_SERVER_ERRORS {
-                    self.log.line(|| {
-                        format!(
-                            "giving up on {} after {MAX_SERVER_ERRORS} server errors",
-                            path.display()
-                        )
-                    });
-                    self.record(losses, DiscardReason::SendError);
-                    self.forget(path);
-                } else if changed {
-                    // Store what is left, so the dropped items are not counted again.
-                    self.forget(path);
-                    self.store(body, losses);
-                }
-            }
-        }
-    }
-
-    /// Writes `body` to the cache; evicted envelopes are counted as `buffer_overflow`.
-    fn store(&mut self, body: &[u8], losses: &[Loss]) {
-        let Some(cache) = &self.cache else {
-            return self.record(losses, DiscardReason::NetworkError);
+        let sent = Sent {
+            body: &body,
+            losses: &losses,
+            report_only,
+            origin,
         };
-        match cache.store(body) {
-            Ok(evicted) => {
-                self.cached = self.cached + 1 - evicted.len().min(self.cached + 1);
-                for old in evicted {
-                    self.log
-                        .line(|| "offline cache full: oldest envelope dropped".to_owned());
-                    match EncodedEnvelope::from_slice(&old) {
-                        Ok(env) => self
-                            .discards
-                            .record_envelope(&env, DiscardReason::BufferOverflow),
-                        Err(_) => self.discards.record(
-                            DiscardReason::BufferOverflow,
-                            crate::protocol::Category::Error,
-                            1,
-                        ),
-                    }
-                }
-            }
-            Err(e) => {
-                self.log
-                    .line(|| format!("could not write to the offline cache: {e}"));
-                self.record(losses, DiscardReason::NetworkError);
-            }
-        }
-    }
-
-    /// The server refused the envelope for good.
-    fn lose(&mut self, losses: &[Loss], reason: DiscardReason, origin: Origin<'_>) {
-        self.record(losses, reason);
-        if let Origin::Cache { path, .. } = origin {
-            self.forget(path);
-        }
-    }
-
-    fn record(&self, losses: &[Loss], reason: DiscardReason) {
-        self.discards.record_losses(losses.iter().copied(), reason);
-    }
-
-    fn forget(&mut self, path: &Path) {
-        if let Some(cache) = &self.cache
-            && !cache.remove(path)
-        {
-            self.log.line(|| {
-                format!(
-                    "could not delete {} from the offline cache; it is not sent again by this \
-                     process",
-                    path.display()
-                )
-            });
-        }
-        self.server_errors.remove(path);
-        self.cached = self.cached.saturating_sub(1);
+        self.policy().outcome(sent, reply, started, now);
     }
 }

@@ -6,7 +6,6 @@ use http::{HeaderMap, Request};
 use sentry_types::protocol::v7::{Request as RequestData, Url};
 
 use crate::pii::{filter_query, is_sensitive};
-use crate::scope::PropagationContext;
 
 /// The request as events report it: method, URL without the query, the query string, and the
 /// headers; credentials, cookies and client addresses only with `send_default_pii`.
@@ -62,12 +61,11 @@ pub(super) fn transaction_name<B>(req: &Request<B>) -> String {
     format!("{} {}", req.method(), req.uri().path())
 }
 
-/// The trace named by the `sentry-trace` and `baggage` headers, or a new one.
-pub(super) fn propagation_context(headers: &HeaderMap) -> PropagationContext {
-    PropagationContext::from_headers(
-        header_str(headers, "sentry-trace"),
-        header_str(headers, "baggage"),
-    )
+/// The headers an incoming trace is continued from, those of them the request has.
+pub(super) fn trace_headers(headers: &HeaderMap) -> impl Iterator<Item = (&str, &str)> {
+    ["sentry-trace", "baggage", "traceparent"]
+        .into_iter()
+        .filter_map(|name| header_str(headers, name).map(|value| (name, value)))
 }
 
 fn header_str<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {

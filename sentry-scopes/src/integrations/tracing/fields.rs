@@ -64,6 +64,30 @@ impl Visit for Fields {
     }
 }
 
+/// The fields that tell the layer how to name a Sentry span rather than being data: `sentry.op`,
+/// `sentry.name` and `sentry.trace` (an incoming `sentry-trace` value a root span continues).
+/// Only string values count; they are taken out of the span's other fields.
+#[derive(Default)]
+pub(super) struct SentryFields {
+    pub(super) op: Option<String>,
+    pub(super) name: Option<String>,
+    pub(super) trace: Option<String>,
+}
+
+impl SentryFields {
+    pub(super) fn take(values: &mut Map<String, Value>) -> Self {
+        let mut take = |key: &str| match values.remove(key) {
+            Some(Value::String(s)) => Some(s),
+            Some(_) | None => None,
+        };
+        Self {
+            op: take("sentry.op"),
+            name: take("sentry.name"),
+            trace: take("sentry.trace"),
+        }
+    }
+}
+
 /// A field value as a tag value: strings as they are, everything else as JSON text.
 pub(super) fn tag_value(value: &Value) -> String {
     match value {
