@@ -1,5 +1,8 @@
-//! Deterministic figures for the hot paths, beside sentry-core: allocations per operation
-//! (a counting global allocator) and, run under callgrind, instructions per operation.
+//! Deterministic figures for the scope operations, beside sentry-core: allocations per
+//! operation (a counting global allocator), instructions per operation (run under callgrind),
+//! and the fastest of many short batches. The harness and its command line are in
+//! `common/harness.rs`; `counts_paths.rs` holds the paths around the scopes (HTTP capture,
+//! axum layer, tracing breadcrumbs).
 //!
 //! ```text
 //! cargo bench --bench counts                      # allocations per op of every case (a table)
@@ -7,67 +10,18 @@
 //! cargo bench --bench counts -- --run CASE ITERS  # only CASE, ITERS times inside `measured`
 //! cargo bench --bench counts -- --time [FILTER]   # min and median ns/op over short batches
 //! ```
-//!
-//! `--time` complements criterion on a shared machine: it times many short batches (~20 µs) and
-//! keeps the fastest, which a preempted or disturbed batch cannot lower, so it estimates the
-//! undisturbed cost. Neighbours on the same physical core can still slow every batch.
-//!
-//! `scripts/bench-report.sh` runs `--run` under
-//! `valgrind --tool=callgrind --collect-atstart=no --toggle-collect=*counts::measured*`, so only
-//! the measured loop is counted, and divides by ITERS. The `baseline/noop` case is the loop and
-//! indirect call alone; the report subtracts it.
 
 mod common;
 
-use std::alloc::System;
 use std::hint::black_box;
-use std::time::Instant;
 
+use common::harness::{Case, case};
 use common::{hand, macro_side, ours, peer, run_ready};
 use sentry_scopes::{Breadcrumb, Level, User};
-use stats_alloc::{INSTRUMENTED_SYSTEM, StatsAlloc};
 
 /// Counts every allocation and reallocation (a few atomic adds each, also under callgrind).
 #[global_allocator]
-static GLOBAL: &StatsAlloc<System> = &INSTRUMENTED_SYSTEM;
-
-/// Allocations plus reallocations so far: each is one call into the allocator.
-fn allocs() -> usize {
-    let s = GLOBAL.stats();
-    s.allocations + s.reallocations
-}
-
-/// The loop callgrind counts (`--toggle-collect=*counts::measured*`).
-#[inline(never)]
-fn measured(op: &mut dyn FnMut(), iters: u64) {
-    for _ in 0..iters {
-        op();
-    }
-}
-
-type Op<'a> = &'a mut dyn FnMut();
-type Measure<'a> = &'a mut dyn FnMut(Op<'_>);
-
-/// Warm-up runs, outside what callgrind collects.
-#[inline(never)]
-fn warm_up(op: &mut dyn FnMut()) {
-    for _ in 0..100 {
-        op();
-    }
-}
-
-/// A named operation: `setup` builds the state, then hands the operation to the measurement.
-struct Case {
-    name: String,
-    setup: Box<dyn Fn(Measure<'_>)>,
-}
-
-fn case(name: impl Into<String>, setup: impl Fn(Measure<'_>) + 'static) -> Case {
-    Case {
-        name: name.into(),
-        setup: Box::new(setup),
-    }
-}
+static GLOBAL: &stats_alloc::StatsAlloc<std::alloc::System> = &stats_alloc::INSTRUMENTED_SYSTEM;
 
 const COUNT_SIZES: [usize; 5] = common::SIZES;
 
@@ -186,6 +140,30 @@ fn cases() -> Vec<Case> {
             });
         }));
     }
+    // The isolation fork alone, nothing written, empty scopes: what every request or task pays
+    // before it does anything.
+    v.push(case("isolation_fork_bare/ours-macro/0", |m| {
+        ours::with_isolation(&sentry_scopes::Scope::new(), || {
+            m(&mut macro_side::bare_isolation);
+        });
+    }));
+    v.push(case("isolation_fork_bare/ours-closure/0", |m| {
+        ours::with_isolation(&sentry_scopes::Scope::new(), || {
+            m(&mut || {
+                sentry_scopes::with_isolation_scope(|s| {
+                    black_box(s);
+                });
+            });
+        });
+    }));
+    v.push(case("isolation_fork_bare/sentry-core/0", |m| {
+        peer::with_hub(&peer::hub_with(0, 0), || {
+            m(&mut || {
+                let hub = sentry_core::Hub::new_from_top(sentry_core::Hub::current());
+                sentry_core::Hub::run(std::sync::Arc::new(hub), || black_box(()));
+            });
+        });
+    }));
     v.push(case("breadcrumb/ours-closure/100", |m| {
         let s = ours::scope_with(0, 100);
         ours::with_current(&s, || {
@@ -242,6 +220,33 @@ fn cases() -> Vec<Case> {
             });
         }));
     }
+    // The same capture with an event processor on the scope (one that keeps the event as it
+    // is), as under a tower layer that attaches the request: both SDKs then build the event as
+    // an `Event` and serialise it; ours cannot write it straight from the scopes.
+    v.push(case("capture_processor/ours-closure/t100-b100", |m| {
+        let s = ours::scope_with(100, 100);
+        s.add_event_processor(Some);
+        ours::with_current(&s, || {
+            m(&mut || {
+                sentry_scopes::with_scope(|s| {
+                    s.set_tag("bench", "value");
+                    black_box(sentry_scopes::capture_message("benchmark", Level::Info));
+                });
+            });
+        });
+    }));
+    v.push(case("capture_processor/sentry-core/t100-b100", |m| {
+        let hub = peer::hub_with(100, 100);
+        hub.configure_scope(|s| s.add_event_processor(Some));
+        peer::with_hub(&hub, || {
+            m(&mut || {
+                sentry_core::with_scope(
+                    |s| s.set_tag("bench", "value"),
+                    || black_box(sentry_core::capture_message("benchmark", Level::Info)),
+                );
+            });
+        });
+    }));
     v.push(case("macro_overhead/hand-written/sync", |m| {
         let s = ours::scope_with(10, 0);
         ours::with_current(&s, || m(&mut || hand::tagged("value")));
@@ -269,79 +274,7 @@ fn cases() -> Vec<Case> {
     v
 }
 
-/// Prints the fastest and the median per-op time over many short batches of each case.
-fn time_cases(cases: &[Case], filter: &str) {
-    println!("{:<40} {:>12} {:>12}", "case", "min ns/op", "median ns/op");
-    for c in cases.iter().filter(|c| c.name.contains(filter)) {
-        let mut result = (0.0, 0.0);
-        (c.setup)(&mut |op| {
-            warm_up(op);
-            // Size a batch to ~20 µs.
-            let t = Instant::now();
-            measured(op, 100);
-            let per_op = t.elapsed().as_secs_f64() / 100.0;
-            #[expect(
-                clippy::cast_possible_truncation,
-                clippy::cast_sign_loss,
-                reason = "a small positive count"
-            )]
-            let batch = ((20e-6 / per_op) as u64).clamp(1, 10_000);
-            let mut samples: Vec<f64> = (0..400)
-                .map(|_| {
-                    let t = Instant::now();
-                    measured(op, batch);
-                    #[expect(clippy::cast_precision_loss, reason = "small counts")]
-                    let ns = t.elapsed().as_secs_f64() * 1e9 / batch as f64;
-                    ns
-                })
-                .collect();
-            samples.sort_by(f64::total_cmp);
-            result = (samples[0], samples[samples.len() / 2]);
-        });
-        println!("{:<40} {:>12.1} {:>12.1}", c.name, result.0, result.1);
-    }
-}
-
 fn main() {
     let _client = ours::init();
-    // `cargo bench` appends `--bench`; it carries no meaning here.
-    let args: Vec<String> = std::env::args()
-        .skip(1)
-        .filter(|a| a != "--bench")
-        .collect();
-    let cases = cases();
-    match args.iter().map(String::as_str).collect::<Vec<_>>()[..] {
-        ["--list"] => cases.iter().for_each(|c| println!("{}", c.name)),
-        ["--run", name, iters] => {
-            let iters: u64 = iters.parse().expect("ITERS is a number");
-            let c = cases
-                .iter()
-                .find(|c| c.name == name)
-                .unwrap_or_else(|| panic!("no case {name}; see --list"));
-            (c.setup)(&mut |op| {
-                warm_up(op);
-                measured(op, iters);
-            });
-        }
-        ["--time"] => time_cases(&cases, ""),
-        ["--time", filter] => time_cases(&cases, filter),
-        _ => {
-            println!("{:<40} {:>12}", "case", "allocs/op");
-            for c in &cases {
-                let mut per_op = 0.0;
-                (c.setup)(&mut |op| {
-                    warm_up(op);
-                    let iters = 1_000;
-                    let before = allocs();
-                    measured(op, iters);
-                    let after = allocs();
-                    #[expect(clippy::cast_precision_loss, reason = "small counts")]
-                    {
-                        per_op = (after - before) as f64 / iters as f64;
-                    }
-                });
-                println!("{:<40} {per_op:>12.2}", c.name);
-            }
-        }
-    }
+    common::harness::main(&cases());
 }

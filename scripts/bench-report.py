@@ -8,10 +8,12 @@ the generated section of BENCHMARKS.md (between the BEGIN/END GENERATED markers)
 
 Steps: criterion (benches/scope_fork.rs, capture.rs, macro_overhead.rs, concurrency.rs; JSON in
 $CARGO_TARGET_DIR/criterion), benches/thread_scaling.rs (one- and two-thread runs in interleaved
-pairs), then benches/counts.rs three ways: allocations per op (counting
-allocator), min/median ns per op over short batches (--time), and instructions per op under
-`valgrind --tool=callgrind`, collecting only the measured loop. Python standard library only;
-the SVGs are written by hand.
+pairs), benches/burst.rs (10,000 captures to a loopback server), benches/fork_memory.rs (bytes
+per live fork), then benches/counts.rs and benches/counts_paths.rs three ways each: allocations
+per op (counting allocator), min/median ns per op over short batches (--time), and instructions
+per op under `valgrind --tool=callgrind`, collecting only the measured loop (counts_paths with
+--separate-threads=yes, reading the main thread's counts only). Python standard library only;
+the SVGs are written by hand. Each bench is built right before it runs, one at a time.
 """
 
 import argparse
@@ -104,18 +106,18 @@ def run_scaling():
             for name, values in table(text, 4).items() if name.startswith("scaling/")}
 
 
-def counts_binary():
-    out = output(["cargo", "bench", "-p", "sentry-scopes-suite", "--bench", "counts", "--no-run",
+def bench_binary(name):
+    out = output(["cargo", "bench", "-p", "sentry-scopes-suite", "--bench", name, "--no-run",
                   "--message-format=json"])
     for line in out.splitlines():
         try:
             m = json.loads(line)
         except json.JSONDecodeError:
             continue
-        if m.get("reason") == "compiler-artifact" and m["target"]["name"] == "counts" \
+        if m.get("reason") == "compiler-artifact" and m["target"]["name"] == name \
                 and m.get("executable"):
             return m["executable"]
-    sys.exit("could not find the counts bench executable")
+    sys.exit(f"could not find the {name} bench executable")
 
 
 def table(text, columns):
@@ -123,30 +125,40 @@ def table(text, columns):
     for line in text.splitlines():
         parts = line.split()
         if len(parts) == columns + 1 and "/" in parts[0]:
-            rows[parts[0]] = [float(p) for p in parts[1:]]
+            try:
+                rows[parts[0]] = [float(p) for p in parts[1:]]
+            except ValueError:
+                continue
     return rows
 
 
 def iterations(case):
-    heavy = case.startswith("capture/") or re.search(r"sentry-core.*/(1000|10000)$", case)
+    heavy = case.startswith(("capture/", "capture_http/", "capture_processor/")) \
+        or re.search(r"sentry-core.*/(1000|10000)$", case)
     return 20 if heavy else 200
 
 
-def callgrind(exe, case):
+def callgrind(exe, case, threads):
+    """Ir per op of `case`; with `threads`, of the main thread only."""
     n = iterations(case)
-    with tempfile.NamedTemporaryFile(suffix=".callgrind") as f:
-        subprocess.run(["valgrind", "--tool=callgrind", "--collect-atstart=no",
-                        "--toggle-collect=*counts::measured*", f"--callgrind-out-file={f.name}",
-                        exe, "--run", case, str(n)],
-                       cwd=ROOT, check=True, capture_output=True)
-        for line in open(f.name):
+    with tempfile.TemporaryDirectory() as d:
+        out = pathlib.Path(d) / "cg.out"
+        cmd = ["valgrind", "--tool=callgrind", "--collect-atstart=no",
+               "--toggle-collect=*harness::measured*", f"--callgrind-out-file={out}"]
+        if threads:
+            cmd.append("--separate-threads=yes")
+        subprocess.run(cmd + [exe, "--run", case, str(n)], cwd=ROOT, check=True,
+                       capture_output=True)
+        # With --separate-threads, one file per thread, `-01` the main thread's.
+        path = pathlib.Path(f"{out}-01") if threads else out
+        for line in open(path):
             if line.startswith("totals:"):
                 return int(line.split()[1]) / n
     raise RuntimeError(f"no totals for {case}")
 
 
-def run_counts(with_callgrind):
-    exe = counts_binary()
+def run_counts(bench, with_callgrind, threads=False):
+    exe = bench_binary(bench)
     log(f"+ {exe} (allocations), --time, callgrind")
     allocs = table(output([exe]), 1)
     times = table(output([exe, "--time"]), 2)
@@ -154,7 +166,7 @@ def run_counts(with_callgrind):
     ir = {}
     if with_callgrind:
         with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
-            for case, value in zip(cases, pool.map(lambda c: callgrind(exe, c), cases)):
+            for case, value in zip(cases, pool.map(lambda c: callgrind(exe, c, threads), cases)):
                 ir[case] = value
     noop = ir.get("baseline/noop", 0.0)
     return {
@@ -167,6 +179,23 @@ def run_counts(with_callgrind):
         }
         for case in cases
     }
+
+
+def run_burst():
+    """`burst/<sdk> events/s delivered reported lost capture_ms delivery_ms` of benches/burst.rs."""
+    log("+ cargo bench --bench burst")
+    text = output(["cargo", "bench", "-p", "sentry-scopes-suite", "--bench", "burst"])
+    keys = ["per_second", "delivered", "reported", "lost", "capture_ms", "delivery_ms"]
+    return {name.split("/", 1)[1]: dict(zip(keys, values))
+            for name, values in table(text, 6).items() if name.startswith("burst/")}
+
+
+def run_memory():
+    """`memory/<variant>/<case> bytes net` of benches/fork_memory.rs."""
+    log("+ cargo bench --bench fork_memory")
+    text = output(["cargo", "bench", "-p", "sentry-scopes-suite", "--bench", "fork_memory"])
+    return {name.split("/", 1)[1]: {"bytes": values[0], "net": values[1]}
+            for name, values in table(text, 2).items() if name.startswith("memory/")}
 
 
 # --- judging ---------------------------------------------------------------------------------
@@ -236,6 +265,79 @@ def goals(r):
     irs = [f.get("ir") for f in fork if f.get("ir")]
     out.append(("bare fork independent of scope size (Ir at 10,000 / Ir at 0)", "ours-macro",
                 (max(irs) / min(irs)) if irs else None, 1.0, False, "Ir"))
+    return out + issue15_goals(r)
+
+
+def ir(r, case, part="counts"):
+    return r.get(part, {}).get(case, {}).get("ir_net")
+
+
+def added(r, case, floor, part):
+    a, b = ir(r, case, part), ir(r, floor, part)
+    return None if a is None or b is None else a - b
+
+
+def issue15_goals(r):
+    """The goals of issue 15, ours / sentry 0.49.5 unless said otherwise."""
+    out = []
+    for v in OURS:
+        out.append(("15: capture, 100 tags + 100 breadcrumbs: ≤ 0.25 × sentry-core", v,
+                    ratio(ir(r, f"capture/{v}/t100-b100"), ir(r, f"capture/{PEER}/t100-b100")),
+                    0.25, False, "Ir"))
+        out.append(("15: capture, 100 tags + 100 breadcrumbs: ≤ 0.25 × sentry-core", v,
+                    ratio(crit(r, f"capture/{v}/t100-b100"), crit(r, f"capture/{PEER}/t100-b100")),
+                    0.25, False, "time"))
+    out.append(("15: capture through the HTTP transport, 10 tags + 20 breadcrumbs: ≤ 0.3 × sentry",
+                "ours", ratio(ir(r, "capture_http/ours/t10-b20", "paths"),
+                              ir(r, "capture_http/sentry/t10-b20", "paths")),
+                0.3, False, "Ir, capturing thread"))
+    b = r.get("burst", {})
+    out.append(("15: burst of 10,000 captures: events delivered per second ≥ 2 × sentry", "ours",
+                ratio(b.get("ours", {}).get("per_second"), b.get("sentry", {}).get("per_second")),
+                2.0, True, "events/s, median of 9 rounds"))
+    lost = b.get("ours", {}).get("lost")
+    out.append(("15: burst: every event not delivered is in a client report (events lost)", "ours",
+                lost, 0.0, False, "events, worst round"))
+    floor = "axum_layer/no-layer/request"
+    for peer in ["sentry-tower", "sentry-tower-no-txn"]:
+        out.append(("15: axum layer, instructions added per request: ≤ 0.6 × sentry-tower",
+                    f"ours vs {peer}",
+                    ratio(added(r, "axum_layer/ours/request", floor, "paths"),
+                          added(r, f"axum_layer/{peer}/request", floor, "paths")),
+                    0.6, False, "Ir, no-layer subtracted"))
+    out.append(("15: `tracing::info!` as a breadcrumb: ≤ 0.6 × sentry-tracing", "ours",
+                ratio(ir(r, "tracing_breadcrumb/ours/info", "paths"),
+                      ir(r, "tracing_breadcrumb/sentry-tracing/info", "paths")),
+                0.6, False, "Ir, whole call"))
+    floor = "tracing_breadcrumb/registry-only/info"
+    out.append(("15: `tracing::info!` as a breadcrumb: ≤ 0.6 × sentry-tracing", "ours",
+                ratio(added(r, "tracing_breadcrumb/ours/info", floor, "paths"),
+                      added(r, "tracing_breadcrumb/sentry-tracing/info", floor, "paths")),
+                0.6, False, "Ir, registry subtracted"))
+    mem = r.get("memory", {})
+    for key, how in [("net", "bytes, baseline future subtracted"), ("bytes", "bytes per future")]:
+        out.append(("15: memory per live fork writing its own 20 tags + 20 breadcrumbs: ≤ 0.7 × "
+                    "sentry-core", "ours-macro",
+                    ratio(mem.get("ours/own", {}).get(key), mem.get("sentry-core/own", {}).get(key)),
+                    0.7, False, how))
+    for group, what in [("isolation_fork", "fork + user + 2 tags"),
+                        ("isolation_fork_bare", "fork alone")]:
+        for v in OURS:
+            out.append((f"15: isolation fork, empty scopes ({what}): ≤ 0.5 × sentry-core", v,
+                        ratio(ir(r, f"{group}/{v}/0"), ir(r, f"{group}/{PEER}/0")),
+                        0.5, False, "Ir"))
+    worst = [ratio(ir(r, f"fork/ours-closure/{n}"), ir(r, f"fork/ours-macro/{n}")) for n in SIZES]
+    worst = [w for w in worst if w is not None]
+    out.append(("15: `with_scope(|s| ..)` closure fork within 2 × the macro's fork", "ours-closure",
+                max(worst) if worst else None, 2.0, False, "Ir, worst size"))
+    for v in OURS:
+        out.append(("15 stretch: capture, 100 tags + 100 breadcrumbs: ≤ 0.1 × sentry-core", v,
+                    ratio(ir(r, f"capture/{v}/t100-b100"), ir(r, f"capture/{PEER}/t100-b100")),
+                    0.1, False, "Ir"))
+    out.append(("15 stretch: capture through the HTTP transport: ≤ 0.1 × sentry", "ours",
+                ratio(ir(r, "capture_http/ours/t10-b20", "paths"),
+                      ir(r, "capture_http/sentry/t10-b20", "paths")),
+                0.1, False, "Ir, capturing thread"))
     return out
 
 
@@ -336,6 +438,100 @@ def counts_table(r):
     return "\n".join(lines)
 
 
+PATHS = [
+    ("capture_http", "sentry",
+     "**Capture through the HTTP transport** (`benches/counts_paths.rs`): `capture_message` with "
+     "10 tags + 20 breadcrumbs on the scope, each SDK's own HTTP transport as `init(dsn)` sets "
+     "it up, to a loopback server; batches of 20 captures with a flush between them. Ir: the "
+     "capturing thread only (callgrind `--separate-threads=yes`); allocations: every thread, "
+     "delivery included; times: the capturing thread's wall time per capture.", None),
+    ("axum_layer", "sentry-tower",
+     "**axum layer per request** (`benches/counts_paths.rs`): one request through a one-route "
+     "`Router` with `ServiceExt::oneshot`, polled once, no sockets. *Added* = the variant minus "
+     "`no-layer`. `sentry-tower` is `NewSentryLayer` + `SentryHttpLayer::new().enable_transaction()` "
+     "as its docs set them up for axum; `sentry-tower-no-txn` leaves out `enable_transaction()` "
+     "(then sentry neither names the transaction nor continues the incoming trace, which ours "
+     "does).", "axum_layer/no-layer/request"),
+    ("tracing_breadcrumb", "sentry-tracing",
+     "**`tracing::info!` turned into a breadcrumb** (`benches/counts_paths.rs`): one `info!` "
+     "with a field on a `registry()` with our `SentryTracingLayer::new()` or sentry-tracing's "
+     "`BreadcrumbLayer` filtered to `INFO`. *Added* = the variant minus `registry-only`.",
+     "tracing_breadcrumb/registry-only/info"),
+]
+
+
+def paths_table(r, group, peer, floor):
+    rows = {k.split("/")[1]: v for k, v in r.get("paths", {}).items()
+            if k.split("/")[0] == group}
+    if not rows:
+        return "(not measured)"
+    peer_row = next((v for k, v in rows.items() if k == peer), {})
+    floor_row = r.get("paths", {}).get(floor, {}) if floor else {}
+
+    def add(v, key):
+        if not floor:
+            return v.get(key)
+        a, b = v.get(key), floor_row.get(key)
+        return None if a is None or b is None else a - b
+
+    lines = [f"| variant | Ir / op | Ir added | Ir{' added' if floor else ''} / {peer} | "
+             "allocs / op | fastest batch | median batch | fastest, added |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|"]
+    for name, v in rows.items():
+        is_floor = floor and floor.split("/")[1] == name
+        lines.append(
+            f"| {name} | {fmt_num(v['ir_net'])} | "
+            f"{fmt_num(add(v, 'ir_net')) if floor else '–'} | "
+            f"{'–' if is_floor else fmt_ratio(ratio(add(v, 'ir_net'), add(peer_row, 'ir_net')))} | "
+            f"{fmt_num(v['allocs'], 1)} | {fmt_ns(v['min_ns'])} | {fmt_ns(v['median_ns'])} | "
+            f"{fmt_ns(add(v, 'min_ns')) if floor else '–'} |")
+    return "\n".join(lines)
+
+
+def md_table(title, header, rows, left=1):
+    """A titled Markdown table: the first `left` columns left-aligned, the others right-aligned."""
+    lines = [title, "", "| " + " | ".join(header) + " |",
+             "|" + "---|" * left + "---:|" * (len(header) - left)]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def burst_table(r):
+    b = r.get("burst")
+    if not b:
+        return "(not measured)"
+    return md_table(
+        "**Burst delivery** (`benches/burst.rs`): 10,000 `capture_message` calls from one "
+        "thread as fast as it can, default HTTP transport and options (queue: ours 100, "
+        "sentry 30), loopback server; events/s = events received ÷ (last arrival − first "
+        "capture); *reported* = events that client reports counted as dropped; *lost* = "
+        "10,000 − delivered − reported (worst of 9 rounds). Median of 9 alternating rounds.",
+        ["sdk", "events / s", "delivered", "reported", "lost", "capture loop",
+         "until last arrival"],
+        [[name, fmt_num(v["per_second"]), fmt_num(v["delivered"]), fmt_num(v["reported"]),
+          fmt_num(v["lost"]), f"{v['capture_ms']:.1f} ms", f"{v['delivery_ms']:.1f} ms"]
+         for name, v in b.items()])
+
+
+def memory_table(r):
+    m = r.get("memory")
+    if not m:
+        return "(not measured)"
+    rows = []
+    for key, v in m.items():
+        variant, case = key.split("/")
+        peer = m.get(f"sentry-core/{case}", {}).get("net")
+        shown = fmt_ratio(ratio(v["net"], peer)) if variant == "ours" else "–"
+        rows.append([variant, case, fmt_num(v["bytes"]), fmt_num(v["net"]), shown])
+    return md_table(
+        "**Memory per live fork** (`benches/fork_memory.rs`): 100,000 futures, each holding an "
+        "isolation fork, polled once and parked; live bytes as requested from the allocator, "
+        "per future; *net* subtracts the same future without an SDK. `own`: each writes 20 "
+        "tags + 20 breadcrumbs; `inherit`: the parent holds them, each writes one tag.",
+        ["variant", "case", "bytes / future", "net bytes / fork", "net ours / sentry-core"],
+        rows, left=2)
+
+
 def generated_markdown(r):
     m = r["machine"]
     s = r["settings"]
@@ -353,7 +549,8 @@ def generated_markdown(r):
     ]
     for goal, variant, measured, limit, higher, how in goals(r):
         shown = "–" if measured is None else (
-            f"{measured:.1f}" if how in ("ns", "allocs") else fmt_ratio(measured))
+            f"{measured:.1f}" if how in ("ns", "allocs") else
+            f"{measured:,.0f}" if how.startswith("events,") else fmt_ratio(measured))
         out.append(f"| {goal} | {variant} | {shown} | {status(measured, limit, higher)} | {how} |")
     out += ["", "### Medians and ratios", ""]
     for group, title, params in GROUPS:
@@ -365,7 +562,10 @@ def generated_markdown(r):
             "`baseline/noop` loop), allocations from a counting allocator, and the fastest and "
             "median of 400 ~20 µs batches. `baseline/two-arc-clones` is two `Arc` clone+drop "
             "pairs: the floor of a fork that keeps two handles, on this machine, in this run.", "",
-            counts_table(r), ""]
+            counts_table(r), "", "### The paths around the scopes (issue 15)", ""]
+    for group, peer, title, floor in PATHS:
+        out += [title, "", paths_table(r, group, peer, floor), ""]
+    out += [burst_table(r), "", memory_table(r), ""]
     return "\n".join(out)
 
 
@@ -396,6 +596,14 @@ def fmt_count(n):
     return f"{n:g}"
 
 
+def svg_start(w, h, title_x, title):
+    """The opening elements of a plot: the canvas, a white background and the title."""
+    return [f'<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" '
+            f'viewBox="0 0 {w} {h}" font-family="sans-serif" font-size="12">',
+            f'<rect width="{w}" height="{h}" fill="white"/>',
+            f'<text x="{title_x}" y="22" font-size="15" font-weight="bold">{esc(title)}</text>']
+
+
 def svg_loglog(path, title, xlabel, ylabel, series, xticks, yunit="ns", hline=None):
     """series: {name: [(x, y)]} with x, y > 0; xticks: [(x, label)]; hline: (y, label)."""
     w, h, ml, mr, mt, mb = 720, 420, 78, 190, 40, 52
@@ -416,10 +624,7 @@ def svg_loglog(path, title, xlabel, ylabel, series, xticks, yunit="ns", hline=No
     def py(y):
         return h - mb - (math.log10(y) - y0) / (y1 - y0) * (h - mt - mb)
 
-    o = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" '
-         f'viewBox="0 0 {w} {h}" font-family="sans-serif" font-size="12">',
-         f'<rect width="{w}" height="{h}" fill="white"/>',
-         f'<text x="{ml}" y="22" font-size="15" font-weight="bold">{esc(title)}</text>']
+    o = svg_start(w, h, ml, title)
     for d in range(y0, y1 + 1):
         y = py(10 ** d)
         o.append(f'<line x1="{ml}" y1="{y:.1f}" x2="{w - mr}" y2="{y:.1f}" stroke="#d0d7de"/>')
@@ -499,6 +704,63 @@ def draw(r):
                series, SIZE_TICKS, yunit="Ir")
 
 
+def svg_ratios(path, title, rows):
+    """Horizontal bars on a log axis: rows of (label, ratio, goal, higher_is_better)."""
+    rows = [row for row in rows if row[1]]
+    if not rows:
+        return
+    w, ml, mr, mt, bar = 760, 330, 30, 44, 22
+    h = mt + len(rows) * (bar + 8) + 46
+    lo, hi = -2, 1  # 0.01 .. 10
+
+    def px(x):
+        x = min(max(x, 10 ** lo), 10 ** hi)
+        return ml + (math.log10(x) - lo) / (hi - lo) * (w - ml - mr)
+
+    o = svg_start(w, h, 10, title)
+    for d in range(lo, hi + 1):
+        x = px(10 ** d)
+        o.append(f'<line x1="{x:.1f}" y1="{mt - 6}" x2="{x:.1f}" y2="{h - 40}" stroke="#d0d7de"/>')
+        o.append(f'<text x="{x:.1f}" y="{h - 26}" text-anchor="middle">{10 ** d:g}</text>')
+    x1 = px(1)
+    o.append(f'<line x1="{x1:.1f}" y1="{mt - 6}" x2="{x1:.1f}" y2="{h - 40}" stroke="#57606a"/>')
+    o.append(f'<text x="{(ml + w - mr) / 2}" y="{h - 8}" text-anchor="middle">ours / sentry, '
+             f'or as labelled (log scale; | = goal; green: met, red: missed)</text>')
+    for i, (label, value, goal, higher) in enumerate(rows):
+        y = mt + i * (bar + 8)
+        met = value >= goal if higher else value <= goal
+        color = "#2da44e" if met else "#cf222e"
+        x0, xv = px(10 ** lo), px(value)
+        o.append(f'<text x="{ml - 8}" y="{y + bar / 2 + 4}" text-anchor="end">{esc(label)}</text>')
+        o.append(f'<rect x="{x0:.1f}" y="{y}" width="{xv - x0:.1f}" height="{bar}" '
+                 f'fill="{color}"/>')
+        o.append(f'<text x="{xv + 4:.1f}" y="{y + bar / 2 + 4}">{fmt_ratio(value)}</text>')
+        xg = px(goal)
+        o.append(f'<line x1="{xg:.1f}" y1="{y - 3}" x2="{xg:.1f}" y2="{y + bar + 3}" '
+                 f'stroke="#24292f" stroke-width="3"/>')
+    o.append("</svg>")
+    path.write_text("\n".join(o) + "\n")
+
+
+def draw_paths(r):
+    """The issue-15 ratios, one bar each (the first variant of each goal)."""
+    short = ["capture, 100 tags + 100 breadcrumbs", "capture via HTTP, capturing thread",
+             "burst: events delivered per second", "axum layer: added per request",
+             "tracing info! → breadcrumb", "memory per fork with own writes",
+             "isolation fork + user + 2 tags", "isolation fork alone",
+             "closure fork / macro fork"]
+    rows, seen = [], []
+    for goal, variant, measured, limit, higher, how in issue15_goals(r):
+        if not goal.startswith("15:") or goal in seen or "lost" in goal:
+            continue
+        seen.append(goal)
+        label = short[len(seen) - 1] if len(seen) <= len(short) else goal[4:40]
+        if measured is not None:
+            rows.append((f"{label} ({how.split(',')[0]})", measured, limit, higher))
+    svg_ratios(OUT / "paths.svg", "Issue 15: the paths around the scopes, ours / sentry 0.49.5",
+               rows)
+
+
 # --- main ------------------------------------------------------------------------------------
 
 
@@ -521,11 +783,16 @@ def main():
         run_criterion(args.warm_up, args.measurement)
         r["criterion"] = read_criterion()
         r["scaling"] = run_scaling()
-        r["counts"] = run_counts(not args.no_callgrind and shutil.which("valgrind") is not None)
+        r["burst"] = run_burst()
+        r["memory"] = run_memory()
+        cg = not args.no_callgrind and shutil.which("valgrind") is not None
+        r["counts"] = run_counts("counts", cg)
+        r["paths"] = run_counts("counts_paths", cg, threads=True)
         r["machine"]["load_end"] = open("/proc/loadavg").read().split()[:3]
         OUT.mkdir(parents=True, exist_ok=True)
         (OUT / "results.json").write_text(json.dumps(r, indent=1, sort_keys=True) + "\n")
     draw(r)
+    draw_paths(r)
     write_report(r)
     for goal, variant, measured, limit, higher, how in goals(r):
         log(f"{status(measured, limit, higher):>12}  {goal} [{variant}]: "

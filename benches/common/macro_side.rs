@@ -37,6 +37,13 @@ pub fn request(id: &str, route: &str, method: &str) {
     black_box(id);
 }
 
+/// A new isolation scope with nothing written to it.
+#[inline(never)]
+#[isolation_scope]
+pub fn bare_isolation() {
+    black_box(());
+}
+
 /// An `async fn` whose fork is bound to its future.
 #[with_scope(tag("n", n))]
 pub async fn tagged_async(n: u64) -> u64 {

@@ -12,8 +12,10 @@
 )]
 
 pub mod crew;
+pub mod harness;
 pub mod loops;
 pub mod macro_side;
+pub mod server;
 
 use std::future::Future;
 use std::hint::black_box;
@@ -118,6 +120,15 @@ pub mod ours {
             .expect("valid options")
     }
 
+    /// Sets `tags` tags and adds `crumbs` breadcrumbs with the top-level API, as an application
+    /// does (they land on the isolation scope).
+    pub fn fill_top_level(tags: usize, crumbs: usize) {
+        sentry_scopes::set_tags((0..tags).map(|i| (key(i), value(i))));
+        for i in 0..crumbs {
+            sentry_scopes::add_breadcrumb(crumb(i));
+        }
+    }
+
     /// A detached scope holding `tags` tags and `crumbs` breadcrumbs (a client must be installed
     /// for the breadcrumbs to be kept).
     pub fn scope_with(tags: usize, crumbs: usize) -> Scope {
@@ -168,12 +179,30 @@ pub mod peer {
         static CLIENT: OnceLock<Arc<Client>> = OnceLock::new();
         CLIENT
             .get_or_init(|| {
-                let options = ClientOptions::new()
+                // With sentry's contexts integration, as `sentry::init` adds it by default:
+                // our events carry the same os, rust and device contexts.
+                let mut options = ClientOptions::new()
                     .dsn("https://public@sentry.invalid/1")
                     .transport(Arc::new(Serializing));
+                options.integrations = vec![Arc::new(
+                    sentry::integrations::contexts::ContextIntegration::new(),
+                )];
                 Arc::new(Client::from(options))
             })
             .clone()
+    }
+
+    /// Sets `tags` tags and adds `crumbs` breadcrumbs on the current hub with the top-level API,
+    /// as an application does (also what the `sentry` crate re-exports).
+    pub fn fill_top_level(tags: usize, crumbs: usize) {
+        sentry_core::configure_scope(|s| {
+            for i in 0..tags {
+                s.set_tag(&key(i), value(i));
+            }
+        });
+        for i in 0..crumbs {
+            sentry_core::add_breadcrumb(crumb(i));
+        }
     }
 
     /// A fresh hub with the client and a top scope holding `tags` tags and `crumbs` breadcrumbs.
