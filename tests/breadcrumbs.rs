@@ -257,6 +257,42 @@ fn b13_recap_keeps_newest_of_own_then_scope_crumbs() {
     assert_eq!(crumbs(&events[0]), ["own2", "scope"]);
 }
 
+#[test]
+fn personal_data_in_breadcrumb_data_is_filtered_when_sent_unless_send_default_pii() {
+    let add = || {
+        let mut crumb = crumb("login");
+        crumb.data.insert("password".into(), "hunter2".into());
+        crumb.data.insert("order_id".into(), 42.into());
+        add_breadcrumb(crumb);
+    };
+    let sent = |options: ClientOptions| {
+        let events = with_captured_events_options(options, || {
+            add();
+            msg();
+        });
+        events[0].breadcrumbs.values[0].data.clone()
+    };
+    // Written from the scope (no processor), and from the typed event (`before_send` set).
+    for options in [ClientOptions::new(), ClientOptions::new().before_send(Some)] {
+        let data = sent(options);
+        assert_eq!(data["password"], "[Filtered]");
+        assert_eq!(data["order_id"], 42);
+    }
+    let data = sent(ClientOptions::new().send_default_pii(true));
+    assert_eq!(data["password"], "hunter2");
+    // The scope keeps what the application added; only what is sent is filtered.
+    let mut kept = None;
+    with_captured_events(|| {
+        add();
+        kept = get_isolation_scope()
+            .data()
+            .breadcrumbs()
+            .next()
+            .map(|c| c.data["password"].clone());
+    });
+    assert_eq!(kept.as_ref().and_then(|v| v.as_str()), Some("hunter2"));
+}
+
 proptest::proptest! {
     #![proptest_config(proptest::test_runner::Config::with_cases(64))]
 

@@ -1,6 +1,6 @@
-//! Adding breadcrumbs: `before_breadcrumb`, limits and personal data are applied here, by the
-//! pipeline floor, before the scope is written (as sentry-core's `Hub::add_breadcrumb` does);
-//! the scope itself only stores what it is given.
+//! Adding breadcrumbs: `before_breadcrumb` and limits are applied here, by the pipeline floor,
+//! before the scope is written (as sentry-core's `Hub::add_breadcrumb` does); the scope itself
+//! only stores what it is given. Personal data is filtered when a breadcrumb is sent.
 
 use std::cell::Cell;
 use std::sync::Arc;
@@ -82,11 +82,10 @@ impl Client {
             }
         };
         crate::normalize::bound_breadcrumb(&mut crumb);
-        if !self.options.send_default_pii {
-            crate::pii::strip_breadcrumb(&mut crumb);
-        }
         limits::cut_breadcrumb(&mut crumb);
-        Some((StoredCrumb::new(crumb), max))
+        // Personal data is filtered when the breadcrumb is sent (`StoredCrumb::json`).
+        let strip = !self.options.send_default_pii;
+        Some((StoredCrumb::new(crumb, strip), max))
     }
 
     /// Counts a breadcrumb that a full buffer pushed out (client reports, as

@@ -198,10 +198,11 @@ mod tests {
     #[test]
     fn a_deferred_event_over_one_mebibyte_is_cut_to_fit_when_written() {
         let mut layer = ScopeData::default();
-        let crumb = crate::scope::StoredCrumb::new(Breadcrumb {
+        let crumb = Breadcrumb {
             data: [("blob".to_owned(), "x".repeat(MAX_EVENT_BYTES).into())].into(),
             ..Breadcrumb::default()
-        });
+        };
+        let crumb = crate::scope::StoredCrumb::new(crumb, true);
         layer.push_breadcrumb(crumb, 100);
         let mut event = Event::default();
         event.tags.insert("own".into(), "1".into());

@@ -101,6 +101,9 @@ fn trim_tags(tags: &mut Map<String, String>) {
 
 /// Cuts `s` to at most `max` characters, the last three being `...` when something was cut.
 fn truncate(s: &mut String, max: usize) {
+    if s.len() <= max {
+        return; // no more characters than bytes: nothing to count
+    }
     if let Some((cut, _)) = s.char_indices().nth(max) {
         let keep = s[..cut]
             .char_indices()

@@ -170,7 +170,7 @@ mod tests {
             let long = rng.below(5) == 0;
             if rng.below(3) == 0 {
                 seq += 1;
-                layer.push_breadcrumb(StoredCrumb::new(crumb(&mut rng, seq)), 100);
+                layer.push_breadcrumb(StoredCrumb::new(crumb(&mut rng, seq), true), 100);
             } else {
                 let long_value = !long && rng.below(3) == 0;
                 let (k, v) = (rng.text(long), rng.text(long_value));

@@ -163,3 +163,45 @@ fn long_and_non_ascii_names_are_judged_the_same_way() {
     assert!(is_sensitive("Bénéficiaire-Email"));
     assert!(!is_sensitive("café"));
 }
+
+/// The rule of the module docs, written the plain way, against which the fast name check is compared.
+fn sensitive_by_the_rule(name: &str) -> bool {
+    let name = name.to_ascii_lowercase().replace('-', "_");
+    SENSITIVE_NAMES.contains(&name.as_str())
+        || SENSITIVE_WORDS.iter().any(|w| name.contains(w))
+        || name
+            .split(['_', '.'])
+            .any(|part| SENSITIVE_PARTS.contains(&part))
+}
+
+#[test]
+fn the_fast_name_check_decides_exactly_as_the_rule_reads() {
+    let lists = SENSITIVE_NAMES
+        .iter()
+        .chain(SENSITIVE_WORDS)
+        .chain(SENSITIVE_PARTS);
+    let mut names: Vec<String> = Vec::new();
+    for entry in lists {
+        // The entry, with text around it, cut short, and as a part or a prefix of a name.
+        names.extend([
+            (*entry).to_owned(),
+            entry.to_uppercase().replace('_', "-"),
+            format!("x_{entry}"),
+            format!("{entry}_id"),
+            format!("my{entry}s"),
+            format!("{entry}.field"),
+            entry[..entry.len() - 1].to_owned(),
+            entry[1..].to_owned(),
+        ]);
+    }
+    names.extend(
+        [
+            "", "_", ".", "count", "user_id", "route", "é_key", "ipad", "zip", "ip.",
+        ]
+        .map(String::from),
+    );
+    names.push("k".repeat(100) + "_token");
+    for name in &names {
+        assert_eq!(is_sensitive(name), sensitive_by_the_rule(name), "{name:?}");
+    }
+}

@@ -15,27 +15,44 @@ static NEXT_SEQ: AtomicU64 = AtomicU64::new(0);
 pub(crate) struct StoredCrumb {
     pub(crate) seq: u64,
     pub(crate) crumb: Breadcrumb,
+    /// Whether personal data is filtered out of its data when it is sent
+    /// (`send_default_pii = false` when it was added).
+    strip: bool,
     /// Its JSON, written by the first capture that sends it. A stored breadcrumb never changes,
     /// so every later event that carries it copies these bytes instead of serialising again.
     json: OnceLock<Box<[u8]>>,
 }
 
 impl StoredCrumb {
-    /// Wraps a breadcrumb with the next sequence number.
-    pub(crate) fn new(crumb: Breadcrumb) -> Arc<Self> {
+    /// Wraps a breadcrumb with the next sequence number; `strip` filters personal data out of
+    /// what is sent (see [`json`](Self::json)).
+    pub(crate) fn new(crumb: Breadcrumb, strip: bool) -> Arc<Self> {
         let seq = NEXT_SEQ.fetch_add(1, Ordering::Relaxed);
         Arc::new(Self {
             seq,
             crumb,
+            strip,
             json: OnceLock::new(),
         })
     }
 
-    /// The breadcrumb as JSON, serialised on first use; empty if it cannot be serialised (the
-    /// typed path would fail the same way), and then left out of events.
+    /// The breadcrumb as it is sent, as JSON, written on first use: with personal data filtered
+    /// out if it was added so (`crate::pii`). Filtering here rather than when the breadcrumb is
+    /// added keeps it off the thread that adds it, and most breadcrumbs are never sent. Empty
+    /// if it cannot be serialised (the typed path would fail the same way), and then left out
+    /// of events.
     pub(crate) fn json(&self) -> &[u8] {
         self.json.get_or_init(|| {
-            serde_json::to_vec(&self.crumb)
+            let stripped;
+            let crumb = if self.strip && crate::pii::has_sensitive_key(&self.crumb.data) {
+                let mut copy = self.crumb.clone();
+                crate::pii::strip_breadcrumb(&mut copy);
+                stripped = copy;
+                &stripped
+            } else {
+                &self.crumb
+            };
+            serde_json::to_vec(crumb)
                 .unwrap_or_default()
                 .into_boxed_slice()
         })
@@ -237,10 +254,11 @@ mod tests {
     use super::*;
 
     fn crumb(msg: &str) -> Arc<StoredCrumb> {
-        StoredCrumb::new(Breadcrumb {
+        let crumb = Breadcrumb {
             message: Some(msg.into()),
             ..Default::default()
-        })
+        };
+        StoredCrumb::new(crumb, true)
     }
 
     fn messages(list: &[&Arc<StoredCrumb>]) -> Vec<String> {
