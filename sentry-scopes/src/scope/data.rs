@@ -11,6 +11,7 @@ use super::breadcrumbs::{Breadcrumbs, StoredCrumb};
 use super::map::ScopeMap;
 use super::processors::{EventProcessor, TransactionProcessor};
 use super::propagation::PropagationContext;
+use super::request::RequestSource;
 use super::span::Span;
 use crate::protocol::{Attachment, Breadcrumb, Context, Level, User, Uuid, Value};
 
@@ -52,6 +53,8 @@ pub struct ScopeData {
     /// The active span: events captured here report its trace context, children start below
     /// it.
     pub(crate) span: Option<Span>,
+    /// The HTTP request of the unit of work this scope covers, set by the tower layer.
+    pub(crate) request: Option<RequestSource>,
 }
 
 impl ScopeData {

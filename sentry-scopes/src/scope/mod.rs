@@ -14,6 +14,7 @@ mod map;
 pub(crate) mod merge;
 mod processors;
 mod propagation;
+mod request;
 mod span;
 mod transaction_context;
 
@@ -28,6 +29,7 @@ pub(crate) use self::data::{StoredAttachment, arc_str};
 pub(crate) use self::ids::unit as random_unit;
 pub use self::processors::{EventProcessor, TransactionProcessor};
 pub use self::propagation::PropagationContext;
+pub(crate) use self::request::RequestSource;
 pub(crate) use self::span::{MakeBaggage, TransactionSink, Tree};
 pub use self::span::{Span, SpanGuard};
 pub use self::transaction_context::{SamplingContext, TransactionContext};
