@@ -2,7 +2,7 @@
 //! the incoming trace.
 
 use http::header::{COOKIE, HOST};
-use http::{HeaderMap, Method, Request, Uri};
+use http::{HeaderMap, HeaderName, Method, Request, Uri};
 use sentry_types::protocol::v7::{Request as RequestData, Url};
 
 use crate::scope::RequestSource;
@@ -54,16 +54,35 @@ fn request_data(method: &Method, uri: &Uri, headers: &HeaderMap) -> RequestData 
 pub(super) fn transaction_name<B>(req: &Request<B>) -> String {
     #[cfg(feature = "axum")]
     if let Some(route) = req.extensions().get::<axum::extract::MatchedPath>() {
-        return format!("{} {}", req.method(), route.as_str());
+        return joined(req.method(), route.as_str());
     }
-    format!("{} {}", req.method(), req.uri().path())
+    joined(req.method(), req.uri().path())
+}
+
+/// `method path`, in one allocation (no formatting machinery: this runs for every request).
+fn joined(method: &Method, path: &str) -> String {
+    let method = method.as_str();
+    let mut name = String::with_capacity(method.len() + 1 + path.len());
+    name.push_str(method);
+    name.push(' ');
+    name.push_str(path);
+    name
 }
 
 /// The headers an incoming trace is continued from, those of them the request has.
 pub(super) fn trace_headers(headers: &HeaderMap) -> impl Iterator<Item = (&str, &str)> {
-    ["sentry-trace", "baggage", "traceparent"]
-        .into_iter()
-        .filter_map(|name| header_str(headers, name).map(|value| (name, value)))
+    // Looked up by pre-built names: a `&str` name is parsed and checked on every lookup.
+    static NAMES: [(HeaderName, &str); 3] = [
+        (HeaderName::from_static("sentry-trace"), "sentry-trace"),
+        (HeaderName::from_static("baggage"), "baggage"),
+        (HeaderName::from_static("traceparent"), "traceparent"),
+    ];
+    NAMES.iter().filter_map(|(name, text)| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(|value| (*text, value))
+    })
 }
 
 fn header_str<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
