@@ -15,6 +15,7 @@ pub(crate) struct RequestSource(Arc<dyn Fn() -> Request + Send + Sync>);
 
 impl RequestSource {
     /// A source that calls `build` for each event that reports the request.
+    #[cfg(feature = "tower")]
     pub(crate) fn new(build: impl Fn() -> Request + Send + Sync + 'static) -> Self {
         Self(Arc::new(build))
     }

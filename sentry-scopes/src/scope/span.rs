@@ -416,6 +416,7 @@ impl Span {
     }
 
     /// The transaction this span belongs to.
+    #[cfg(feature = "tower")]
     pub(crate) fn tree(&self) -> &Arc<Tree> {
         &self.inner.tree
     }
