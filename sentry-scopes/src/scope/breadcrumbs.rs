@@ -13,11 +13,11 @@ static NEXT_SEQ: AtomicU64 = AtomicU64::new(0);
 /// One stored breadcrumb with its process-wide sequence number.
 #[derive(Debug)]
 pub(crate) struct StoredCrumb {
-    pub(crate) seq: u64,
+    /// The sequence number shifted left by one; the low bit says whether personal data is
+    /// filtered out of its data when it is sent (`send_default_pii = false` when it was added).
+    /// One word for both: a separate `bool` took 8 bytes of padding in every stored crumb.
+    seq_strip: u64,
     pub(crate) crumb: Breadcrumb,
-    /// Whether personal data is filtered out of its data when it is sent
-    /// (`send_default_pii = false` when it was added).
-    strip: bool,
     /// Its JSON, written by the first capture that sends it. A stored breadcrumb never changes,
     /// so every later event that carries it copies these bytes instead of serialising again.
     json: OnceLock<Box<[u8]>>,
@@ -27,13 +27,23 @@ impl StoredCrumb {
     /// Wraps a breadcrumb with the next sequence number; `strip` filters personal data out of
     /// what is sent (see [`json`](Self::json)).
     pub(crate) fn new(crumb: Breadcrumb, strip: bool) -> Arc<Self> {
+        // 2^63 breadcrumbs are never reached, so the shift loses nothing.
         let seq = NEXT_SEQ.fetch_add(1, Ordering::Relaxed);
         Arc::new(Self {
-            seq,
+            seq_strip: (seq << 1) | u64::from(strip),
             crumb,
-            strip,
             json: OnceLock::new(),
         })
+    }
+
+    /// Its process-wide sequence number (the order breadcrumbs were added in).
+    pub(crate) fn seq(&self) -> u64 {
+        self.seq_strip >> 1
+    }
+
+    /// Whether personal data is filtered out of its data when it is sent.
+    fn strip(&self) -> bool {
+        self.seq_strip & 1 == 1
     }
 
     /// The breadcrumb as it is sent, as JSON, written on first use: with personal data filtered
@@ -44,7 +54,7 @@ impl StoredCrumb {
     pub(crate) fn json(&self) -> &[u8] {
         self.json.get_or_init(|| {
             let stripped;
-            let crumb = if self.strip && crate::pii::has_sensitive_key(&self.crumb.data) {
+            let crumb = if self.strip() && crate::pii::has_sensitive_key(&self.crumb.data) {
                 let mut copy = self.crumb.clone();
                 crate::pii::strip_breadcrumb(&mut copy);
                 stripped = copy;
@@ -154,10 +164,14 @@ impl Breadcrumbs {
             return false;
         }
         let evicts = self.len() >= max;
-        if self.head.as_ref().is_some_and(|h| h.crumb.seq > crumb.seq) {
+        if self
+            .head
+            .as_ref()
+            .is_some_and(|h| h.crumb.seq() > crumb.seq())
+        {
             let mut all: Vec<_> = self.newest_first().cloned().collect();
             all.push(crumb);
-            all.sort_by_key(|c| c.seq);
+            all.sort_by_key(|c| c.seq());
             let skip = all.len().saturating_sub(max);
             *self = Self::from_oldest(all.iter().skip(skip), max);
             return evicts;
@@ -232,14 +246,14 @@ pub(crate) fn merge_sorted<'a>(rings: &[&'a Breadcrumbs], max: usize) -> Vec<&'a
         let mut best: Option<(usize, u64)> = None;
         for (i, it) in iters.iter_mut().enumerate() {
             if let Some(c) = it.peek()
-                && best.is_none_or(|(_, s)| c.seq < s)
+                && best.is_none_or(|(_, s)| c.seq() < s)
             {
-                best = Some((i, c.seq));
+                best = Some((i, c.seq()));
             }
         }
         let Some((i, seq)) = best else { break };
         if let Some(c) = iters[i].next()
-            && out.last().is_none_or(|l| l.seq != seq)
+            && out.last().is_none_or(|l| l.seq() != seq)
         {
             out.push(c);
         }
@@ -341,6 +355,15 @@ mod tests {
             messages(&ring.iter().collect::<Vec<_>>()),
             ["first", "second", "third"]
         );
+    }
+
+    #[test]
+    fn sequence_number_and_strip_flag_share_a_word() {
+        let a = StoredCrumb::new(Breadcrumb::default(), true);
+        let b = StoredCrumb::new(Breadcrumb::default(), false);
+        assert!(a.strip());
+        assert!(!b.strip());
+        assert!(b.seq() > a.seq());
     }
 
     #[test]
