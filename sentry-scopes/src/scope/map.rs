@@ -46,9 +46,12 @@ const FLAT_LIMIT: usize = 32;
 /// A key and its value in `top`; `None` marks a removed `base` key.
 type Entry<V> = (Arc<str>, Option<V>);
 
+/// A key and its value in a flat `base`.
+type Pair<V> = (Arc<str>, V);
+
 /// The folded entries: a sorted array while small (`None` when empty), else an `OrdMap`.
 enum Base<V> {
-    Flat(Option<Arc<[(Arc<str>, V)]>>),
+    Flat(Option<Arc<[Pair<V>]>>),
     Tree(OrdMap<Arc<str>, V>),
 }
 
@@ -81,7 +84,7 @@ impl<V: Clone> Clone for Base<V> {
 }
 
 impl<V: Clone> Base<V> {
-    fn flat(&self) -> &[(Arc<str>, V)] {
+    fn flat(&self) -> &[Pair<V>] {
         match self {
             Self::Flat(flat) => flat.as_deref().unwrap_or(&[]),
             Self::Tree(_) => &[],
@@ -154,7 +157,7 @@ impl<V: Clone> Base<V> {
 
 /// An iterator over a [`Base`] in key order.
 enum BaseIter<'a, V> {
-    Flat(std::slice::Iter<'a, (Arc<str>, V)>),
+    Flat(std::slice::Iter<'a, Pair<V>>),
     Tree(imbl::ordmap::Iter<'a, Arc<str>, V, imbl::shared_ptr::DefaultSharedPtr>),
 }
 
