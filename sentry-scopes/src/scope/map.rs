@@ -139,19 +139,23 @@ impl<V: Clone> Base<V> {
             }
             return;
         }
-        let merged = Union {
+        let union = || Union {
             base: self.iter().peekable(),
             top: top.iter().map(|(k, v)| (k, v)).peekable(),
-        }
-        .map(|(k, v)| (k.clone(), v.clone()));
-        let merged: Vec<_> = merged.collect();
-        *self = if merged.len() > FLAT_LIMIT {
-            Self::Tree(merged.into_iter().collect())
-        } else if merged.is_empty() {
+        };
+        let owned = |(k, v): (&Arc<str>, &V)| (k.clone(), v.clone());
+        // Counted first (comparisons only), so the array is allocated once, at its size.
+        let len = union().count();
+        let folded = if len > FLAT_LIMIT {
+            Self::Tree(union().map(owned).collect())
+        } else if len == 0 {
             Self::Flat(None)
         } else {
-            Self::Flat(Some(Arc::from(merged)))
+            let mut flat = Vec::with_capacity(len);
+            flat.extend(union().map(owned));
+            Self::Flat(Some(Arc::from(flat)))
         };
+        *self = folded;
     }
 }
 
