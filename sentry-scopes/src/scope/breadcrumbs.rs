@@ -76,8 +76,9 @@ impl StoredCrumb {
 
 /// A bounded list of breadcrumbs. Cloning it is O(1); so is a push onto a clone.
 ///
-/// The list is persistent and singly linked, newest first: a push allocates one node that
-/// points at the previous head, so a fork that adds a breadcrumb copies nothing of the
+/// The list is persistent and singly linked, newest first: a push links a node that points at
+/// the previous head (or adds to the head node when no other list shares it, see `Node`), so a
+/// fork that adds a breadcrumb copies nothing of the
 /// breadcrumbs it shares with its parent (an `imbl::Vector` copied a 64-slot chunk at each end
 /// to push and to evict, ~3k instructions at 100 stored). The oldest entries are not unlinked on
 /// every push: readers see the newest `cap`, and once the list links twice that, the value that
@@ -109,8 +110,16 @@ impl Clone for Breadcrumbs {
     }
 }
 
+/// A run of consecutive breadcrumbs: `older` (oldest first), then `newest`.
+///
+/// A push onto a list whose head node no other list shares goes into that node (a pointer
+/// pushed onto `older`) instead of a new 32-byte node per breadcrumb: a scope taking many
+/// breadcrumbs of its own keeps 8 bytes (plus `Vec` growth) per breadcrumb for the list. A node
+/// is never changed once shared: a fork's push, or a push onto a list some snapshot still
+/// holds, links a new node.
 struct Node {
-    crumb: Arc<StoredCrumb>,
+    newest: Arc<StoredCrumb>,
+    older: Vec<Arc<StoredCrumb>>,
     next: Option<Arc<Node>>,
 }
 
@@ -143,18 +152,38 @@ impl Breadcrumbs {
         }
     }
 
-    /// A list holding `crumbs` (oldest first), of which the newest `cap` are visible.
+    /// A list holding `crumbs` (oldest first), of which the newest `cap` are visible: one
+    /// node.
     fn from_oldest<'a>(crumbs: impl IntoIterator<Item = &'a Arc<StoredCrumb>>, cap: usize) -> Self {
-        let mut list = Self::empty(cap);
-        for c in crumbs {
-            list.link(c.clone());
+        let mut older: Vec<Arc<StoredCrumb>> = crumbs.into_iter().cloned().collect();
+        let Some(newest) = older.pop() else {
+            return Self::empty(cap);
+        };
+        Self {
+            linked: older.len() + 1,
+            head: Some(Arc::new(Node {
+                newest,
+                older,
+                next: None,
+            })),
+            cap,
+            pushes: 0,
         }
-        list
     }
 
+    /// Puts `crumb` at the head: into the head node when no other list shares it.
     fn link(&mut self, crumb: Arc<StoredCrumb>) {
-        let next = self.head.take();
-        self.head = Some(Arc::new(Node { crumb, next }));
+        if let Some(node) = self.head.as_mut().and_then(Arc::get_mut) {
+            let previous = std::mem::replace(&mut node.newest, crumb);
+            node.older.push(previous);
+        } else {
+            let next = self.head.take();
+            self.head = Some(Arc::new(Node {
+                newest: crumb,
+                older: Vec::new(),
+                next,
+            }));
+        }
         self.linked += 1;
     }
 
@@ -172,7 +201,7 @@ impl Breadcrumbs {
         if self
             .head
             .as_ref()
-            .is_some_and(|h| h.crumb.seq() > crumb.seq())
+            .is_some_and(|h| h.newest.seq() > crumb.seq())
         {
             let mut all: Vec<_> = self.newest_first().cloned().collect();
             all.push(crumb);
@@ -199,8 +228,9 @@ impl Breadcrumbs {
         std::iter::from_fn(move || {
             let n = node?;
             node = n.next.as_deref();
-            Some(&n.crumb)
+            Some(n)
         })
+        .flat_map(|n| std::iter::once(&n.newest).chain(n.older.iter().rev()))
         .take(self.cap)
     }
 
@@ -334,6 +364,28 @@ mod tests {
         parent.push(crumb("p"), 3);
         assert_eq!(parent.linked, 3);
         assert_eq!(all(&parent), ["8", "9", "p"]);
+    }
+
+    #[test]
+    fn own_pushes_share_a_node_and_shared_nodes_never_change() {
+        let mut parent = Breadcrumbs::default();
+        for i in 0..5 {
+            parent.push(crumb(&format!("p{i}")), 10);
+        }
+        let node = |r: &Breadcrumbs| r.head.as_ref().map(Arc::as_ptr);
+        let first = node(&parent);
+        parent.push(crumb("p5"), 10);
+        assert_eq!(node(&parent), first, "an unshared head node takes the push");
+        let mut fork = parent.clone();
+        let snapshot = parent.clone();
+        fork.push(crumb("f"), 10);
+        parent.push(crumb("p6"), 10);
+        assert_ne!(node(&parent), first, "a shared head node is never changed");
+        let all = |r: &Breadcrumbs| messages(&r.iter().collect::<Vec<_>>());
+        assert_eq!(all(&snapshot), ["p0", "p1", "p2", "p3", "p4", "p5"]);
+        assert_eq!(all(&fork), ["p0", "p1", "p2", "p3", "p4", "p5", "f"]);
+        assert_eq!(all(&parent), ["p0", "p1", "p2", "p3", "p4", "p5", "p6"]);
+        assert_eq!(parent.linked, 7);
     }
 
     #[test]
