@@ -275,13 +275,16 @@ pub(crate) fn enter_lazy_isolation() -> usize {
             .get_or_insert_with(Active::fresh)
             .isolation
             .data();
-        marks(|m| {
+        // The marks first, the push after: a closure holding the push (and the snapshot's
+        // drop on unwind) was too big for LLVM to inline into this path.
+        let depth = marks(|m| {
             let depth = m.depth.get() + 1;
             m.depth.set(depth);
-            slot.pending.push((depth, snapshot));
             m.pending.set(true);
             depth
-        })
+        });
+        slot.pending.push((depth, snapshot));
+        depth
     })
     .unwrap_or(0)
 }
