@@ -171,9 +171,12 @@ impl Breadcrumbs {
         }
     }
 
-    /// Puts `crumb` at the head: into the head node when no other list shares it.
+    /// Puts `crumb` at the head: into the head node when no other list shares it. A value
+    /// that has not pushed since it was cloned (a fork) shares its head with its parent, so it
+    /// links a node without asking (the uniqueness check is an atomic compare-and-swap).
     fn link(&mut self, crumb: Arc<StoredCrumb>) {
-        if let Some(node) = self.head.as_mut().and_then(Arc::get_mut) {
+        let own = self.pushes > 0;
+        if let Some(node) = self.head.as_mut().filter(|_| own).and_then(Arc::get_mut) {
             let previous = std::mem::replace(&mut node.newest, crumb);
             node.older.push(previous);
         } else {
