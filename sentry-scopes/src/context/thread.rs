@@ -229,17 +229,21 @@ pub(crate) fn enter(active: Active) -> usize {
     let depth = SLOT
         .try_with(|slot| {
             let slot = &mut *slot.borrow_mut();
-            marks(|m| {
+            // The marks in small closures, the replace and the push outside them: a closure
+            // that also held the displaced pair (dropped on unwind) was too big for LLVM to
+            // inline into this path.
+            let depth = marks(|m| {
                 materialize(slot, m);
-                let prev = std::mem::replace(&mut slot.active, new.take());
                 let depth = m.depth.get() + 1;
                 m.depth.set(depth);
                 m.owner.set(depth);
-                m.shared
-                    .set(slot.active.as_ref().is_some_and(Active::is_shared));
-                slot.saved.push((depth, prev));
                 depth
-            })
+            });
+            let prev = std::mem::replace(&mut slot.active, new.take());
+            let shared = slot.active.as_ref().is_some_and(Active::is_shared);
+            marks(|m| m.shared.set(shared));
+            slot.saved.push((depth, prev));
+            depth
         })
         .unwrap_or(0);
     drop(new);
@@ -275,13 +279,16 @@ pub(crate) fn enter_lazy_isolation() -> usize {
             .get_or_insert_with(Active::fresh)
             .isolation
             .data();
-        marks(|m| {
+        // The marks first, the push after: a closure holding the push (and the snapshot's
+        // drop on unwind) was too big for LLVM to inline into this path.
+        let depth = marks(|m| {
             let depth = m.depth.get() + 1;
             m.depth.set(depth);
-            slot.pending.push((depth, snapshot));
             m.pending.set(true);
             depth
-        })
+        });
+        slot.pending.push((depth, snapshot));
+        depth
     })
     .unwrap_or(0)
 }

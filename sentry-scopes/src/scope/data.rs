@@ -8,6 +8,7 @@ use std::borrow::Cow;
 use std::sync::Arc;
 
 use super::breadcrumbs::{Breadcrumbs, StoredCrumb};
+use super::list::SharedList;
 use super::map::ScopeMap;
 use super::processors::{EventProcessor, TransactionProcessor};
 use super::propagation::PropagationContext;
@@ -45,9 +46,9 @@ pub struct ScopeData {
     pub(crate) fingerprint: Option<Arc<[Arc<str>]>>,
     pub(crate) transaction: Option<Arc<str>>,
     pub(crate) breadcrumbs: Breadcrumbs,
-    pub(crate) attachments: imbl::Vector<Arc<StoredAttachment>>,
-    pub(crate) processors: imbl::Vector<EventProcessor>,
-    pub(crate) transaction_processors: imbl::Vector<TransactionProcessor>,
+    pub(crate) attachments: SharedList<Arc<StoredAttachment>>,
+    pub(crate) processors: SharedList<EventProcessor>,
+    pub(crate) transaction_processors: SharedList<TransactionProcessor>,
     pub(crate) propagation: PropagationContext,
     pub(crate) last_event_id: Option<Uuid>,
     /// The active span: events captured here report its trace context, children start below
@@ -283,10 +284,10 @@ impl ScopeData {
         }
         self.breadcrumbs
             .merge_from(&upper.breadcrumbs, max_breadcrumbs);
-        self.attachments.append(upper.attachments.clone());
-        self.processors.append(upper.processors.clone());
+        self.attachments.append(&upper.attachments);
+        self.processors.append(&upper.processors);
         self.transaction_processors
-            .append(upper.transaction_processors.clone());
+            .append(&upper.transaction_processors);
     }
 }
 

@@ -10,6 +10,7 @@
 mod breadcrumbs;
 mod data;
 mod ids;
+mod list;
 mod map;
 pub(crate) mod merge;
 mod processors;
