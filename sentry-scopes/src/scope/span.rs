@@ -236,6 +236,21 @@ impl Span {
         lock(&self.inner.state).data.insert(key.into(), value);
     }
 
+    /// Adds every entry of `values` as data, under one lock; a span without data takes the
+    /// map as it is (the `tracing` layer's fields, already collected into one).
+    #[cfg(feature = "tracing")]
+    pub(crate) fn extend_data(&self, mut values: Map<String, Value>) {
+        for value in values.values_mut() {
+            crate::normalize::bound_value(value, crate::normalize::MAX_DEPTH - 1);
+        }
+        let data = &mut lock(&self.inner.state).data;
+        if data.is_empty() {
+            *data = values;
+        } else {
+            data.extend(values);
+        }
+    }
+
     /// Sets the status (`ok`, `internal_error`, …).
     pub fn set_status(&self, status: SpanStatus) {
         lock(&self.inner.state).status = Some(status);

@@ -45,9 +45,7 @@ impl SentrySpan {
             }
             self.guard.set_description(name);
         }
-        for (key, value) in values {
-            self.guard.set_data(key, value);
-        }
+        self.guard.extend_data(values);
     }
 }
 

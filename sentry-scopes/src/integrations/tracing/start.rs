@@ -49,9 +49,7 @@ where
             (start_transaction(context), true)
         }
     };
-    for (key, value) in values {
-        guard.set_data(key, value);
-    }
+    guard.extend_data(values);
     SentrySpan { guard, root }
 }
 
