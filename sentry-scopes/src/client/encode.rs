@@ -4,15 +4,15 @@
 use std::sync::Arc;
 
 use super::defaults::Defaults;
-use super::finish::{finish_event, finish_transaction};
+use super::finish::finish_event;
 use super::fit::fit_event;
 use super::limits::MAX_EVENT_BYTES;
 use super::raw::event_payload;
+use super::raw_transaction::finish_and_write;
 use crate::protocol::{Attachment, Category, Event, LossSource, Transaction};
 use crate::scope::ScopeData;
 use crate::scope::merge::{
-    apply_except_tags_and_breadcrumbs, apply_tags_and_breadcrumbs, apply_to_transaction,
-    attachments,
+    apply_except_tags_and_breadcrumbs, apply_tags_and_breadcrumbs, attachments,
 };
 use crate::transport::{Encoded, EncodedEnvelope, ItemKind, Loss, Writer, attachment_summary};
 
@@ -119,14 +119,12 @@ pub(crate) fn deferred_transaction(
         Box::new(move || {
             let mut txn = txn;
             let refs = layers.each_ref().map(|l| &**l);
-            apply_to_transaction(&mut txn, &refs, &isolation.propagation);
-            defaults.fill_transaction(&mut txn);
-            finish_transaction(&mut txn, defaults.send_default_pii);
-            let atts = attachments(&refs, true);
-            transaction(&txn, &atts).map_or_else(
-                || Writer::new(None).finish_encoded(),
-                EncodedEnvelope::into_encoded,
-            )
+            let Some(payload) =
+                finish_and_write(&mut txn, &refs, &isolation.propagation, &defaults)
+            else {
+                return Writer::new(None).finish_encoded();
+            };
+            transaction_writer(&txn, &payload, &attachments(&refs, true)).finish_encoded()
         }),
     )
 }
@@ -143,12 +141,21 @@ pub(crate) fn transaction(
     attachments: &[Attachment],
 ) -> Option<EncodedEnvelope> {
     let payload = serde_json::to_vec(txn).ok()?;
+    Some(transaction_writer(txn, &payload, attachments).finish())
+}
+
+/// An envelope writer holding the transaction item and the attachments.
+fn transaction_writer(
+    txn: &Transaction<'static>,
+    payload: &[u8],
+    attachments: &[Attachment],
+) -> Writer {
     let mut out = Writer::new(Some(txn.event_id));
-    out.item(ItemKind::Transaction, &payload, losses_of(txn));
+    out.item(ItemKind::Transaction, payload, losses_of(txn));
     for a in attachments {
         out.attachment(a);
     }
-    Some(out.finish())
+    out
 }
 
 #[cfg(test)]
