@@ -119,12 +119,18 @@ pub(crate) fn deferred_transaction(
         Box::new(move || {
             let mut txn = txn;
             let refs = layers.each_ref().map(|l| &**l);
-            let Some(payload) =
-                finish_and_write(&mut txn, &refs, &isolation.propagation, &defaults)
-            else {
+            let mut out = Writer::new(Some(txn.event_id));
+            let losses = losses_of(&txn);
+            let written = out.item_with(ItemKind::Transaction, losses, |buf| {
+                finish_and_write(&mut txn, &refs, &isolation.propagation, &defaults, buf)
+            });
+            if written.is_none() {
                 return Writer::new(None).finish_encoded();
-            };
-            transaction_writer(&txn, &payload, &attachments(&refs, true)).finish_encoded()
+            }
+            for a in &attachments(&refs, true) {
+                out.attachment(a);
+            }
+            out.finish_encoded()
         }),
     )
 }
@@ -141,21 +147,12 @@ pub(crate) fn transaction(
     attachments: &[Attachment],
 ) -> Option<EncodedEnvelope> {
     let payload = serde_json::to_vec(txn).ok()?;
-    Some(transaction_writer(txn, &payload, attachments).finish())
-}
-
-/// An envelope writer holding the transaction item and the attachments.
-fn transaction_writer(
-    txn: &Transaction<'static>,
-    payload: &[u8],
-    attachments: &[Attachment],
-) -> Writer {
     let mut out = Writer::new(Some(txn.event_id));
-    out.item(ItemKind::Transaction, payload, losses_of(txn));
+    out.item(ItemKind::Transaction, &payload, losses_of(txn));
     for a in attachments {
         out.attachment(a);
     }
-    out
+    Some(out.finish())
 }
 
 #[cfg(test)]

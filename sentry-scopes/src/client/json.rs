@@ -97,15 +97,14 @@ fn escape(out: &mut Vec<u8>, b: u8) {
     out.extend_from_slice(&[b'\\', short]);
 }
 
-/// Writes `bytes` as a quoted lower-case hex string.
-fn hex(out: &mut Vec<u8>, bytes: &[u8]) {
-    out.reserve(bytes.len() * 2 + 2);
-    out.push(b'"');
-    for b in bytes {
-        out.push(HEX[usize::from(b >> 4)]);
-        out.push(HEX[usize::from(b & 0xf)]);
+/// Writes the `N` bytes of an id as a quoted lower-case hex string, in one copy.
+fn hex<const N: usize>(out: &mut Vec<u8>, bytes: &[u8; N]) {
+    let mut buf = [b'"'; 34];
+    for (i, b) in bytes.iter().enumerate() {
+        buf[1 + 2 * i] = HEX[usize::from(b >> 4)];
+        buf[2 + 2 * i] = HEX[usize::from(b & 0xf)];
     }
-    out.push(b'"');
+    out.extend_from_slice(&buf[..2 * N + 2]);
 }
 
 /// Collects the bytes an id feeds its `Hash` impl: sentry-types gives no other way to read

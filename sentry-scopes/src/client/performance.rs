@@ -1,7 +1,7 @@
 //! Starting transactions and spans: the sampling decision, the dynamic sampling context, and
 //! the sink that hands a finished transaction to the capture pipeline.
 
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 
 use super::Client;
 use super::pipeline::capture_transaction;
@@ -57,10 +57,7 @@ pub fn start_transaction(ctx: TransactionContext) -> SpanGuard {
         }
     };
     let (max_spans, sink) = match &client {
-        Some(c) => (
-            c.options().max_spans,
-            Some(Arc::new(PipelineSink) as Arc<dyn TransactionSink>),
-        ),
+        Some(c) => (c.options().max_spans, Some(PipelineSink::shared())),
         None => (0, None),
     };
     let tree = Tree::new(
@@ -204,6 +201,15 @@ fn head_baggage(
 /// Sends finished transactions through the pipeline of the client installed then, and counts
 /// what was not sampled or left out.
 struct PipelineSink;
+
+impl PipelineSink {
+    /// The one sink every tree shares: a transaction costs a reference count, not an
+    /// allocation.
+    fn shared() -> Arc<dyn TransactionSink> {
+        static SINK: LazyLock<Arc<dyn TransactionSink>> = LazyLock::new(|| Arc::new(PipelineSink));
+        SINK.clone()
+    }
+}
 
 impl TransactionSink for PipelineSink {
     fn send(&self, transaction: sentry_types::protocol::v7::Transaction<'static>) {

@@ -20,38 +20,40 @@ use crate::scope::merge::{active_span, scoped_contexts, scoped_extra, scoped_use
 use crate::scope::{PropagationContext, ScopeData};
 use sentry_types::protocol::v7::Span;
 
-/// Finishes `txn` and writes its item's JSON over `layers`: what `apply_to_transaction`,
-/// `Defaults::fill_transaction`, `finish_transaction` and serde produce together. `None`
-/// where serde fails too: a timestamp before 1970 or after 9999.
+/// Finishes `txn` and appends its item's JSON over `layers` to `out`: what
+/// `apply_to_transaction`, `Defaults::fill_transaction`, `finish_transaction` and serde
+/// produce together. `None` where serde fails too: a timestamp before 1970 or after 9999.
 pub(crate) fn finish_and_write(
     txn: &mut Transaction<'static>,
     layers: &[&ScopeData],
     trace: &PropagationContext,
     defaults: &Defaults,
-) -> Option<Vec<u8>> {
+    out: &mut Vec<u8>,
+) -> Option<()> {
     if txn.user.is_none() {
         txn.user = scoped_user(layers); // finished with the transaction's own below
     }
     finish_transaction(txn, defaults.send_default_pii);
-    payload(txn, layers, trace, defaults)
+    payload(out, txn, layers, trace, defaults)
 }
 
 /// The JSON of `txn`, which has its user from the scopes already and is finished: its own
 /// tags are normalised and its own extra filtered. The scopes' tags were normalised when
 /// set; their extra is filtered here.
 fn payload(
+    out: &mut Vec<u8>,
     txn: &Transaction<'static>,
     layers: &[&ScopeData],
     trace: &PropagationContext,
     defaults: &Defaults,
-) -> Option<Vec<u8>> {
-    let mut out = Vec::with_capacity(2048 + 512 * txn.spans.len());
+) -> Option<()> {
+    out.reserve(2048 + 512 * txn.spans.len());
     out.push(b'{');
-    key(&mut out, "event_id");
-    json::event_id(&mut out, &txn.event_id);
+    key(out, "event_id");
+    json::event_id(out, &txn.event_id);
     if let Some(name) = &txn.name {
-        key(&mut out, "transaction");
-        json::string(&mut out, name);
+        key(out, "transaction");
+        json::string(out, name);
     }
     let own_or_default = [
         ("release", txn.release.as_deref().or(defaults.release())),
@@ -62,57 +64,57 @@ fn payload(
     ];
     for (name, value) in own_or_default {
         if let Some(value) = value {
-            key(&mut out, name);
-            json::string(&mut out, value);
+            key(out, name);
+            json::string(out, value);
         }
     }
     if let Some(user) = &txn.user {
-        key(&mut out, "user");
-        serde_json::to_writer(&mut out, user).ok()?;
+        key(out, "user");
+        serde_json::to_writer(&mut *out, user).ok()?;
     }
     let tags = merged_tags(layers, &txn.tags);
     if !tags.is_empty() {
-        key(&mut out, "tags");
+        key(out, "tags");
         out.push(b'{');
         for (k, v) in tags {
-            key_escaped(&mut out, k);
-            json::string(&mut out, v);
+            key_escaped(out, k);
+            json::string(out, v);
         }
         out.push(b'}');
     }
-    extra(&mut out, &txn.extra, layers, defaults.send_default_pii)?;
+    extra(out, &txn.extra, layers, defaults.send_default_pii)?;
     if !defaults.sdk_json().is_empty() {
-        key(&mut out, "sdk");
+        key(out, "sdk");
         out.extend_from_slice(defaults.sdk_json());
     }
-    key(&mut out, "platform");
+    key(out, "platform");
     out.extend_from_slice(b"\"native\"");
     if let Some(timestamp) = txn.timestamp {
-        key(&mut out, "timestamp");
-        json::rfc3339(&mut out, timestamp)?;
+        key(out, "timestamp");
+        json::rfc3339(out, timestamp)?;
     }
-    key(&mut out, "start_timestamp");
-    json::seconds(&mut out, txn.start_timestamp)?;
-    key(&mut out, "spans");
+    key(out, "start_timestamp");
+    json::seconds(out, txn.start_timestamp)?;
+    key(out, "spans");
     out.push(b'[');
     for (i, span) in txn.spans.iter().enumerate() {
         if i > 0 {
             out.push(b',');
         }
-        write_span(&mut out, span)?;
+        write_span(out, span)?;
     }
     out.push(b']');
-    contexts(&mut out, &txn.contexts, layers, trace)?;
+    contexts(out, &txn.contexts, layers, trace)?;
     if let Some(request) = &txn.request {
-        key(&mut out, "request");
-        serde_json::to_writer(&mut out, request).ok()?;
+        key(out, "request");
+        serde_json::to_writer(&mut *out, request).ok()?;
     }
     if let Some(server_name) = txn.server_name.as_deref().or(defaults.server_name()) {
-        key(&mut out, "server_name");
-        json::string(&mut out, server_name);
+        key(out, "server_name");
+        json::string(out, server_name);
     }
     out.push(b'}');
-    Some(out)
+    Some(())
 }
 
 /// `"extra"`: the transaction's own values (filtered already) over the scopes', which are
@@ -166,11 +168,11 @@ fn contexts(
     layers: &[&ScopeData],
     trace: &PropagationContext,
 ) -> Option<()> {
-    let mut all: Vec<(&str, Ctx<'_>)> = own
-        .iter()
-        .map(|(k, v)| (k.as_str(), Ctx::Typed(v)))
-        .collect();
     let scoped = scoped_contexts(layers);
+    let defaults = crate::contexts::defaults_json();
+    let mut all: Vec<(&str, Ctx<'_>)> =
+        Vec::with_capacity(own.len() + scoped.len() + 1 + defaults.len());
+    all.extend(own.iter().map(|(k, v)| (k.as_str(), Ctx::Typed(v))));
     if !scoped.is_empty() {
         all.extend(scoped.into_iter().map(|(k, v)| (k, Ctx::Typed(&**v))));
         all.sort_by(|a, b| a.0.cmp(b.0));
@@ -184,7 +186,7 @@ fn contexts(
         };
         all.push(("trace", Ctx::Trace(context)));
     }
-    for (name, json) in crate::contexts::defaults_json() {
+    for (name, json) in defaults {
         if !has(&all, name) {
             all.push((name, Ctx::Json(json)));
         }

@@ -248,7 +248,8 @@ fn raw(
     trace: &PropagationContext,
     defaults: &Defaults,
 ) -> Value {
-    let bytes = finish_and_write(&mut txn, layers, trace, defaults).unwrap();
+    let mut bytes = Vec::new();
+    finish_and_write(&mut txn, layers, trace, defaults, &mut bytes).unwrap();
     // It is a transaction to sentry-types too.
     let parsed: Transaction<'static> = serde_json::from_slice(&bytes).unwrap();
     assert_eq!(parsed.spans.len(), txn.spans.len());
@@ -283,7 +284,8 @@ fn the_default_contexts_are_sent_unless_the_transaction_or_a_scope_has_the_key()
     scope.set_context("os".into(), Arc::new(mine));
     let mut txn = Transaction::default();
     let trace = PropagationContext::new();
-    let bytes = finish_and_write(&mut txn, &[&scope], &trace, &defaults).unwrap();
+    let mut bytes = Vec::new();
+    finish_and_write(&mut txn, &[&scope], &trace, &defaults, &mut bytes).unwrap();
     let sent: Value = serde_json::from_slice(&bytes).unwrap();
     let contexts = &sent["contexts"];
     assert_eq!(contexts["os"]["mine"], true);
@@ -301,5 +303,5 @@ fn transactions_with_timestamps_serde_cannot_write_are_not_written() {
     };
     assert!(serde_json::to_vec(&txn).is_err());
     let trace = PropagationContext::new();
-    assert!(finish_and_write(&mut txn, &[], &trace, &defaults).is_none());
+    assert!(finish_and_write(&mut txn, &[], &trace, &defaults, &mut Vec::new()).is_none());
 }
