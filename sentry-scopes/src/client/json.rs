@@ -56,26 +56,45 @@ pub(crate) fn string(out: &mut Vec<u8>, s: &str) {
     let bytes = s.as_bytes();
     out.reserve(bytes.len() + 2);
     out.push(b'"');
-    let mut clean = 0; // start of the run not yet copied
-    let mut i = 0;
-    while i < bytes.len() {
-        if let Some(chunk) = bytes.get(i..i + 8)
-            && let Ok(chunk) = <[u8; 8]>::try_from(chunk)
-            && !needs_escape(u64::from_le_bytes(chunk))
-        {
-            i += 8;
-            continue;
+    let clean = clean_prefix(bytes);
+    out.extend_from_slice(&bytes[..clean]);
+    if clean < bytes.len() {
+        escape_rest(out, &bytes[clean..]);
+    }
+    out.push(b'"');
+}
+
+/// How many bytes at the start of `bytes` need no escape: eight at a time, then one by one.
+#[inline]
+fn clean_prefix(bytes: &[u8]) -> usize {
+    let mut chunks = bytes.chunks_exact(8);
+    let mut n = 0;
+    for chunk in chunks.by_ref() {
+        let Ok(chunk) = <[u8; 8]>::try_from(chunk) else {
+            break;
+        };
+        if needs_escape(u64::from_le_bytes(chunk)) {
+            break;
         }
-        let b = bytes[i];
+        n += 8;
+    }
+    n + bytes[n..]
+        .iter()
+        .position(|&b| b < 0x20 || b == b'"' || b == b'\\')
+        .unwrap_or(bytes.len() - n)
+}
+
+/// Writes `bytes`, which start with a byte to escape.
+fn escape_rest(out: &mut Vec<u8>, bytes: &[u8]) {
+    let mut clean = 0; // start of the run not yet copied
+    for (i, &b) in bytes.iter().enumerate() {
         if b < 0x20 || b == b'"' || b == b'\\' {
             out.extend_from_slice(&bytes[clean..i]);
             escape(out, b);
             clean = i + 1;
         }
-        i += 1;
     }
     out.extend_from_slice(&bytes[clean..]);
-    out.push(b'"');
 }
 
 fn escape(out: &mut Vec<u8>, b: u8) {

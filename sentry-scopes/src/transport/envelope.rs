@@ -350,9 +350,13 @@ impl Writer {
             self.bytes.truncate(start);
             return None;
         }
+        let end = self.bytes.len();
         let mut header = Vec::with_capacity(48);
-        write_item_header(&mut header, kind.name(), self.bytes.len() - start);
-        self.bytes.splice(start..start, header);
+        write_item_header(&mut header, kind.name(), end - start);
+        // Moves the payload up by the header's length (one copy), then puts the header before.
+        self.bytes.resize(end + header.len(), 0);
+        self.bytes.copy_within(start..end, start + header.len());
+        self.bytes[start..start + header.len()].copy_from_slice(&header);
         self.bytes.push(b'\n');
         self.items.push(ItemMeta {
             kind,
