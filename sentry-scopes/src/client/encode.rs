@@ -105,13 +105,16 @@ pub(crate) fn deferred_transaction(
     defaults: Arc<Defaults>,
 ) -> EncodedEnvelope {
     let mut summary = vec![(ItemKind::Transaction, losses_of(&txn))];
-    summary.extend(
-        layers
-            .iter()
-            .flat_map(|l| l.attachments.iter())
-            .filter(|a| a.add_to_transactions)
-            .map(|a| attachment_summary(&a.attachment)),
-    );
+    let has_attachments = layers.iter().any(|l| !l.attachments.is_empty());
+    if has_attachments {
+        summary.extend(
+            layers
+                .iter()
+                .flat_map(|l| l.attachments.iter())
+                .filter(|a| a.add_to_transactions)
+                .map(|a| attachment_summary(&a.attachment)),
+        );
+    }
     let id = Some(txn.event_id);
     EncodedEnvelope::deferred(
         id,
@@ -127,8 +130,10 @@ pub(crate) fn deferred_transaction(
             if written.is_none() {
                 return Writer::new(None).finish_encoded();
             }
-            for a in &attachments(&refs, true) {
-                out.attachment(a);
+            if has_attachments {
+                for a in &attachments(&refs, true) {
+                    out.attachment(a);
+                }
             }
             out.finish_encoded()
         }),

@@ -351,6 +351,9 @@ impl Span {
             origin: None,
             data: root.data,
         };
+        // One entry: an insert into the empty map, not `From<[_; 1]>`'s sort and bulk build.
+        let mut contexts = Map::new();
+        contexts.insert("trace".to_owned(), trace.into());
         let txn = Transaction {
             event_id: crate::protocol::Uuid::new_v4(),
             name: Some(lock(&tree.name).clone()),
@@ -364,7 +367,7 @@ impl Span {
             timestamp: root.timestamp,
             start_timestamp: root.start_timestamp,
             spans,
-            contexts: [("trace".to_owned(), trace.into())].into(),
+            contexts,
             request: None,
             server_name: None,
         };

@@ -406,8 +406,25 @@ impl Writer {
     }
 }
 
+/// Writes `{"type":"<ty>","length":<len>}` and a newline (`ty` needs no escaping), without
+/// the formatting machinery: this runs for every item.
 fn write_item_header(out: &mut Vec<u8>, ty: &str, len: usize) {
-    let _ = writeln!(out, "{{\"type\":\"{ty}\",\"length\":{len}}}");
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    let mut rest = len;
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (rest % 10) as u8;
+        rest /= 10;
+        if rest == 0 {
+            break;
+        }
+    }
+    out.extend_from_slice(b"{\"type\":\"");
+    out.extend_from_slice(ty.as_bytes());
+    out.extend_from_slice(b"\",\"length\":");
+    out.extend_from_slice(&digits[at..]);
+    out.extend_from_slice(b"}\n");
 }
 
 #[cfg(feature = "http")]

@@ -52,6 +52,16 @@ fn the_envelope_header_is_what_serde_writes() {
 }
 
 #[test]
+fn item_headers_are_what_format_writes() {
+    for len in [0, 7, 10, 99, 100, 12_345, usize::MAX] {
+        let mut out = Vec::new();
+        write_item_header(&mut out, "transaction", len);
+        let expected = format!("{{\"type\":\"transaction\",\"length\":{len}}}\n");
+        assert_eq!(String::from_utf8(out).unwrap(), expected);
+    }
+}
+
+#[test]
 fn an_item_written_in_place_is_an_item_written_apart() {
     let payload = br#"{"type":"x","a":[1,2]}"#;
     let losses = || vec![Loss::new(Category::Transaction, 1)];
