@@ -151,10 +151,11 @@ fn extra(
     Some(())
 }
 
-/// One context value to write.
+/// One context value to write; small, as the list of them is sorted.
 enum Ctx<'a> {
     Typed(&'a Context),
-    Trace(TraceContext),
+    /// The `trace` context filled in from the active span or the propagation context.
+    Filled,
     /// A default context, written once per process.
     Json(&'a [u8]),
 }
@@ -179,26 +180,26 @@ fn contexts(
         all.dedup_by(|later, earlier| later.0 == earlier.0);
     }
     let has = |all: &[(&str, Ctx<'_>)], name: &str| all.iter().any(|(k, _)| *k == name);
-    if !has(&all, "trace") {
-        let context = match active_span(layers) {
-            Some(span) => span.trace_context(),
-            None => trace.to_trace_context(),
-        };
-        all.push(("trace", Ctx::Trace(context)));
+    let filled = (!has(&all, "trace")).then(|| match active_span(layers) {
+        Some(span) => span.trace_context(),
+        None => trace.to_trace_context(),
+    });
+    if filled.is_some() {
+        all.push(("trace", Ctx::Filled));
     }
     for (name, json) in defaults {
         if !has(&all, name) {
             all.push((name, Ctx::Json(json)));
         }
     }
-    all.sort_by(|a, b| a.0.cmp(b.0));
+    all.sort_unstable_by(|a, b| a.0.cmp(b.0)); // the keys are unique
     key(out, "contexts");
     out.push(b'{');
     for (k, v) in all {
         key_escaped(out, k);
         match v {
             Ctx::Typed(Context::Trace(t)) => write_trace(out, t)?,
-            Ctx::Trace(t) => write_trace(out, &t)?,
+            Ctx::Filled => write_trace(out, filled.as_ref()?)?,
             Ctx::Typed(c) => serde_json::to_writer(&mut *out, c).ok()?,
             Ctx::Json(json) => out.extend_from_slice(json),
         }
