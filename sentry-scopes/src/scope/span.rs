@@ -304,7 +304,25 @@ impl Span {
             }
             return;
         }
-        let span = ProtocolSpan {
+        if self.inner.root {
+            self.send_transaction(self.record(timestamp, state));
+            return;
+        }
+        let mut finished = lock(&tree.finished);
+        match finished.as_mut() {
+            // Built only when kept: a span left out costs no copies of its strings.
+            Some(spans) if spans.len() < tree.max_spans => {
+                spans.push(self.record(timestamp, state));
+            }
+            _ => {
+                tree.left_out.fetch_add(1, Ordering::Relaxed);
+            }
+        }
+    }
+
+    /// The protocol span of this span, finished at `timestamp` with `state`.
+    fn record(&self, timestamp: SystemTime, state: State) -> ProtocolSpan {
+        ProtocolSpan {
             span_id: self.inner.span_id,
             trace_id: self.inner.trace_id,
             parent_span_id: self.inner.parent_span_id,
@@ -316,17 +334,6 @@ impl Span {
             status: state.status,
             tags: state.tags,
             data: state.data,
-        };
-        if self.inner.root {
-            self.send_transaction(span);
-        } else {
-            let mut finished = lock(&tree.finished);
-            match finished.as_mut() {
-                Some(spans) if spans.len() < tree.max_spans => spans.push(span),
-                _ => {
-                    tree.left_out.fetch_add(1, Ordering::Relaxed);
-                }
-            }
         }
     }
 
