@@ -39,7 +39,7 @@ use crate::transport::DiscardReason;
 /// # assert_eq!(txn.name.as_deref(), Some("nightly report"));
 /// # assert_eq!(txn.spans[0].op.as_deref(), Some("db.query"));
 /// ```
-pub fn start_transaction(ctx: TransactionContext) -> SpanGuard {
+pub fn start_transaction(mut ctx: TransactionContext) -> SpanGuard {
     let client = Client::current();
     let decision = decide(client.as_deref(), &ctx);
     let baggage: MakeBaggage = match ctx.upstream_baggage() {
@@ -61,7 +61,7 @@ pub fn start_transaction(ctx: TransactionContext) -> SpanGuard {
         None => (0, None),
     };
     let tree = Tree::new(
-        ctx.name().to_owned(),
+        ctx.take_name(), // the context is not read for its name again
         (decision.sampled, decision.propagated),
         baggage,
         max_spans,

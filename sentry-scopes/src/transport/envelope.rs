@@ -351,12 +351,14 @@ impl Writer {
             return None;
         }
         let end = self.bytes.len();
-        let mut header = Vec::with_capacity(48);
-        write_item_header(&mut header, kind.name(), end - start);
-        // Moves the payload up by the header's length (one copy), then puts the header before.
-        self.bytes.resize(end + header.len(), 0);
-        self.bytes.copy_within(start..end, start + header.len());
-        self.bytes[start..start + header.len()].copy_from_slice(&header);
+        // The header is written after the payload, kept on the stack (it is at most 55
+        // bytes), and put in front of the payload after moving that up once.
+        write_item_header(&mut self.bytes, kind.name(), end - start);
+        let mut header = [0u8; 64];
+        let len = self.bytes.len() - end;
+        header[..len].copy_from_slice(&self.bytes[end..]);
+        self.bytes.copy_within(start..end, start + len);
+        self.bytes[start..start + len].copy_from_slice(&header[..len]);
         self.bytes.push(b'\n');
         self.items.push(ItemMeta {
             kind,
