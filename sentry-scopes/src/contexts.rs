@@ -46,10 +46,13 @@ pub(crate) fn defaults() -> &'static [(&'static str, Context)] {
     &host().contexts
 }
 
+/// A default context's key and its value as JSON.
+pub(crate) type ContextJson = (&'static str, Box<[u8]>);
+
 /// [`defaults`] as JSON, written once per process: transactions splice them in
 /// (`client/raw_transaction.rs`). A context that cannot be written is left out.
-pub(crate) fn defaults_json() -> &'static [(&'static str, Box<[u8]>)] {
-    static JSON: OnceLock<Vec<(&'static str, Box<[u8]>)>> = OnceLock::new();
+pub(crate) fn defaults_json() -> &'static [ContextJson] {
+    static JSON: OnceLock<Vec<ContextJson>> = OnceLock::new();
     JSON.get_or_init(|| {
         defaults()
             .iter()

@@ -175,7 +175,7 @@ fn contexts(
         Vec::with_capacity(own.len() + scoped.len() + 1 + defaults.len());
     all.extend(own.iter().map(|(k, v)| (k.as_str(), Ctx::Typed(v))));
     if !scoped.is_empty() {
-        all.extend(scoped.into_iter().map(|(k, v)| (k, Ctx::Typed(&**v))));
+        all.extend(scoped.into_iter().map(|(k, v)| (k, Ctx::Typed(v))));
         all.sort_by(|a, b| a.0.cmp(b.0));
         all.dedup_by(|later, earlier| later.0 == earlier.0);
     }
