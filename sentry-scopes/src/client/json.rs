@@ -116,12 +116,22 @@ fn escape(out: &mut Vec<u8>, b: u8) {
     out.extend_from_slice(&[b'\\', short]);
 }
 
+/// The two lower-case hex digits of every byte.
+static HEX_PAIRS: [[u8; 2]; 256] = {
+    let mut pairs = [[0; 2]; 256];
+    let mut i = 0;
+    while i < 256 {
+        pairs[i] = [HEX[i >> 4], HEX[i & 0xf]];
+        i += 1;
+    }
+    pairs
+};
+
 /// Writes the `N` bytes of an id as a quoted lower-case hex string, in one copy.
 fn hex<const N: usize>(out: &mut Vec<u8>, bytes: &[u8; N]) {
     let mut buf = [b'"'; 34];
-    for (i, b) in bytes.iter().enumerate() {
-        buf[1 + 2 * i] = HEX[usize::from(b >> 4)];
-        buf[2 + 2 * i] = HEX[usize::from(b & 0xf)];
+    for (pair, b) in buf[1..].chunks_exact_mut(2).zip(bytes) {
+        pair.copy_from_slice(&HEX_PAIRS[usize::from(*b)]);
     }
     out.extend_from_slice(&buf[..2 * N + 2]);
 }
