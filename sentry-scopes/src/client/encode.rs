@@ -96,8 +96,10 @@ fn writer(event: &Event<'static>, payload: &[u8], attachments: &[Attachment]) ->
 }
 
 /// A transaction that no processor or `before_send_transaction` needs to see, merged,
-/// finished and written when its bytes are first needed, like [`deferred_event`]. Its spans
-/// are final already (a transaction is sent when its root span finishes).
+/// finished and written when its bytes are first needed, like [`deferred_event`]: written
+/// straight from the transaction and the scope layers (`raw_transaction.rs`), not cloned
+/// into a typed transaction for serde. Its spans are final already (a transaction is sent
+/// when its root span finishes).
 pub(crate) fn deferred_transaction(
     txn: Transaction<'static>,
     layers: [Arc<ScopeData>; 3],
