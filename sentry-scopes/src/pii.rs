@@ -256,6 +256,12 @@ pub(crate) fn strip_event(event: &mut Event<'static>) {
     }
 }
 
+/// Applies the user part of the filter (a transaction recorded by a span tree has nothing
+/// else it applies to).
+pub(crate) fn strip_user(user: &mut Option<User>) {
+    strip(user, &mut None);
+}
+
 /// Applies the filter to a transaction.
 pub(crate) fn strip_transaction(txn: &mut Transaction<'static>) {
     strip(&mut txn.user, &mut txn.request);

@@ -10,8 +10,8 @@ use crate::debug::call_user;
 use crate::protocol::Category;
 use crate::protocol::TraceId;
 use crate::scope::{
-    MakeBaggage, SamplingContext, Span, SpanGuard, TransactionContext, TransactionSink, Tree,
-    random_unit,
+    FinishedTransaction, MakeBaggage, SamplingContext, Span, SpanGuard, TransactionContext,
+    TransactionSink, Tree, random_unit,
 };
 use crate::transport::DiscardReason;
 
@@ -212,7 +212,7 @@ impl PipelineSink {
 }
 
 impl TransactionSink for PipelineSink {
-    fn send(&self, transaction: sentry_types::protocol::v7::Transaction<'static>) {
+    fn send(&self, transaction: FinishedTransaction) {
         capture_transaction(transaction);
     }
 

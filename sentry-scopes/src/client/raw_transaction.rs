@@ -10,15 +10,20 @@
 //! (`json.rs`). The merge rules are those of `apply_to_transaction`, `Defaults::fill_transaction`
 //! and `finish_transaction`; the randomised test below pins that the JSON is the same.
 
+mod spans;
+
+use std::time::SystemTime;
+
+use self::spans::{SpanView, TraceView, write_span, write_trace};
 use super::defaults::Defaults;
 use super::finish::finish_transaction;
 use super::json::{self, key, key_escaped};
 use super::raw::merged_tags;
 use crate::pii::{FILTERED, is_sensitive};
-use crate::protocol::{Context, Map, TraceContext, Transaction, Value};
+use crate::protocol::{Context, Map, Transaction, User, Uuid, Value};
 use crate::scope::merge::{active_span, scoped_contexts, scoped_extra, scoped_user};
-use crate::scope::{PropagationContext, ScopeData};
-use sentry_types::protocol::v7::Span;
+use crate::scope::{FinishedTransaction, PropagationContext, ScopeData, SpanRecord};
+use sentry_types::protocol::v7::{Request, Span};
 
 /// Finishes `txn` and appends its item's JSON over `layers` to `out`: what
 /// `apply_to_transaction`, `Defaults::fill_transaction`, `finish_transaction` and serde
@@ -34,33 +39,111 @@ pub(crate) fn finish_and_write(
         txn.user = scoped_user(layers); // finished with the transaction's own below
     }
     finish_transaction(txn, defaults.send_default_pii);
-    payload(out, txn, layers, trace, defaults)
+    let view = View {
+        event_id: &txn.event_id,
+        name: txn.name.as_deref(),
+        release: txn.release.as_deref(),
+        environment: txn.environment.as_deref(),
+        server_name: txn.server_name.as_deref(),
+        user: txn.user.as_ref(),
+        tags: &txn.tags,
+        extra: &txn.extra,
+        timestamp: txn.timestamp,
+        start: txn.start_timestamp,
+        spans: Spans::Typed(&txn.spans),
+        contexts: Own::Map(&txn.contexts),
+        request: txn.request.as_ref(),
+    };
+    payload(out, &view, layers, trace, defaults)
 }
 
-/// The JSON of `txn`, which has its user from the scopes already and is finished: its own
-/// tags are normalised and its own extra filtered. The scopes' tags were normalised when
-/// set; their extra is filtered here.
+/// [`finish_and_write`] for a transaction as its span tree recorded it: the JSON of
+/// `txn.into_typed()` through the typed path, without building it.
+pub(crate) fn finish_and_write_recorded(
+    txn: &mut FinishedTransaction,
+    layers: &[&ScopeData],
+    trace: &PropagationContext,
+    defaults: &Defaults,
+    out: &mut Vec<u8>,
+) -> Option<()> {
+    // What `finish_transaction` does to the typed one: the root's tags normalised, the
+    // user (from the scopes: it has none of its own) filtered.
+    super::limits::trim_tag_map(&mut txn.root.tags);
+    let mut user = scoped_user(layers);
+    if !defaults.send_default_pii {
+        crate::pii::strip_user(&mut user);
+    }
+    let view = View {
+        event_id: &txn.event_id,
+        name: Some(&txn.name),
+        release: None,
+        environment: None,
+        server_name: None,
+        user: user.as_ref(),
+        tags: &txn.root.tags,
+        extra: &Map::new(),
+        timestamp: Some(txn.root.timestamp),
+        start: txn.root.start,
+        spans: Spans::Recorded(&txn.spans),
+        contexts: Own::Root(&txn.root),
+        request: None,
+    };
+    payload(out, &view, layers, trace, defaults)
+}
+
+/// The transaction's own fields, from either form.
+struct View<'a> {
+    event_id: &'a Uuid,
+    name: Option<&'a str>,
+    release: Option<&'a str>,
+    environment: Option<&'a str>,
+    server_name: Option<&'a str>,
+    user: Option<&'a User>,
+    tags: &'a Map<String, String>,
+    extra: &'a Map<String, Value>,
+    timestamp: Option<SystemTime>,
+    start: SystemTime,
+    spans: Spans<'a>,
+    contexts: Own<'a>,
+    request: Option<&'a Request>,
+}
+
+enum Spans<'a> {
+    Typed(&'a [Span]),
+    Recorded(&'a [SpanRecord]),
+}
+
+/// The transaction's own contexts: a map, or the `trace` context of a recorded root span.
+enum Own<'a> {
+    Map(&'a Map<String, Context>),
+    Root(&'a SpanRecord),
+}
+
+/// The JSON of a transaction whose own data is finished: its user (from the scopes when it
+/// has none) filtered, its tags normalised, its extra filtered. The scopes' tags were
+/// normalised when set; their extra is filtered here.
 fn payload(
     out: &mut Vec<u8>,
-    txn: &Transaction<'static>,
+    txn: &View<'_>,
     layers: &[&ScopeData],
     trace: &PropagationContext,
     defaults: &Defaults,
 ) -> Option<()> {
-    out.reserve(2048 + 512 * txn.spans.len());
+    let span_count = match txn.spans {
+        Spans::Typed(s) => s.len(),
+        Spans::Recorded(s) => s.len(),
+    };
+    out.reserve(2048 + 512 * span_count);
     out.push(b'{');
     key(out, "event_id");
-    json::event_id(out, &txn.event_id);
-    if let Some(name) = &txn.name {
+    json::event_id(out, txn.event_id);
+    if let Some(name) = txn.name {
         key(out, "transaction");
         json::string(out, name);
     }
     let own_or_default = [
-        ("release", txn.release.as_deref().or(defaults.release())),
-        (
-            "environment",
-            txn.environment.as_deref().or(defaults.environment()),
-        ),
+        ("release", txn.release.or(defaults.release())),
+        ("environment", txn.environment.or(defaults.environment())),
     ];
     for (name, value) in own_or_default {
         if let Some(value) = value {
@@ -68,11 +151,11 @@ fn payload(
             json::string(out, value);
         }
     }
-    if let Some(user) = &txn.user {
+    if let Some(user) = txn.user {
         key(out, "user");
         serde_json::to_writer(&mut *out, user).ok()?;
     }
-    let tags = merged_tags(layers, &txn.tags);
+    let tags = merged_tags(layers, txn.tags);
     if !tags.is_empty() {
         key(out, "tags");
         out.push(b'{');
@@ -82,7 +165,7 @@ fn payload(
         }
         out.push(b'}');
     }
-    extra(out, &txn.extra, layers, defaults.send_default_pii)?;
+    extra(out, txn.extra, layers, defaults.send_default_pii)?;
     if !defaults.sdk_json().is_empty() {
         key(out, "sdk");
         out.extend_from_slice(defaults.sdk_json());
@@ -94,22 +177,28 @@ fn payload(
         json::rfc3339(out, timestamp)?;
     }
     key(out, "start_timestamp");
-    json::seconds(out, txn.start_timestamp)?;
+    json::seconds(out, txn.start)?;
     key(out, "spans");
     out.push(b'[');
-    for (i, span) in txn.spans.iter().enumerate() {
-        if i > 0 {
-            out.push(b',');
+    match txn.spans {
+        Spans::Typed(spans) => {
+            for (i, span) in spans.iter().enumerate() {
+                write_span(out, i, &SpanView::from(span))?;
+            }
         }
-        write_span(out, span)?;
+        Spans::Recorded(spans) => {
+            for (i, span) in spans.iter().enumerate() {
+                write_span(out, i, &SpanView::from(span))?;
+            }
+        }
     }
     out.push(b']');
     contexts(out, &txn.contexts, layers, trace)?;
-    if let Some(request) = &txn.request {
+    if let Some(request) = txn.request {
         key(out, "request");
         serde_json::to_writer(&mut *out, request).ok()?;
     }
-    if let Some(server_name) = txn.server_name.as_deref().or(defaults.server_name()) {
+    if let Some(server_name) = txn.server_name.or(defaults.server_name()) {
         key(out, "server_name");
         json::string(out, server_name);
     }
@@ -154,6 +243,8 @@ fn extra(
 /// One context value to write; small, as the list of them is sorted.
 enum Ctx<'a> {
     Typed(&'a Context),
+    /// The `trace` context of a recorded root span.
+    Root(&'a SpanRecord),
     /// The `trace` context filled in from the active span or the propagation context.
     Filled,
     /// A default context, written once per process.
@@ -165,15 +256,17 @@ enum Ctx<'a> {
 /// where no earlier source has the key.
 fn contexts(
     out: &mut Vec<u8>,
-    own: &Map<String, Context>,
+    own: &Own<'_>,
     layers: &[&ScopeData],
     trace: &PropagationContext,
 ) -> Option<()> {
     let scoped = scoped_contexts(layers);
     let defaults = crate::contexts::defaults_json();
-    let mut all: Vec<(&str, Ctx<'_>)> =
-        Vec::with_capacity(own.len() + scoped.len() + 1 + defaults.len());
-    all.extend(own.iter().map(|(k, v)| (k.as_str(), Ctx::Typed(v))));
+    let mut all: Vec<(&str, Ctx<'_>)> = Vec::with_capacity(4 + scoped.len() + defaults.len());
+    match own {
+        Own::Map(own) => all.extend(own.iter().map(|(k, v)| (k.as_str(), Ctx::Typed(v)))),
+        Own::Root(root) => all.push(("trace", Ctx::Root(root))),
+    }
     if !scoped.is_empty() {
         all.extend(scoped.into_iter().map(|(k, v)| (k, Ctx::Typed(v))));
         all.sort_by(|a, b| a.0.cmp(b.0));
@@ -198,97 +291,12 @@ fn contexts(
     for (k, v) in all {
         key_escaped(out, k);
         match v {
-            Ctx::Typed(Context::Trace(t)) => write_trace(out, t)?,
-            Ctx::Filled => write_trace(out, filled.as_ref()?)?,
+            Ctx::Typed(Context::Trace(t)) => write_trace(out, &TraceView::from(&**t))?,
+            Ctx::Root(root) => write_trace(out, &TraceView::from(root))?,
+            Ctx::Filled => write_trace(out, &TraceView::from(filled.as_ref()?))?,
             Ctx::Typed(c) => serde_json::to_writer(&mut *out, c).ok()?,
             Ctx::Json(json) => out.extend_from_slice(json),
         }
-    }
-    out.push(b'}');
-    Some(())
-}
-
-/// A `trace` context, as serde writes `Context::Trace`.
-fn write_trace(out: &mut Vec<u8>, t: &TraceContext) -> Option<()> {
-    out.extend_from_slice(b"{\"type\":\"trace\"");
-    key(out, "span_id");
-    json::span_id(out, &t.span_id);
-    key(out, "trace_id");
-    json::trace_id(out, &t.trace_id);
-    if let Some(parent) = &t.parent_span_id {
-        key(out, "parent_span_id");
-        json::span_id(out, parent);
-    }
-    optional_strings(out, [("op", &t.op), ("description", &t.description)]);
-    if let Some(status) = t.status {
-        key(out, "status");
-        serde_json::to_writer(&mut *out, &status).ok()?;
-    }
-    optional_strings(out, [("origin", &t.origin)]);
-    data(out, &t.data)?;
-    out.push(b'}');
-    Some(())
-}
-
-/// A span, as serde writes it.
-fn write_span(out: &mut Vec<u8>, span: &Span) -> Option<()> {
-    out.push(b'{');
-    key(out, "span_id");
-    json::span_id(out, &span.span_id);
-    key(out, "trace_id");
-    json::trace_id(out, &span.trace_id);
-    if let Some(parent) = &span.parent_span_id {
-        key(out, "parent_span_id");
-        json::span_id(out, parent);
-    }
-    if let Some(same) = span.same_process_as_parent {
-        key(out, "same_process_as_parent");
-        out.extend_from_slice(if same { b"true" } else { b"false" });
-    }
-    optional_strings(out, [("op", &span.op), ("description", &span.description)]);
-    if let Some(timestamp) = span.timestamp {
-        key(out, "timestamp");
-        json::rfc3339(out, timestamp)?;
-    }
-    key(out, "start_timestamp");
-    json::seconds(out, span.start_timestamp)?;
-    if let Some(status) = span.status {
-        key(out, "status");
-        serde_json::to_writer(&mut *out, &status).ok()?;
-    }
-    if !span.tags.is_empty() {
-        key(out, "tags");
-        out.push(b'{');
-        for (k, v) in &span.tags {
-            key_escaped(out, k);
-            json::string(out, v);
-        }
-        out.push(b'}');
-    }
-    data(out, &span.data)?;
-    out.push(b'}');
-    Some(())
-}
-
-fn optional_strings<const N: usize>(out: &mut Vec<u8>, fields: [(&str, &Option<String>); N]) {
-    for (name, value) in fields {
-        if let Some(value) = value {
-            key(out, name);
-            json::string(out, value);
-        }
-    }
-}
-
-/// `"data"`, unless empty.
-fn data(out: &mut Vec<u8>, data: &Map<String, Value>) -> Option<()> {
-    if data.is_empty() {
-        return Some(());
-    }
-    key(out, "data");
-    out.push(b'{');
-    for (k, v) in data {
-        key_escaped(out, k);
-        serde_json::to_writer(&mut *out, v).ok()?;
     }
     out.push(b'}');
     Some(())

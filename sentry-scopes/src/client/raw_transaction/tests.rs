@@ -4,7 +4,7 @@ use std::time::{Duration, SystemTime};
 
 use super::*;
 use crate::ClientOptions;
-use crate::protocol::{OsContext, SpanId, SpanStatus, TraceId, User};
+use crate::protocol::{OsContext, SpanId, SpanStatus, TraceContext, TraceId, User, Uuid};
 use crate::scope::merge::apply_to_transaction;
 use sentry_types::protocol::v7::{IpAddress, Request};
 
@@ -114,6 +114,28 @@ impl Rng {
         }
     }
 
+    fn record(&mut self) -> SpanRecord {
+        SpanRecord {
+            span_id: SpanId::default(),
+            trace_id: TraceId::default(),
+            parent_span_id: self.chance(4).then(SpanId::default),
+            op: self.chance(4).then(|| match self.below(2) {
+                0 => Cow::Borrowed("db.query"),
+                _ => Cow::Owned(self.text()),
+            }),
+            description: self.chance(3).then(|| Cow::Owned(self.text())),
+            start: self.time(),
+            timestamp: self.time(),
+            status: self.chance(2).then(|| self.status()),
+            tags: (0..self.below(3))
+                .map(|_| (self.text(), self.text()))
+                .collect(),
+            data: (0..self.below(3))
+                .map(|_| (self.key(), self.value()))
+                .collect(),
+        }
+    }
+
     fn span(&mut self) -> Span {
         Span {
             span_id: SpanId::default(),
@@ -216,6 +238,26 @@ fn case(
     )
 }
 
+/// A transaction as a span tree records it, at random, over layers and defaults of [`case`].
+fn recorded_case(
+    seed: u64,
+) -> (
+    [ScopeData; 3],
+    FinishedTransaction,
+    PropagationContext,
+    Defaults,
+) {
+    let (layers, _, trace, defaults) = case(seed);
+    let mut rng = Rng(seed.wrapping_mul(0xD1B5_4A32_D192_ED03) | 1);
+    let txn = FinishedTransaction {
+        event_id: Uuid::new_v4(),
+        name: rng.text(),
+        root: rng.record(),
+        spans: (0..rng.below(4)).map(|_| rng.record()).collect(),
+    };
+    (layers, txn, trace, defaults)
+}
+
 /// The typed path, as `capture_transaction` takes it with a processor installed.
 fn typed(
     mut txn: Transaction<'static>,
@@ -274,6 +316,27 @@ fn raw_transactions_are_the_json_of_the_typed_path() {
         filtered += usize::from(expected.to_string().contains(FILTERED));
     }
     assert!(with_scoped_contexts > 200 && with_user > 200 && filtered > 100);
+}
+
+#[test]
+fn recorded_transactions_are_the_json_of_the_typed_path() {
+    let mut scoped_trace = 0;
+    for seed in 0..600 {
+        let (layers, txn, trace, defaults) = recorded_case(seed);
+        let refs: Vec<&ScopeData> = layers.iter().collect();
+        let expected = typed(txn.clone().into_typed(), &refs, &trace, &defaults);
+        let mut bytes = Vec::new();
+        let mut txn = txn;
+        finish_and_write_recorded(&mut txn, &refs, &trace, &defaults, &mut bytes).unwrap();
+        let written: Value = serde_json::from_slice(&bytes).unwrap();
+        assert!(
+            written == expected,
+            "seed {seed}: {:#?}",
+            differences(&written, &expected)
+        );
+        scoped_trace += usize::from(layers.iter().any(|l| l.context("trace").is_some()));
+    }
+    assert!(scoped_trace > 50, "{scoped_trace}");
 }
 
 #[test]
