@@ -120,6 +120,16 @@ fn cases() -> Vec<Case> {
                 m(&mut tracing_side::span);
             });
         }),
+        // The same tracing span on a bare registry: what `tracing` itself costs, which the
+        // report subtracts to show what each layer adds.
+        case("tracing_child/registry-only", |m| {
+            let _registry = tracing_side::registry_only();
+            m(&mut tracing_side::span);
+        }),
+        case("tracing_root/registry-only", |m| {
+            let _registry = tracing_side::registry_only();
+            m(&mut tracing_side::span);
+        }),
         case("span_macro/hand-written/sync", |m| {
             sentry_scopes::with_isolation_scope(|_| {
                 let (_txn, _active) = ours::active_transaction();

@@ -138,13 +138,13 @@ def iterations(case):
     return 20 if heavy else 200
 
 
-def callgrind(exe, case, threads):
+def callgrind(exe, case, threads, toggle):
     """Ir per op of `case`; with `threads`, of the main thread only."""
     n = iterations(case)
     with tempfile.TemporaryDirectory() as d:
         out = pathlib.Path(d) / "cg.out"
         cmd = ["valgrind", "--tool=callgrind", "--collect-atstart=no",
-               "--toggle-collect=*harness::measured*", f"--callgrind-out-file={out}"]
+               f"--toggle-collect={toggle}", f"--callgrind-out-file={out}"]
         if threads:
             cmd.append("--separate-threads=yes")
         subprocess.run(cmd + [exe, "--run", case, str(n)], cwd=ROOT, check=True,
@@ -157,7 +157,7 @@ def callgrind(exe, case, threads):
     raise RuntimeError(f"no totals for {case}")
 
 
-def run_counts(bench, with_callgrind, threads=False):
+def run_counts(bench, with_callgrind, threads=False, toggle="*harness::measured*"):
     exe = bench_binary(bench)
     log(f"+ {exe} (allocations), --time, callgrind")
     allocs = table(output([exe]), 1)
@@ -166,7 +166,7 @@ def run_counts(bench, with_callgrind, threads=False):
     ir = {}
     if with_callgrind:
         with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
-            for case, value in zip(cases, pool.map(lambda c: callgrind(exe, c, threads), cases)):
+            for case, value in zip(cases, pool.map(lambda c: callgrind(exe, c, threads, toggle), cases)):
                 ir[case] = value
     noop = ir.get("baseline/noop", 0.0)
     return {
@@ -265,7 +265,7 @@ def goals(r):
     irs = [f.get("ir") for f in fork if f.get("ir")]
     out.append(("bare fork independent of scope size (Ir at 10,000 / Ir at 0)", "ours-macro",
                 (max(irs) / min(irs)) if irs else None, 1.0, False, "Ir"))
-    return out + issue15_goals(r)
+    return out + issue15_goals(r) + issue16_goals(r)
 
 
 def ir(r, case, part="counts"):
@@ -338,6 +338,31 @@ def issue15_goals(r):
                 ratio(ir(r, "capture_http/ours/t10-b20", "paths"),
                       ir(r, "capture_http/sentry/t10-b20", "paths")),
                 0.1, False, "Ir, capturing thread"))
+    return out
+
+
+def issue16_goals(r):
+    """The cost goals of issue 16, in instructions (`benches/span_counts.rs`)."""
+    out = [("16: transaction + one child, started, finished and sent: ≤ 0.5 × sentry-core",
+            "sentry-scopes", ratio(ir(r, "span_lifecycle/sentry-scopes", "spans"),
+                                   ir(r, "span_lifecycle/sentry-core", "spans")),
+            0.5, False, "Ir, serialised by the transport")]
+    for group, what in [("tracing_child", "child of a live transaction"),
+                        ("tracing_root", "a transaction of its own, sent")]:
+        out.append((f"16: a `tracing` span made a Sentry span ({what}): ≤ 0.5 × sentry-tracing",
+                    "sentry-scopes", ratio(ir(r, f"{group}/sentry-scopes", "spans"),
+                                           ir(r, f"{group}/sentry-tracing", "spans")),
+                    0.5, False, "Ir, whole span"))
+        floor = f"{group}/registry-only"
+        out.append((f"16: a `tracing` span made a Sentry span ({what}): ≤ 0.5 × sentry-tracing",
+                    "sentry-scopes", ratio(added(r, f"{group}/sentry-scopes", floor, "spans"),
+                                           added(r, f"{group}/sentry-tracing", floor, "spans")),
+                    0.5, False, "Ir, registry subtracted"))
+    for kind in ["sync", "async"]:
+        out.append((f"16: `span(..)` within 5 % of the same span by hand ({kind})", "ours-macro",
+                    ratio(ir(r, f"span_macro/ours-macro/{kind}", "spans"),
+                          ir(r, f"span_macro/hand-written/{kind}", "spans")),
+                    1.05, False, "Ir"))
     return out
 
 
@@ -460,13 +485,37 @@ PATHS = [
 ]
 
 
-def paths_table(r, group, peer, floor):
-    rows = {k.split("/")[1]: v for k, v in r.get("paths", {}).items()
+SPANS = [
+    ("span_lifecycle", "sentry-core",
+     "**Transaction + one child** (`benches/span_counts.rs`): `start_transaction`, "
+     "`start_child`, both finished; every trace sampled, the same release, environment, server "
+     "name and os/rust/device contexts in both SDKs; each transport serialises the envelope it "
+     "is given into a buffer (ours encodes it then, the same work the HTTP transport does on its "
+     "thread).", None),
+    ("span_child", "sentry-core",
+     "**A child span** of a live transaction, started and finished (past 1,000 children both "
+     "SDKs build the span and leave it out).", None),
+    ("tracing_child", "sentry-tracing",
+     "**A `tracing` span made a Sentry span**, below a live transaction: `info_span!` with two "
+     "fields, `in_scope`, closed; our `SentryTracingLayer::new()` or sentry-tracing's "
+     "`SpanLayer::new()` on a `registry()`. *Added* = the variant minus `registry-only`.",
+     "tracing_child/registry-only"),
+    ("tracing_root", "sentry-tracing",
+     "**The same span with no transaction active**: it becomes a transaction, sent and "
+     "serialised.", "tracing_root/registry-only"),
+    ("span_macro", "hand-written",
+     "**`span(..)` vs the same span by hand** (`start_span`, `enter`, `set_status`), below a "
+     "live transaction.", None),
+]
+
+
+def paths_table(r, group, peer, floor, part="paths"):
+    rows = {k.split("/")[1]: v for k, v in r.get(part, {}).items()
             if k.split("/")[0] == group}
     if not rows:
         return "(not measured)"
     peer_row = next((v for k, v in rows.items() if k == peer), {})
-    floor_row = r.get("paths", {}).get(floor, {}) if floor else {}
+    floor_row = r.get(part, {}).get(floor, {}) if floor else {}
 
     def add(v, key):
         if not floor:
@@ -566,6 +615,9 @@ def generated_markdown(r):
     for group, peer, title, floor in PATHS:
         out += [title, "", paths_table(r, group, peer, floor), ""]
     out += [burst_table(r), "", memory_table(r), ""]
+    out += ["### Spans and transactions (issue 16)", ""]
+    for group, peer, title, floor in SPANS:
+        out += [title, "", paths_table(r, group, peer, floor, "spans"), ""]
     return "\n".join(out)
 
 
@@ -788,6 +840,7 @@ def main():
         cg = not args.no_callgrind and shutil.which("valgrind") is not None
         r["counts"] = run_counts("counts", cg)
         r["paths"] = run_counts("counts_paths", cg, threads=True)
+        r["spans"] = run_counts("span_counts", cg, toggle="*span_counts::measured*")
         r["machine"]["load_end"] = open("/proc/loadavg").read().split()[:3]
         OUT.mkdir(parents=True, exist_ok=True)
         (OUT / "results.json").write_text(json.dumps(r, indent=1, sort_keys=True) + "\n")

@@ -1,7 +1,8 @@
 //! A `#[with_scope]` without items is entered lazily: nothing is copied until the first write
-//! inside it. These tests pin that the laziness is invisible: every write inside still stays
-//! inside, every restore still happens, and a fork of a shared current scope is still a
-//! snapshot (scope-model.md F01, F02, F03).
+//! inside it; an `#[isolation_scope]` without items takes a snapshot of the isolation data and
+//! forks nothing until the first access inside it. These tests pin that the laziness is
+//! invisible: every write inside still stays inside, every restore still happens, and a fork of
+//! a shared scope is still a snapshot (scope-model.md F01, F02, F03, F05, F07).
 
 mod common;
 
@@ -173,4 +174,84 @@ mod futures_executor_free {
         let poll = fut.as_mut().poll(&mut Context::from_waker(Waker::noop()));
         assert!(matches!(poll, Poll::Ready(())), "the future waited");
     }
+}
+
+// --- `#[isolation_scope]` without items: a snapshot and a depth mark until first access ------
+
+#[sentry_scopes::isolation_scope]
+fn bare_isolation(body: impl FnOnce()) {
+    body();
+}
+
+#[test]
+fn top_level_setters_inside_a_bare_isolation_fork_stay_inside_it() {
+    let events = with_captured_events(|| {
+        set_tag("outer", 1);
+        bare_isolation(|| {
+            set_tag("inner", 1);
+            msg();
+        });
+        msg();
+    });
+    assert_eq!(tag_keys(&events[0]), ["inner", "outer"]);
+    assert_eq!(tag_keys(&events[1]), ["outer"]);
+}
+
+#[test]
+fn a_bare_isolation_fork_does_not_see_writes_through_a_handle_to_its_parent() {
+    // F07: the fork is a snapshot taken at entry, even before anything accessed it.
+    let events = with_captured_events(|| {
+        let outer = sentry_scopes::get_isolation_scope();
+        set_tag("before", 1);
+        bare_isolation(|| {
+            outer.set_tag("late", 1);
+            msg();
+        });
+        msg();
+    });
+    assert_eq!(tag_keys(&events[0]), ["before"]);
+    assert_eq!(tag_keys(&events[1]), ["before", "late"]);
+}
+
+#[test]
+fn nested_bare_isolation_and_scope_forks_restore_each_level() {
+    let events = with_captured_events(|| {
+        bare_isolation(|| {
+            bare(|| {
+                bare_isolation(|| {
+                    set_tag("deepest", 1);
+                    msg();
+                });
+                set_tag("middle", 1); // the outer isolation fork's, outliving `bare`
+                scope!(tag("scoped", 1));
+                msg();
+            });
+            msg();
+        });
+        msg();
+    });
+    assert_eq!(tag_keys(&events[0]), ["deepest"]);
+    assert_eq!(tag_keys(&events[1]), ["middle", "scoped"]);
+    assert_eq!(tag_keys(&events[2]), ["middle"]);
+    assert!(tag_keys(&events[3]).is_empty());
+}
+
+#[test]
+fn a_panic_inside_a_bare_isolation_fork_restores_the_parent() {
+    let events = with_captured_events(|| {
+        let before = sentry_scopes::get_isolation_scope();
+        let caught = catch_unwind(AssertUnwindSafe(|| {
+            bare_isolation(|| {
+                set_tag("inner", 1);
+                panic!("boom");
+            });
+        }));
+        assert!(caught.is_err());
+        assert!(Scope::ptr_eq(
+            &before,
+            &sentry_scopes::get_isolation_scope()
+        ));
+        msg();
+    });
+    assert!(tag_keys(&events[0]).is_empty());
 }

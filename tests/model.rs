@@ -82,6 +82,9 @@ struct Sdk {
 #[derive(Clone, Copy)]
 struct Env<'a> {
     block: Option<&'a Scope>,
+    /// Inside a macro fork: how to get the block's scope when an op names it (taking it
+    /// earlier would end the fork's laziness).
+    block_fn: Option<fn() -> Scope>,
     outer: Option<&'a (Scope, Scope)>,
 }
 
@@ -93,7 +96,11 @@ impl Sdk {
             Target::Isolation => configure_scope(ScopeType::Isolation, Scope::clone),
             Target::Current => get_current_scope(),
             Target::TopLevel => return None,
-            Target::Block => env.block.cloned().unwrap_or_else(get_current_scope),
+            Target::Block => env
+                .block
+                .cloned()
+                .or_else(|| env.block_fn.map(|f| f()))
+                .unwrap_or_else(get_current_scope),
             Target::OuterIsolation => env.outer.map_or_else(get_isolation_scope, |o| o.0.clone()),
             Target::OuterCurrent => env.outer.map_or_else(get_current_scope, |o| o.1.clone()),
             Target::Detached(d) => self.detached[usize::from(d)].clone(),
@@ -111,6 +118,7 @@ impl Sdk {
             let handles = || {
                 let inner = match op {
                     Op::WithScope(i) | Op::WithIsolationScope(i) => i,
+                    Op::MacroScope(i) | Op::MacroIsolationScope(i) => i,
                     Op::UseScope(_, i) | Op::UseIsolationScope(_, i) => i,
                     _ => return None,
                 };
@@ -128,6 +136,7 @@ impl Sdk {
                             inner,
                             Env {
                                 block: Some(s),
+                                block_fn: None,
                                 outer: outer.as_ref(),
                             },
                         )
@@ -140,10 +149,34 @@ impl Sdk {
                             inner,
                             Env {
                                 block: Some(s),
+                                block_fn: None,
                                 outer: outer.as_ref(),
                             },
                         );
                     });
+                }
+                Op::MacroScope(inner) | Op::MacroIsolationScope(inner) => {
+                    let outer = handles();
+                    let isolation = matches!(op, Op::MacroIsolationScope(_));
+                    let fork = if isolation {
+                        sentry_scopes::__private::fork_isolation()
+                    } else {
+                        sentry_scopes::__private::fork_current()
+                    };
+                    let _guard = fork.enter();
+                    let block_fn: fn() -> Scope = if isolation {
+                        get_isolation_scope
+                    } else {
+                        get_current_scope
+                    };
+                    self.run(
+                        inner,
+                        Env {
+                            block: None,
+                            block_fn: Some(block_fn),
+                            outer: outer.as_ref(),
+                        },
+                    );
                 }
                 Op::UseScope(d, inner) | Op::UseIsolationScope(d, inner) => {
                     let (outer, d) = (handles(), self.detached[usize::from(*d)].clone());
@@ -152,6 +185,7 @@ impl Sdk {
                             inner,
                             Env {
                                 block: Some(s),
+                                block_fn: None,
                                 outer: outer.as_ref(),
                             },
                         )
@@ -197,7 +231,7 @@ proptest! {
         let options = ClientOptions::new().max_breadcrumbs(max);
         let mut sdk = Sdk { detached: [Scope::new(), Scope::new()], captures: Vec::new() };
         let events = with_captured_events_options(options, || {
-            sdk.run(&ops, Env { block: None, outer: None });
+            sdk.run(&ops, Env { block: None, block_fn: None, outer: None });
         });
 
         let mut model = Model::new(max);

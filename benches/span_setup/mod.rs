@@ -230,6 +230,11 @@ pub mod tracing_side {
         )
     }
 
+    /// Makes a registry without layers the thread's subscriber until the guard drops.
+    pub fn registry_only() -> DefaultGuard {
+        tracing::subscriber::set_default(tracing_subscriber::registry())
+    }
+
     /// Makes sentry-tracing's layer the thread's subscriber until the guard drops.
     pub fn peer() -> DefaultGuard {
         tracing::subscriber::set_default(

@@ -40,7 +40,7 @@ pub use self::values::{
     set_fingerprint, set_level, set_tags, set_transaction, set_user, tag_value, transaction_name,
     user_value,
 };
-use crate::context::thread::{Active, Current, fork_active, with_active};
+use crate::context::thread::{Active, Current, fork_active};
 pub use crate::context::{ScopeFuture, ScopeGuard};
 pub use crate::protocol::Level;
 use crate::scope::{Scope, ScopeData};
@@ -61,7 +61,10 @@ pub const SCOPES_SIZE: usize = size_of::<Option<Active>>();
 pub struct Fork {
     /// `None`: a fork of the current scope nothing was written to yet, taken when entered.
     active: Option<Active>,
+    /// The forked isolation data, once an item writes to it.
     isolation: Option<Arc<ScopeData>>,
+    /// Whether the isolation scope is forked too (`#[isolation_scope]`).
+    forks_isolation: bool,
 }
 
 /// Forks the current scope (`#[with_scope]`). Copies nothing: a fork without items is entered
@@ -72,21 +75,19 @@ pub fn fork_current() -> Fork {
     Fork {
         active: None,
         isolation: None,
+        forks_isolation: false,
     }
 }
 
-/// Forks the isolation and current scopes (`#[isolation_scope]`). Not public API.
+/// Forks the isolation and current scopes (`#[isolation_scope]`). Like [`fork_current`], takes
+/// nothing until an item writes or the fork is entered; a fork without items is entered lazily.
+/// Not public API.
 #[must_use]
 pub fn fork_isolation() -> Fork {
-    let (active, isolation) = with_active(|a| (a.fork_current(), a.isolation.data()))
-        .unwrap_or_else(|| {
-            let fresh = Active::fresh();
-            let data = fresh.isolation.data();
-            (fresh, data)
-        });
     Fork {
-        active: Some(active),
-        isolation: Some(isolation),
+        active: None,
+        isolation: None,
+        forks_isolation: true,
     }
 }
 
@@ -94,10 +95,14 @@ impl Fork {
     /// The data the macro items write to: the forked isolation data for `#[isolation_scope]`,
     /// else the forked current data (copy-on-write). Not public API.
     pub fn target(&mut self) -> &mut ScopeData {
-        match &mut self.isolation {
-            Some(isolation) => Arc::make_mut(isolation),
-            None => forked_current(&mut self.active),
+        if !self.forks_isolation {
+            return forked_current(&mut self.active);
         }
+        let active = self.active.get_or_insert_with(fork_active);
+        Arc::make_mut(
+            self.isolation
+                .get_or_insert_with(|| active.isolation.data()),
+        )
     }
 
     /// Makes the span of `span(..)` active in the fork. It goes on the forked **current**
@@ -109,17 +114,26 @@ impl Fork {
 
     fn into_active(self) -> Active {
         let mut active = self.active.unwrap_or_else(fork_active);
-        if let Some(iso) = self.isolation {
-            active.isolation = Scope::from_data(iso);
+        if self.forks_isolation {
+            let data = self.isolation.unwrap_or_else(|| active.isolation.data());
+            active.isolation = Scope::from_data(data);
         }
         active
     }
 
     /// Installs the fork on this thread until the guard drops. Not public API.
+    #[inline]
     pub fn enter(self) -> ScopeGuard {
-        match self.active {
-            None => ScopeGuard::fork_current(),
-            Some(_) => ScopeGuard::enter(self.into_active()),
+        if self.active.is_some() || self.isolation.is_some() {
+            return ScopeGuard::enter(self.into_active());
+        }
+        // Nothing was taken: nothing to drop either (`forget` skips the drop glue).
+        let forks_isolation = self.forks_isolation;
+        std::mem::forget(self);
+        if forks_isolation {
+            ScopeGuard::fork_isolation()
+        } else {
+            ScopeGuard::fork_current()
         }
     }
 

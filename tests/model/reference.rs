@@ -202,7 +202,7 @@ impl Model {
                     let idx = Self::resolve(*t, f);
                     self.scopes[idx].apply(w, self.max, &mut self.seq);
                 }
-                Op::WithScope(inner) => {
+                Op::WithScope(inner) | Op::MacroScope(inner) => {
                     let cur = self.fork(f.cur);
                     let block = cur;
                     self.run(
@@ -215,7 +215,7 @@ impl Model {
                         },
                     );
                 }
-                Op::WithIsolationScope(inner) => {
+                Op::WithIsolationScope(inner) | Op::MacroIsolationScope(inner) => {
                     let (iso, cur) = (self.fork(f.iso), self.fork(f.cur)); // F06: both forked
                     self.run(
                         inner,

@@ -46,6 +46,16 @@ impl ScopeGuard {
         }
     }
 
+    /// Enters a fork of both scopes that takes only a snapshot of the isolation data until
+    /// something accesses the pair inside it (see [`thread`]): a bare `#[isolation_scope]`.
+    #[inline]
+    pub(crate) fn fork_isolation() -> Self {
+        match thread::enter_lazy_isolation() {
+            0 => Self::enter(thread::with_active(Active::fork_both).unwrap_or_else(Active::fresh)),
+            depth => Self::at(depth),
+        }
+    }
+
     fn at(depth: usize) -> Self {
         Self {
             depth,

@@ -7,6 +7,13 @@
 //! the saved pair. Reads never copy. A shared current scope (a handle was asked for) is forked
 //! eagerly, because a write through the handle must not reach the fork.
 //!
+//! An isolation fork (`#[isolation_scope]`) is entered lazily too: it takes a snapshot of the
+//! isolation data (one reference count, so a write through another handle to the parent's
+//! isolation scope, F07, does not reach it) and a depth mark. The first access to the pair
+//! inside it, read or write ([`with_active`], [`with_active_mut`], entering a guard), turns
+//! the snapshot into the fork's isolation scope, saving the pair below to be restored, exactly
+//! as if the fork had been taken eagerly at entry.
+//!
 //! The borrow of the slot is never held while user code runs (scope-model.md 2.5): every
 //! function here clones out or swaps, then releases.
 
@@ -91,6 +98,9 @@ impl Active {
 struct Slot {
     active: Option<Active>,
     saved: Vec<(usize, Option<Active>)>,
+    /// Lazy isolation forks nothing has accessed yet, innermost last: their depth and the
+    /// isolation data they fork. Every entry is deeper than every saved pair.
+    pending: Vec<(usize, Arc<ScopeData>)>,
 }
 
 /// Plain per-thread counters. They live in a thread-local without a destructor, so reading
@@ -104,14 +114,27 @@ struct Marks {
     /// Whether the slot's current scope is a shared handle. A fork of it must copy its data
     /// now: a later write through the handle must not reach the fork.
     shared: Cell<bool>,
+    /// Whether the slot holds pending lazy isolation forks: accesses check this word before
+    /// looking at the slot's list.
+    pending: Cell<bool>,
 }
+
+#[cfg(feature = "tracing")]
+mod push;
+#[cfg(feature = "tracing")]
+pub(crate) use self::push::{pop_current, push_current};
 
 thread_local! {
     static SLOT: RefCell<Slot> = const {
-        RefCell::new(Slot { active: None, saved: Vec::new() })
+        RefCell::new(Slot { active: None, saved: Vec::new(), pending: Vec::new() })
     };
     static MARKS: Marks = const {
-        Marks { depth: Cell::new(0), owner: Cell::new(0), shared: Cell::new(false) }
+        Marks {
+            depth: Cell::new(0),
+            owner: Cell::new(0),
+            shared: Cell::new(false),
+            pending: Cell::new(false),
+        }
     };
     static IN_CAPTURE: Cell<bool> = const { Cell::new(false) };
 }
@@ -147,8 +170,28 @@ pub(crate) fn enter_capture() -> Option<CaptureFlag> {
 /// Runs `f` on this thread's active pair, creating it on first use, to read it. `None` once the
 /// thread-local has been destroyed (thread teardown). `f` must not run user code.
 pub(crate) fn with_active<R>(f: impl FnOnce(&Active) -> R) -> Option<R> {
-    SLOT.try_with(|slot| f(slot.borrow_mut().active.get_or_insert_with(Active::fresh)))
-        .ok()
+    SLOT.try_with(|slot| {
+        let slot = &mut *slot.borrow_mut();
+        marks(|m| materialize(slot, m));
+        f(slot.active.get_or_insert_with(Active::fresh))
+    })
+    .ok()
+}
+
+/// Takes the pending lazy isolation forks, outermost first: each saves the pair below it and
+/// installs a scope made from its snapshot (the current data stays, copied on write).
+#[inline]
+fn materialize(slot: &mut Slot, m: &Marks) {
+    if !m.pending.get() {
+        return;
+    }
+    let active = slot.active.get_or_insert_with(Active::fresh);
+    for (depth, snapshot) in slot.pending.drain(..) {
+        slot.saved.push((depth, Some(active.clone())));
+        active.isolation = Scope::from_data(snapshot);
+        m.owner.set(depth);
+    }
+    m.pending.set(false);
 }
 
 /// The active pair with the current scope forked (the same isolation handle, the current data
@@ -163,8 +206,9 @@ pub(crate) fn fork_active() -> Active {
 pub(crate) fn with_active_mut<R>(f: impl FnOnce(&mut Active) -> R) -> Option<R> {
     SLOT.try_with(|slot| {
         let slot = &mut *slot.borrow_mut();
-        let active = slot.active.get_or_insert_with(Active::fresh);
         marks(|m| {
+            materialize(slot, m);
+            let active = slot.active.get_or_insert_with(Active::fresh);
             let depth = m.depth.get();
             if m.owner.get() < depth {
                 slot.saved.push((depth, Some(active.clone())));
@@ -185,16 +229,21 @@ pub(crate) fn enter(active: Active) -> usize {
     let depth = SLOT
         .try_with(|slot| {
             let slot = &mut *slot.borrow_mut();
-            let prev = std::mem::replace(&mut slot.active, new.take());
-            marks(|m| {
+            // The marks in small closures, the replace and the push outside them: a closure
+            // that also held the displaced pair (dropped on unwind) was too big for LLVM to
+            // inline into this path.
+            let depth = marks(|m| {
+                materialize(slot, m);
                 let depth = m.depth.get() + 1;
                 m.depth.set(depth);
                 m.owner.set(depth);
-                m.shared
-                    .set(slot.active.as_ref().is_some_and(Active::is_shared));
-                slot.saved.push((depth, prev));
                 depth
-            })
+            });
+            let prev = std::mem::replace(&mut slot.active, new.take());
+            let shared = slot.active.as_ref().is_some_and(Active::is_shared);
+            marks(|m| m.shared.set(shared));
+            slot.saved.push((depth, prev));
+            depth
         })
         .unwrap_or(0);
     drop(new);
@@ -216,6 +265,34 @@ pub(crate) fn enter_lazy() -> usize {
     })
 }
 
+/// Enters a lazy fork of both scopes: a snapshot of the isolation data and a depth mark; the
+/// fork is taken when something first accesses the pair inside it ([`materialize`]). Returns
+/// 0 when the current scope is a shared handle (or during thread teardown): fork eagerly then.
+pub(crate) fn enter_lazy_isolation() -> usize {
+    if marks(|m| m.shared.get()) {
+        return 0;
+    }
+    SLOT.try_with(|slot| {
+        let slot = &mut *slot.borrow_mut();
+        let snapshot = slot
+            .active
+            .get_or_insert_with(Active::fresh)
+            .isolation
+            .data();
+        // The marks first, the push after: a closure holding the push (and the snapshot's
+        // drop on unwind) was too big for LLVM to inline into this path.
+        let depth = marks(|m| {
+            let depth = m.depth.get() + 1;
+            m.depth.set(depth);
+            m.pending.set(true);
+            depth
+        });
+        slot.pending.push((depth, snapshot));
+        depth
+    })
+    .unwrap_or(0)
+}
+
 /// Whether the guard entered at `depth` (or one inside it) installed the pair in the slot. When
 /// not, the pair is still the one below: a lazy fork nothing wrote to.
 pub(crate) fn installed_at(depth: usize) -> bool {
@@ -230,17 +307,24 @@ pub(crate) fn installed_at(depth: usize) -> bool {
 /// deeper guard. The replaced pairs are dropped after the slot's borrow has ended.
 #[inline]
 pub(crate) fn leave(depth: usize) -> Option<Active> {
-    let restore = marks(|m| {
+    let (restore, pending) = marks(|m| {
         let now = m.depth.get();
         if now < depth {
-            return false; // an outer guard was left first and restored everything
+            return (false, false); // an outer guard was left first and restored everything
         }
         if now != depth && !std::thread::panicking() {
             debug_assert_eq!(now, depth, "scope guards dropped out of order");
         }
         m.depth.set(depth - 1);
-        m.owner.get() >= depth
+        (m.owner.get() >= depth, m.pending.get())
     });
+    if pending {
+        // Lazy isolation forks at `depth` or deeper that nothing accessed: their snapshots go,
+        // one at a time, dropped outside the borrow.
+        while let Some(snapshot) = drop_pending(depth) {
+            drop(snapshot);
+        }
+    }
     if !restore {
         return None;
     }
@@ -253,6 +337,18 @@ pub(crate) fn leave(depth: usize) -> Option<Active> {
         }
     }
     replaced
+}
+
+/// Removes the innermost pending lazy isolation fork if it was entered at `depth` or deeper.
+fn drop_pending(depth: usize) -> Option<Arc<ScopeData>> {
+    SLOT.try_with(|slot| {
+        let slot = &mut *slot.borrow_mut();
+        let (_, snapshot) = slot.pending.pop_if(|(d, _)| *d >= depth)?;
+        marks(|m| m.pending.set(!slot.pending.is_empty()));
+        Some(snapshot)
+    })
+    .ok()
+    .flatten()
 }
 
 /// Pops the innermost saved pair if a guard at `depth` or deeper saved it, and installs it.
@@ -274,140 +370,23 @@ fn restore_one(depth: usize) -> Option<(Option<Active>, bool)> {
     .flatten()
 }
 
-/// A current scope replaced by [`push_current`], with the key and guard depth it was pushed at.
-#[cfg(feature = "tracing")]
-struct Pushed {
-    key: u64,
-    prev: Current,
-    depth: usize,
-}
-
-#[cfg(feature = "tracing")]
-thread_local! {
-    static PUSHED: RefCell<Vec<Pushed>> = const { RefCell::new(Vec::new()) };
-}
-
-/// Makes `current` the current scope of this thread, without a guard, until
-/// [`pop_current`]`(key)`. For integrations whose enter and exit are separate callbacks (tracing
-/// spans). Returns `false`, changing nothing, during thread teardown. Never panics.
-#[cfg(feature = "tracing")]
-pub(crate) fn push_current(key: u64, current: Current) -> bool {
-    let depth = marks(|m| m.depth.get());
-    let Some(prev) = replace_current(current) else {
-        return false;
-    };
-    let mut entry = Some(Pushed { key, prev, depth });
-    let _ = PUSHED.try_with(|p| {
-        if let Ok(mut p) = p.try_borrow_mut() {
-            p.extend(entry.take());
-        }
-    });
-    match entry {
-        None => true,
-        Some(entry) => {
-            drop(replace_current(entry.prev)); // could not record it: undo
-            false
-        }
-    }
-}
-
-/// Ends [`push_current`]`(key)` on this thread: restores the scope it replaced and returns the
-/// pushed one with every change made meanwhile, so it can be pushed again later.
-///
-/// Exits out of order are tolerated: the entry pushed above `key` inherits what `key` replaced.
-/// When a scope guard was entered or left in between (an unbalanced use), the guards own the
-/// slot: nothing is restored and `None` is returned. `None` too when `key` is not pushed here.
-#[cfg(feature = "tracing")]
-pub(crate) fn pop_current(key: u64) -> Option<Current> {
-    let depth = marks(|m| m.depth.get());
-    let popped = PUSHED
-        .try_with(|p| {
-            let mut p = p.try_borrow_mut().ok()?;
-            let i = p.iter().rposition(|e| e.key == key)?;
-            let entry = p.remove(i);
-            match p.get_mut(i) {
-                // Out of order: the entry above replaced our live scope; it restores ours now.
-                Some(above) => Some(Err(std::mem::replace(&mut above.prev, entry.prev))),
-                None => Some(Ok(entry)),
-            }
-        })
-        .ok()
-        .flatten()?;
-    match popped {
-        Err(live) => Some(live),
-        Ok(entry) if entry.depth == depth => replace_current(entry.prev),
-        Ok(_) => None,
-    }
-}
-
-/// Replaces only the current scope of this thread's pair and returns the previous one. `None`,
-/// and `new` dropped outside the borrow, during teardown or while the slot is borrowed.
-#[cfg(feature = "tracing")]
-fn replace_current(new: Current) -> Option<Current> {
-    let mut new = Some(new);
-    let borrowed = SLOT
-        .try_with(|slot| slot.try_borrow_mut().is_err())
-        .unwrap_or(true);
-    let old = if borrowed {
-        None
-    } else {
-        with_active_mut(|a| new.take().map(|n| std::mem::replace(&mut a.current, n))).flatten()
-    };
-    drop(new);
-    old
-}
-
 /// A copy of this thread's pair (same isolation handle, same current) that never panics: `None`
 /// when the slot is borrowed (a panic raised while it was) or destroyed. For the panic hook.
 #[cfg(feature = "panic")]
 pub(crate) fn try_active() -> Option<Active> {
-    SLOT.try_with(|slot| slot.try_borrow().ok().and_then(|s| s.active.clone()))
-        .ok()
-        .flatten()
+    SLOT.try_with(|slot| {
+        let mut slot = slot.try_borrow_mut().ok()?;
+        let slot = &mut *slot;
+        marks(|m| materialize(slot, m));
+        slot.active.clone()
+    })
+    .ok()
+    .flatten()
 }
 
 /// Whether this thread is inside a capture (its callbacks, processors or transport).
 pub(crate) fn in_capture() -> bool {
     IN_CAPTURE.try_with(Cell::get).unwrap_or(false)
-}
-
-#[cfg(all(test, feature = "tracing"))]
-mod tests {
-    use super::*;
-
-    fn current_tag() -> Option<String> {
-        with_active(|a| a.current.data().tag("k").map(str::to_owned)).flatten()
-    }
-
-    fn tagged(v: &str) -> Current {
-        let mut data = ScopeData::default();
-        data.set_tag("k".into(), v.into());
-        Current::Inline(Arc::new(data))
-    }
-
-    #[test]
-    fn push_and_pop_restore_in_order_and_out_of_order() {
-        assert!(push_current(1, tagged("one")));
-        assert!(push_current(2, tagged("two")));
-        assert_eq!(current_tag().as_deref(), Some("two"));
-        // Out of order: 1 leaves first and gets its own scope back; 2 stays active.
-        let one = pop_current(1).unwrap();
-        assert_eq!(one.data().tag("k"), Some("one"));
-        assert_eq!(current_tag().as_deref(), Some("two"));
-        // 2 leaves: what was there before 1 is back.
-        assert_eq!(pop_current(2).unwrap().data().tag("k"), Some("two"));
-        assert_eq!(current_tag(), None);
-        assert!(pop_current(2).is_none());
-    }
-
-    #[test]
-    fn a_guard_left_in_between_keeps_the_slot() {
-        let guard = crate::context::ScopeGuard::enter(Active::fresh());
-        assert!(push_current(3, tagged("three")));
-        drop(guard); // unbalanced: the guard restored its own previous pair
-        assert!(pop_current(3).is_none());
-        assert_eq!(current_tag(), None);
-    }
 }
 
 #[cfg(test)]

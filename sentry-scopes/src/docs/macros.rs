@@ -191,6 +191,13 @@
 //! the previous scopes on every exit (`return`, `?`, panic). There is no closure, so
 //! `#[track_caller]` keeps working.
 //!
+//! A fork without items is entered lazily: `#[with_scope]` records a depth on the thread and
+//! copies nothing; `#[isolation_scope]` takes a snapshot of the isolation data (one reference
+//! count) and records a depth. The fork is taken on the first access inside it (a write, a
+//! capture, a handle asked for, a guard entered), with the same result as an eager fork: what
+//! is written inside stays inside, and a write through a handle to the parent after entry
+//! does not reach it.
+//!
 //! ```
 //! use sentry_scopes::__private as p;
 //! use sentry_scopes::{Level, capture_message, with_scope};

@@ -13,27 +13,40 @@ static NEXT_SEQ: AtomicU64 = AtomicU64::new(0);
 /// One stored breadcrumb with its process-wide sequence number.
 #[derive(Debug)]
 pub(crate) struct StoredCrumb {
-    pub(crate) seq: u64,
+    /// The sequence number shifted left by one; the low bit says whether personal data is
+    /// filtered out of its data when it is sent (`send_default_pii = false` when it was added).
+    /// One word for both: a separate `bool` took 8 bytes of padding in every stored crumb.
+    seq_strip: u64,
     pub(crate) crumb: Breadcrumb,
-    /// Whether personal data is filtered out of its data when it is sent
-    /// (`send_default_pii = false` when it was added).
-    strip: bool,
     /// Its JSON, written by the first capture that sends it. A stored breadcrumb never changes,
     /// so every later event that carries it copies these bytes instead of serialising again.
-    json: OnceLock<Box<[u8]>>,
+    /// Behind a thin pointer: most breadcrumbs are never sent, and the empty slot takes 16
+    /// bytes instead of a boxed slice's 24 (8 per stored crumb, for one more small allocation
+    /// per crumb that is sent).
+    json: OnceLock<Box<Box<[u8]>>>,
 }
 
 impl StoredCrumb {
     /// Wraps a breadcrumb with the next sequence number; `strip` filters personal data out of
     /// what is sent (see [`json`](Self::json)).
     pub(crate) fn new(crumb: Breadcrumb, strip: bool) -> Arc<Self> {
+        // 2^63 breadcrumbs are never reached, so the shift loses nothing.
         let seq = NEXT_SEQ.fetch_add(1, Ordering::Relaxed);
         Arc::new(Self {
-            seq,
+            seq_strip: (seq << 1) | u64::from(strip),
             crumb,
-            strip,
             json: OnceLock::new(),
         })
+    }
+
+    /// Its process-wide sequence number (the order breadcrumbs were added in).
+    pub(crate) fn seq(&self) -> u64 {
+        self.seq_strip >> 1
+    }
+
+    /// Whether personal data is filtered out of its data when it is sent.
+    fn strip(&self) -> bool {
+        self.seq_strip & 1 == 1
     }
 
     /// The breadcrumb as it is sent, as JSON, written on first use: with personal data filtered
@@ -44,7 +57,7 @@ impl StoredCrumb {
     pub(crate) fn json(&self) -> &[u8] {
         self.json.get_or_init(|| {
             let stripped;
-            let crumb = if self.strip && crate::pii::has_sensitive_key(&self.crumb.data) {
+            let crumb = if self.strip() && crate::pii::has_sensitive_key(&self.crumb.data) {
                 let mut copy = self.crumb.clone();
                 crate::pii::strip_breadcrumb(&mut copy);
                 stripped = copy;
@@ -52,17 +65,20 @@ impl StoredCrumb {
             } else {
                 &self.crumb
             };
-            serde_json::to_vec(crumb)
-                .unwrap_or_default()
-                .into_boxed_slice()
+            Box::new(
+                serde_json::to_vec(crumb)
+                    .unwrap_or_default()
+                    .into_boxed_slice(),
+            )
         })
     }
 }
 
 /// A bounded list of breadcrumbs. Cloning it is O(1); so is a push onto a clone.
 ///
-/// The list is persistent and singly linked, newest first: a push allocates one node that
-/// points at the previous head, so a fork that adds a breadcrumb copies nothing of the
+/// The list is persistent and singly linked, newest first: a push links a node that points at
+/// the previous head (or adds to the head node when no other list shares it, see `Node`), so a
+/// fork that adds a breadcrumb copies nothing of the
 /// breadcrumbs it shares with its parent (an `imbl::Vector` copied a 64-slot chunk at each end
 /// to push and to evict, ~3k instructions at 100 stored). The oldest entries are not unlinked on
 /// every push: readers see the newest `cap`, and once the list links twice that, the value that
@@ -94,8 +110,16 @@ impl Clone for Breadcrumbs {
     }
 }
 
+/// A run of consecutive breadcrumbs: `older` (oldest first), then `newest`.
+///
+/// A push onto a list whose head node no other list shares goes into that node (a pointer
+/// pushed onto `older`) instead of a new 32-byte node per breadcrumb: a scope taking many
+/// breadcrumbs of its own keeps 8 bytes (plus `Vec` growth) per breadcrumb for the list. A node
+/// is never changed once shared: a fork's push, or a push onto a list some snapshot still
+/// holds, links a new node.
 struct Node {
-    crumb: Arc<StoredCrumb>,
+    newest: Arc<StoredCrumb>,
+    older: Vec<Arc<StoredCrumb>>,
     next: Option<Arc<Node>>,
 }
 
@@ -128,18 +152,41 @@ impl Breadcrumbs {
         }
     }
 
-    /// A list holding `crumbs` (oldest first), of which the newest `cap` are visible.
+    /// A list holding `crumbs` (oldest first), of which the newest `cap` are visible: one
+    /// node.
     fn from_oldest<'a>(crumbs: impl IntoIterator<Item = &'a Arc<StoredCrumb>>, cap: usize) -> Self {
-        let mut list = Self::empty(cap);
-        for c in crumbs {
-            list.link(c.clone());
+        let mut older: Vec<Arc<StoredCrumb>> = crumbs.into_iter().cloned().collect();
+        let Some(newest) = older.pop() else {
+            return Self::empty(cap);
+        };
+        Self {
+            linked: older.len() + 1,
+            head: Some(Arc::new(Node {
+                newest,
+                older,
+                next: None,
+            })),
+            cap,
+            pushes: 0,
         }
-        list
     }
 
+    /// Puts `crumb` at the head: into the head node when no other list shares it. A value
+    /// that has not pushed since it was cloned (a fork) shares its head with its parent, so it
+    /// links a node without asking (the uniqueness check is an atomic compare-and-swap).
     fn link(&mut self, crumb: Arc<StoredCrumb>) {
-        let next = self.head.take();
-        self.head = Some(Arc::new(Node { crumb, next }));
+        let own = self.pushes > 0;
+        if let Some(node) = self.head.as_mut().filter(|_| own).and_then(Arc::get_mut) {
+            let previous = std::mem::replace(&mut node.newest, crumb);
+            node.older.push(previous);
+        } else {
+            let next = self.head.take();
+            self.head = Some(Arc::new(Node {
+                newest: crumb,
+                older: Vec::new(),
+                next,
+            }));
+        }
         self.linked += 1;
     }
 
@@ -154,10 +201,14 @@ impl Breadcrumbs {
             return false;
         }
         let evicts = self.len() >= max;
-        if self.head.as_ref().is_some_and(|h| h.crumb.seq > crumb.seq) {
+        if self
+            .head
+            .as_ref()
+            .is_some_and(|h| h.newest.seq() > crumb.seq())
+        {
             let mut all: Vec<_> = self.newest_first().cloned().collect();
             all.push(crumb);
-            all.sort_by_key(|c| c.seq);
+            all.sort_by_key(|c| c.seq());
             let skip = all.len().saturating_sub(max);
             *self = Self::from_oldest(all.iter().skip(skip), max);
             return evicts;
@@ -180,8 +231,9 @@ impl Breadcrumbs {
         std::iter::from_fn(move || {
             let n = node?;
             node = n.next.as_deref();
-            Some(&n.crumb)
+            Some(n)
         })
+        .flat_map(|n| std::iter::once(&n.newest).chain(n.older.iter().rev()))
         .take(self.cap)
     }
 
@@ -232,14 +284,14 @@ pub(crate) fn merge_sorted<'a>(rings: &[&'a Breadcrumbs], max: usize) -> Vec<&'a
         let mut best: Option<(usize, u64)> = None;
         for (i, it) in iters.iter_mut().enumerate() {
             if let Some(c) = it.peek()
-                && best.is_none_or(|(_, s)| c.seq < s)
+                && best.is_none_or(|(_, s)| c.seq() < s)
             {
-                best = Some((i, c.seq));
+                best = Some((i, c.seq()));
             }
         }
         let Some((i, seq)) = best else { break };
         if let Some(c) = iters[i].next()
-            && out.last().is_none_or(|l| l.seq != seq)
+            && out.last().is_none_or(|l| l.seq() != seq)
         {
             out.push(c);
         }
@@ -318,6 +370,28 @@ mod tests {
     }
 
     #[test]
+    fn own_pushes_share_a_node_and_shared_nodes_never_change() {
+        let mut parent = Breadcrumbs::default();
+        for i in 0..5 {
+            parent.push(crumb(&format!("p{i}")), 10);
+        }
+        let node = |r: &Breadcrumbs| r.head.as_ref().map(Arc::as_ptr);
+        let first = node(&parent);
+        parent.push(crumb("p5"), 10);
+        assert_eq!(node(&parent), first, "an unshared head node takes the push");
+        let mut fork = parent.clone();
+        let snapshot = parent.clone();
+        fork.push(crumb("f"), 10);
+        parent.push(crumb("p6"), 10);
+        assert_ne!(node(&parent), first, "a shared head node is never changed");
+        let all = |r: &Breadcrumbs| messages(&r.iter().collect::<Vec<_>>());
+        assert_eq!(all(&snapshot), ["p0", "p1", "p2", "p3", "p4", "p5"]);
+        assert_eq!(all(&fork), ["p0", "p1", "p2", "p3", "p4", "p5", "f"]);
+        assert_eq!(all(&parent), ["p0", "p1", "p2", "p3", "p4", "p5", "p6"]);
+        assert_eq!(parent.linked, 7);
+    }
+
+    #[test]
     fn a_long_list_is_dropped_without_recursion() {
         let mut ring = Breadcrumbs::default();
         let shared = crumb("x");
@@ -341,6 +415,15 @@ mod tests {
             messages(&ring.iter().collect::<Vec<_>>()),
             ["first", "second", "third"]
         );
+    }
+
+    #[test]
+    fn sequence_number_and_strip_flag_share_a_word() {
+        let a = StoredCrumb::new(Breadcrumb::default(), true);
+        let b = StoredCrumb::new(Breadcrumb::default(), false);
+        assert!(a.strip());
+        assert!(!b.strip());
+        assert!(b.seq() > a.seq());
     }
 
     #[test]

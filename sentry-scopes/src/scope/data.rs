@@ -8,9 +8,11 @@ use std::borrow::Cow;
 use std::sync::Arc;
 
 use super::breadcrumbs::{Breadcrumbs, StoredCrumb};
+use super::list::SharedList;
 use super::map::ScopeMap;
 use super::processors::{EventProcessor, TransactionProcessor};
 use super::propagation::PropagationContext;
+use super::request::RequestSource;
 use super::span::Span;
 use crate::protocol::{Attachment, Breadcrumb, Context, Level, User, Uuid, Value};
 
@@ -44,14 +46,16 @@ pub struct ScopeData {
     pub(crate) fingerprint: Option<Arc<[Arc<str>]>>,
     pub(crate) transaction: Option<Arc<str>>,
     pub(crate) breadcrumbs: Breadcrumbs,
-    pub(crate) attachments: imbl::Vector<Arc<StoredAttachment>>,
-    pub(crate) processors: imbl::Vector<EventProcessor>,
-    pub(crate) transaction_processors: imbl::Vector<TransactionProcessor>,
+    pub(crate) attachments: SharedList<Arc<StoredAttachment>>,
+    pub(crate) processors: SharedList<EventProcessor>,
+    pub(crate) transaction_processors: SharedList<TransactionProcessor>,
     pub(crate) propagation: PropagationContext,
     pub(crate) last_event_id: Option<Uuid>,
     /// The active span: events captured here report its trace context, children start below
     /// it.
     pub(crate) span: Option<Span>,
+    /// The HTTP request of the unit of work this scope covers, set by the tower layer.
+    pub(crate) request: Option<RequestSource>,
 }
 
 impl ScopeData {
@@ -280,10 +284,10 @@ impl ScopeData {
         }
         self.breadcrumbs
             .merge_from(&upper.breadcrumbs, max_breadcrumbs);
-        self.attachments.append(upper.attachments.clone());
-        self.processors.append(upper.processors.clone());
+        self.attachments.append(&upper.attachments);
+        self.processors.append(&upper.processors);
         self.transaction_processors
-            .append(upper.transaction_processors.clone());
+            .append(&upper.transaction_processors);
     }
 }
 

@@ -13,6 +13,12 @@
 //! `top` is a small sorted array, rebuilt by each write (one allocation, a clone of at most a
 //! few dozen entries): cheaper than an `OrdMap` node's copy-on-write at this size.
 //!
+//! `base` is itself a sorted array while it holds at most [`FLAT_LIMIT`] keys, and an
+//! `imbl::OrdMap` beyond: an `OrdMap` leaf has room for 16 entries whatever it holds, so a map
+//! of 20 tags took three nodes (~1.5 kB) where an array takes 16 + 32 × 20 bytes. A fold into
+//! an array rebuilds it (one allocation, a clone of at most [`FLAT_LIMIT`] entries); forks never
+//! fold what they inherited, so the array is only rebuilt by the scope that writes it.
+//!
 //! A scope that takes many writes folds `top` into `base` once `top` holds more than
 //! [`FLATTEN_AT`] keys, so it pays what a plain map would, amortised. Only a map value that has
 //! itself taken [`FLATTEN_AT`] writes since it was cloned folds: a fork must never pay for
@@ -34,12 +40,24 @@ const FLATTEN_AT: usize = 8;
 /// `top` is folded by any value once it holds more keys than this.
 const TOP_LIMIT: usize = 32;
 
+/// `base` is a sorted array up to this many keys, an `OrdMap` beyond.
+const FLAT_LIMIT: usize = 32;
+
 /// A key and its value in `top`; `None` marks a removed `base` key.
 type Entry<V> = (Arc<str>, Option<V>);
 
+/// A key and its value in a flat `base`.
+type Pair<V> = (Arc<str>, V);
+
+/// The folded entries: a sorted array while small (`None` when empty), else an `OrdMap`.
+enum Base<V> {
+    Flat(Option<Arc<[Pair<V>]>>),
+    Tree(OrdMap<Arc<str>, V>),
+}
+
 /// A persistent string-keyed map: a shared base plus an overlay of recent writes.
 pub(crate) struct ScopeMap<V> {
-    base: OrdMap<Arc<str>, V>,
+    base: Base<V>,
     /// The writes since the last fold, sorted by key; `None` when there are none.
     top: Option<Arc<[Entry<V>]>>,
     /// Writes taken by this value since it was cloned (saturating).
@@ -49,9 +67,111 @@ pub(crate) struct ScopeMap<V> {
 impl<V> Default for ScopeMap<V> {
     fn default() -> Self {
         Self {
-            base: OrdMap::new(),
+            base: Base::Flat(None),
             top: None,
             writes: 0,
+        }
+    }
+}
+
+impl<V: Clone> Clone for Base<V> {
+    fn clone(&self) -> Self {
+        match self {
+            Self::Flat(flat) => Self::Flat(flat.clone()),
+            Self::Tree(tree) => Self::Tree(tree.clone()),
+        }
+    }
+}
+
+impl<V: Clone> Base<V> {
+    fn flat(&self) -> &[Pair<V>] {
+        match self {
+            Self::Flat(flat) => flat.as_deref().unwrap_or(&[]),
+            Self::Tree(_) => &[],
+        }
+    }
+
+    fn get(&self, key: &str) -> Option<&V> {
+        match self {
+            Self::Flat(_) => {
+                let flat = self.flat();
+                let i = flat.binary_search_by(|(k, _)| (**k).cmp(key)).ok()?;
+                Some(&flat[i].1)
+            }
+            Self::Tree(tree) => tree.get(key),
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        match self {
+            Self::Flat(flat) => flat.is_none(),
+            Self::Tree(tree) => tree.is_empty(),
+        }
+    }
+
+    fn len(&self) -> usize {
+        match self {
+            Self::Flat(_) => self.flat().len(),
+            Self::Tree(tree) => tree.len(),
+        }
+    }
+
+    fn iter(&self) -> BaseIter<'_, V> {
+        match self {
+            Self::Flat(_) => BaseIter::Flat(self.flat().iter()),
+            Self::Tree(tree) => BaseIter::Tree(tree.iter()),
+        }
+    }
+
+    /// Applies `top` (sorted; `None` removes): in place for a tree, as a new array (or a tree,
+    /// past [`FLAT_LIMIT`] keys) for an array.
+    fn fold(&mut self, top: &[Entry<V>]) {
+        if let Self::Tree(tree) = self {
+            for (k, v) in top {
+                match v {
+                    Some(v) => {
+                        tree.insert(k.clone(), v.clone());
+                    }
+                    None => {
+                        tree.remove(&**k);
+                    }
+                }
+            }
+            return;
+        }
+        let union = || Union {
+            base: self.iter().peekable(),
+            top: top.iter().map(|(k, v)| (k, v)).peekable(),
+        };
+        let owned = |(k, v): (&Arc<str>, &V)| (k.clone(), v.clone());
+        // Counted first (comparisons only), so the array is allocated once, at its size.
+        let len = union().count();
+        let folded = if len > FLAT_LIMIT {
+            Self::Tree(union().map(owned).collect())
+        } else if len == 0 {
+            Self::Flat(None)
+        } else {
+            let mut flat = Vec::with_capacity(len);
+            flat.extend(union().map(owned));
+            Self::Flat(Some(Arc::from(flat)))
+        };
+        *self = folded;
+    }
+}
+
+/// An iterator over a [`Base`] in key order.
+enum BaseIter<'a, V> {
+    Flat(std::slice::Iter<'a, Pair<V>>),
+    Tree(imbl::ordmap::Iter<'a, Arc<str>, V, imbl::shared_ptr::DefaultSharedPtr>),
+}
+
+impl<'a, V> Iterator for BaseIter<'a, V> {
+    type Item = (&'a Arc<str>, &'a V);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        match self {
+            Self::Flat(it) => it.next().map(|(k, v)| (k, v)),
+            Self::Tree(it) => it.next(),
         }
     }
 }
@@ -93,7 +213,7 @@ impl<V: Clone> ScopeMap<V> {
     }
 
     pub(crate) fn remove(&mut self, key: &str) {
-        if self.base.contains_key(key) {
+        if self.base.get(key).is_some() {
             self.put(Arc::from(key), None);
         } else if let Ok(i) = self.find(key) {
             let top = self.top();
@@ -223,16 +343,7 @@ impl<V: Clone> ScopeMap<V> {
             return;
         }
         if let Some(top) = self.top.take() {
-            for (k, v) in top.iter() {
-                match v {
-                    Some(v) => {
-                        self.base.insert(k.clone(), v.clone());
-                    }
-                    None => {
-                        self.base.remove(&**k);
-                    }
-                }
-            }
+            self.base.fold(&top);
         }
     }
 }
@@ -361,6 +472,22 @@ mod tests {
         // The parent itself, writing on, still folds.
         parent.insert(Arc::from("more"), 1);
         assert!(parent.top().is_empty());
+    }
+
+    #[test]
+    fn base_is_an_array_up_to_the_limit_and_a_tree_beyond() {
+        let mut map: ScopeMap<u32> = ScopeMap::default();
+        for i in 0..20 {
+            map.insert(Arc::from(format!("k{i:02}").as_str()), i);
+        }
+        assert!(matches!(map.base, Base::Flat(Some(_))));
+        for i in 20..60 {
+            map.insert(Arc::from(format!("k{i:02}").as_str()), i);
+        }
+        assert!(matches!(map.base, Base::Tree(_)));
+        assert_eq!(map.iter().count(), 60);
+        assert_eq!(map.get("k07"), Some(&7));
+        assert_eq!(map.get("k42"), Some(&42));
     }
 
     #[test]

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use super::breadcrumbs::{StoredCrumb, merge_sorted};
 use super::map::ScopeMap;
-use super::{PropagationContext, ScopeData};
+use super::{PropagationContext, RequestSource, ScopeData};
 
 use crate::protocol::{Attachment, Context, Event, Map, Transaction, User, Value};
 
@@ -57,6 +57,9 @@ pub(crate) fn apply_except_tags_and_breadcrumbs(
     );
     if event.user.is_none() {
         event.user = most_specific(layers, |l| l.user.as_deref().cloned());
+    }
+    if event.request.is_none() {
+        event.request = most_specific(layers, |l| l.request.as_ref().map(RequestSource::build));
     }
     if let Some(level) = most_specific(layers, |l| l.level) {
         event.level = level;
@@ -126,6 +129,9 @@ pub(crate) fn apply_to_transaction(
     );
     if txn.user.is_none() {
         txn.user = scoped_user(layers);
+    }
+    if txn.request.is_none() {
+        txn.request = most_specific(layers, |l| l.request.as_ref().map(RequestSource::build));
     }
     fill_trace(&mut txn.contexts, layers, trace);
 }

@@ -1,6 +1,8 @@
 //! The propagation context: the trace an isolation scope's events belong to.
 
 use std::collections::BTreeMap;
+use std::fmt;
+use std::sync::{Arc, OnceLock};
 
 use crate::protocol::{SpanId, TraceContext, TraceId, Uuid};
 
@@ -23,13 +25,57 @@ use crate::protocol::{SpanId, TraceContext, TraceId, Uuid};
 /// assert_eq!(pc.sampled(), Some(true));
 /// assert_eq!(pc.baggage().get("environment").map(String::as_str), Some("prod"));
 /// ```
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone)]
 pub struct PropagationContext {
     trace_id: TraceId,
     span_id: SpanId,
     parent_span_id: Option<SpanId>,
     sampled: Option<bool>,
-    baggage: BTreeMap<String, String>,
+    /// The dynamic sampling context; for the trace of a span, read from the span's transaction
+    /// on first use (building it costs more than the rest of a request's scope set-up, and most
+    /// requests never propagate it). `None` when empty, and shared: every scope version
+    /// carries a propagation context, and a map inline took 32 bytes of each version even when
+    /// empty (nearly always), and a deep copy per written fork when not.
+    baggage: OnceLock<Option<Arc<BTreeMap<String, String>>>>,
+    baggage_of: Option<Arc<super::Tree>>,
+}
+
+/// What [`PropagationContext::baggage`] returns when there is none.
+static NO_BAGGAGE: BTreeMap<String, String> = BTreeMap::new();
+
+/// A dynamic sampling context as stored: `None` when empty.
+fn shared(baggage: BTreeMap<String, String>) -> Option<Arc<BTreeMap<String, String>>> {
+    (!baggage.is_empty()).then(|| Arc::new(baggage))
+}
+
+impl PartialEq for PropagationContext {
+    fn eq(&self, other: &Self) -> bool {
+        (
+            self.trace_id,
+            self.span_id,
+            self.parent_span_id,
+            self.sampled,
+        ) == (
+            other.trace_id,
+            other.span_id,
+            other.parent_span_id,
+            other.sampled,
+        ) && self.baggage() == other.baggage()
+    }
+}
+
+impl Eq for PropagationContext {}
+
+impl fmt::Debug for PropagationContext {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PropagationContext")
+            .field("trace_id", &self.trace_id)
+            .field("span_id", &self.span_id)
+            .field("parent_span_id", &self.parent_span_id)
+            .field("sampled", &self.sampled)
+            .field("baggage", self.baggage())
+            .finish()
+    }
 }
 
 impl Default for PropagationContext {
@@ -48,7 +94,8 @@ impl PropagationContext {
             span_id,
             parent_span_id: None,
             sampled: None,
-            baggage: BTreeMap::new(),
+            baggage: OnceLock::new(),
+            baggage_of: None,
         }
     }
 
@@ -65,7 +112,7 @@ impl PropagationContext {
         pc.trace_id = trace_id;
         pc.parent_span_id = Some(parent);
         pc.sampled = sampled;
-        pc.baggage = baggage.map(parse_baggage).unwrap_or_default();
+        pc.baggage = OnceLock::from(baggage.map(parse_baggage).and_then(shared));
         pc
     }
 
@@ -80,7 +127,8 @@ impl PropagationContext {
             span_id: span.span_id(),
             parent_span_id: span.parent_span_id(),
             sampled: span.decision(),
-            baggage: span.baggage().iter().cloned().collect(),
+            baggage: OnceLock::new(),
+            baggage_of: Some(span.tree().clone()),
         }
     }
 
@@ -111,7 +159,13 @@ impl PropagationContext {
     /// The dynamic sampling context received in `baggage` (keys without the `sentry-` prefix).
     #[must_use]
     pub fn baggage(&self) -> &BTreeMap<String, String> {
-        &self.baggage
+        self.baggage
+            .get_or_init(|| {
+                let tree = self.baggage_of.as_ref()?;
+                shared(tree.baggage().iter().cloned().collect())
+            })
+            .as_deref()
+            .unwrap_or(&NO_BAGGAGE)
     }
 
     /// The value of an outgoing `sentry-trace` header that continues this trace.
@@ -134,11 +188,11 @@ impl PropagationContext {
     /// `None` when there is nothing to propagate.
     #[must_use]
     pub fn baggage_header(&self) -> Option<String> {
-        if self.baggage.is_empty() {
+        let baggage = self.baggage();
+        if baggage.is_empty() {
             return None;
         }
-        let entries: Vec<String> = self
-            .baggage
+        let entries: Vec<String> = baggage
             .iter()
             .map(|(k, v)| format!("sentry-{k}={v}"))
             .collect();

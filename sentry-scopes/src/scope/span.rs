@@ -112,6 +112,13 @@ impl Tree {
     }
 }
 
+impl Tree {
+    /// The dynamic sampling context of the trace, built on first use.
+    pub(crate) fn baggage(&self) -> &[(String, String)] {
+        &self.baggage
+    }
+}
+
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
 }
@@ -390,7 +397,13 @@ impl Span {
 
     /// The dynamic sampling context of the trace, as `baggage` entries without `sentry-`.
     pub(crate) fn baggage(&self) -> &[(String, String)] {
-        &self.inner.tree.baggage
+        self.inner.tree.baggage()
+    }
+
+    /// The transaction this span belongs to.
+    #[cfg(feature = "tower")]
+    pub(crate) fn tree(&self) -> &Arc<Tree> {
+        &self.inner.tree
     }
 }
 

@@ -10,7 +10,9 @@
 //!   it, and for the request's transaction; `Authorization`, `Cookie`, `Set-Cookie`,
 //!   client-address headers and every header or query parameter whose name looks like a
 //!   credential (`X-Api-Key`, `X-Auth-Token`, `?access_token=`) are left out unless the client
-//!   option `send_default_pii` is set;
+//!   option `send_default_pii` is set. The layer keeps a copy of the method, URI and headers
+//!   (their bytes are shared, not copied) and writes the event's `request` from it only when
+//!   an event or transaction of the request is sent, on the thread that encodes it;
 //! - the transaction name `METHOD route`: with the `axum` feature the matched route
 //!   (`GET /users/{id}`), else the URI path (`GET /users/7`);
 //! - the trace of the request's transaction as its propagation context.
@@ -93,16 +95,11 @@ use std::task::{Context, Poll};
 use tower_layer::Layer;
 use tower_service::Service;
 
-use sentry_types::protocol::v7::Request as RequestData;
-
 pub use self::future::ResponseFuture;
-use crate::client::{Client, start_transaction};
+use crate::client::start_transaction;
 use crate::context::thread::{Active, Current, with_active};
 use crate::context::{ScopeFuture, ScopeGuard};
-use crate::scope::{
-    EventProcessor, PropagationContext, Scope, ScopeData, Span, TransactionContext,
-    TransactionProcessor, arc_str,
-};
+use crate::scope::{PropagationContext, Scope, ScopeData, Span, TransactionContext, arc_str};
 
 /// A [`tower_layer::Layer`] that runs every request in its own isolation scope and
 /// `http.server` transaction; see the [module docs](self). Cheap to clone, `Send + Sync`.
@@ -174,26 +171,12 @@ impl<S> SentryHttpService<S> {
     /// data on the isolation scope, written as one new version (no per-field publish), and the
     /// transaction active on the current scope.
     fn request_scopes<B>(&self, req: &http::Request<B>, name: &str, transaction: &Span) -> Active {
-        let send_pii = Client::current().is_some_and(|c| c.options().send_default_pii);
-        let data = Arc::new(request::request_data(req, send_pii));
         let mut isolation = ScopeData::clone(&self.base.isolation);
         // Events of the request report the transaction's trace even where it is not the active
         // span (a scope that cleared it); trace headers continue it.
         isolation.propagation = PropagationContext::of_span(transaction);
         isolation.set_transaction(Some(arc_str(name)));
-        let for_events = data.clone();
-        isolation.add_processor(EventProcessor::new(move |mut event| {
-            if event.request.is_none() {
-                event.request = Some(RequestData::clone(&for_events));
-            }
-            Some(event)
-        }));
-        isolation.add_transaction_processor(TransactionProcessor::new(move |mut txn| {
-            if txn.request.is_none() {
-                txn.request = Some(RequestData::clone(&data));
-            }
-            Some(txn)
-        }));
+        isolation.request = Some(request::request_source(req));
         let mut current = self.base.current.clone();
         Arc::make_mut(&mut current).span = Some(transaction.clone());
         Active {

@@ -2,52 +2,50 @@
 //! the incoming trace.
 
 use http::header::{COOKIE, HOST};
-use http::{HeaderMap, Request};
+use http::{HeaderMap, HeaderName, Method, Request, Uri};
 use sentry_types::protocol::v7::{Request as RequestData, Url};
 
-use crate::pii::{filter_query, is_sensitive};
+use crate::scope::RequestSource;
 
-/// The request as events report it: method, URL without the query, the query string, and the
-/// headers; credentials, cookies and client addresses only with `send_default_pii`.
-pub(super) fn request_data<B>(req: &Request<B>, send_pii: bool) -> RequestData {
-    let uri = req.uri();
+/// What the layer keeps of a request for its events: a copy of the method, the URI and the
+/// headers (cheap: their bytes are shared), turned into the protocol `Request` only when an
+/// event or transaction of the request is sent.
+pub(super) fn request_source<B>(req: &Request<B>) -> RequestSource {
+    let method = req.method().clone();
+    let uri = req.uri().clone();
+    let headers = req.headers().clone();
+    RequestSource::new(move || request_data(&method, &uri, &headers))
+}
+
+/// The request as events report it: method, URL without the query, the query string, the
+/// cookies and the headers, unfiltered (the outgoing filter removes credentials, cookies and
+/// client addresses unless `send_default_pii`).
+fn request_data(method: &Method, uri: &Uri, headers: &HeaderMap) -> RequestData {
     let host = uri
         .authority()
         .map(|a| a.as_str().to_owned())
-        .or_else(|| header_str(req.headers(), HOST.as_str()).map(str::to_owned));
+        .or_else(|| header_str(headers, HOST.as_str()).map(str::to_owned));
     let url = host.and_then(|host| {
         let scheme = uri.scheme_str().unwrap_or("http");
         Url::parse(&format!("{scheme}://{host}{}", uri.path())).ok()
     });
-    let mut headers = sentry_types::protocol::v7::Map::new();
-    for name in req.headers().keys() {
-        if !send_pii && is_sensitive(name.as_str()) {
-            continue;
-        }
-        let values: Vec<&str> = req
-            .headers()
+    let mut fields = sentry_types::protocol::v7::Map::new();
+    for name in headers.keys() {
+        let values: Vec<&str> = headers
             .get_all(name)
             .iter()
             .filter_map(|v| v.to_str().ok())
             .collect();
         if !values.is_empty() {
-            headers.insert(name.as_str().to_owned(), values.join(", "));
+            fields.insert(name.as_str().to_owned(), values.join(", "));
         }
     }
     RequestData {
         url,
-        method: Some(req.method().as_str().to_owned()),
-        query_string: uri.query().map(|q| {
-            if send_pii {
-                q.to_owned()
-            } else {
-                filter_query(q)
-            }
-        }),
-        cookies: send_pii
-            .then(|| header_str(req.headers(), COOKIE.as_str()).map(str::to_owned))
-            .flatten(),
-        headers,
+        method: Some(method.as_str().to_owned()),
+        query_string: uri.query().map(str::to_owned),
+        cookies: header_str(headers, COOKIE.as_str()).map(str::to_owned),
+        headers: fields,
         ..RequestData::default()
     }
 }
@@ -56,16 +54,35 @@ pub(super) fn request_data<B>(req: &Request<B>, send_pii: bool) -> RequestData {
 pub(super) fn transaction_name<B>(req: &Request<B>) -> String {
     #[cfg(feature = "axum")]
     if let Some(route) = req.extensions().get::<axum::extract::MatchedPath>() {
-        return format!("{} {}", req.method(), route.as_str());
+        return joined(req.method(), route.as_str());
     }
-    format!("{} {}", req.method(), req.uri().path())
+    joined(req.method(), req.uri().path())
+}
+
+/// `method path`, in one allocation (no formatting machinery: this runs for every request).
+fn joined(method: &Method, path: &str) -> String {
+    let method = method.as_str();
+    let mut name = String::with_capacity(method.len() + 1 + path.len());
+    name.push_str(method);
+    name.push(' ');
+    name.push_str(path);
+    name
 }
 
 /// The headers an incoming trace is continued from, those of them the request has.
 pub(super) fn trace_headers(headers: &HeaderMap) -> impl Iterator<Item = (&str, &str)> {
-    ["sentry-trace", "baggage", "traceparent"]
-        .into_iter()
-        .filter_map(|name| header_str(headers, name).map(|value| (name, value)))
+    // Looked up by pre-built names: a `&str` name is parsed and checked on every lookup.
+    static NAMES: [(HeaderName, &str); 3] = [
+        (HeaderName::from_static("sentry-trace"), "sentry-trace"),
+        (HeaderName::from_static("baggage"), "baggage"),
+        (HeaderName::from_static("traceparent"), "traceparent"),
+    ];
+    NAMES.iter().filter_map(|(name, text)| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(|value| (*text, value))
+    })
 }
 
 fn header_str<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
@@ -92,9 +109,18 @@ mod tests {
             .unwrap()
     }
 
+    fn data(send_pii: bool) -> RequestData {
+        let mut event = crate::protocol::Event {
+            request: Some(request_source(&request()).build()),
+            ..Default::default()
+        };
+        crate::client::finish::finish_event(&mut event, send_pii);
+        event.request.unwrap()
+    }
+
     #[test]
     fn sensitive_headers_and_parameters_are_left_out_without_pii() {
-        let data = request_data(&request(), false);
+        let data = data(false);
         let names: Vec<_> = data.headers.keys().map(String::as_str).collect();
         assert_eq!(names, ["accept", "host"]);
         assert_eq!(data.headers["accept"], "text/html, application/json");
@@ -112,7 +138,7 @@ mod tests {
 
     #[test]
     fn everything_is_kept_with_pii() {
-        let data = request_data(&request(), true);
+        let data = data(true);
         assert_eq!(data.headers.len(), 7);
         assert_eq!(data.cookies.as_deref(), Some("session=1"));
         assert_eq!(
