@@ -21,7 +21,9 @@ use super::json::{self, key, key_escaped};
 use super::raw::merged_tags;
 use crate::pii::{FILTERED, is_sensitive};
 use crate::protocol::{Context, Map, Transaction, User, Uuid, Value};
-use crate::scope::merge::{active_span, scoped_contexts, scoped_extra, scoped_user};
+use crate::scope::merge::{
+    active_span, scoped_contexts, scoped_extra, scoped_request, scoped_user,
+};
 use crate::scope::{FinishedTransaction, PropagationContext, ScopeData, SpanRecord};
 use sentry_types::protocol::v7::{Request, Span};
 
@@ -35,8 +37,12 @@ pub(crate) fn finish_and_write(
     defaults: &Defaults,
     out: &mut Vec<u8>,
 ) -> Option<()> {
+    // As `apply_to_transaction` does; finished with the transaction's own below.
     if txn.user.is_none() {
-        txn.user = scoped_user(layers); // finished with the transaction's own below
+        txn.user = scoped_user(layers);
+    }
+    if txn.request.is_none() {
+        txn.request = scoped_request(layers);
     }
     finish_transaction(txn, defaults.send_default_pii);
     let view = View {
@@ -67,11 +73,11 @@ pub(crate) fn finish_and_write_recorded(
     out: &mut Vec<u8>,
 ) -> Option<()> {
     // What `finish_transaction` does to the typed one: the root's tags normalised, the
-    // user (from the scopes: it has none of its own) filtered.
+    // user and request (from the scopes: it has none of its own) filtered.
     super::limits::trim_tag_map(&mut txn.root.tags);
-    let mut user = scoped_user(layers);
+    let (mut user, mut request) = (scoped_user(layers), scoped_request(layers));
     if !defaults.send_default_pii {
-        crate::pii::strip_user(&mut user);
+        crate::pii::strip_user_and_request(&mut user, &mut request);
     }
     let view = View {
         event_id: &txn.event_id,
@@ -86,7 +92,7 @@ pub(crate) fn finish_and_write_recorded(
         start: txn.root.start,
         spans: Spans::Recorded(&txn.spans),
         contexts: Own::Root(&txn.root),
-        request: None,
+        request: request.as_ref(),
     };
     payload(out, &view, layers, trace, defaults)
 }

@@ -10,6 +10,7 @@ use super::map::ScopeMap;
 use super::{PropagationContext, RequestSource, ScopeData};
 
 use crate::protocol::{Attachment, Context, Event, Map, Transaction, User, Value};
+use sentry_types::protocol::v7::Request;
 
 /// Applies the tags and breadcrumbs of `layers` to `event`: the union of the tag maps where
 /// the event's own keys win, then the most specific layer's; breadcrumbs in insertion order
@@ -103,6 +104,11 @@ pub(crate) fn scoped_contexts<'a>(layers: &[&'a ScopeData]) -> Vec<(&'a str, &'a
     union(layers, |l| &l.contexts)
 }
 
+/// The most specific layer's request, built now.
+pub(crate) fn scoped_request(layers: &[&ScopeData]) -> Option<Request> {
+    most_specific(layers, |l| l.request.as_ref().map(RequestSource::build))
+}
+
 /// The most specific layer's user (M05).
 pub(crate) fn scoped_user(layers: &[&ScopeData]) -> Option<User> {
     most_specific(layers, |l| l.user.as_deref().cloned())
@@ -131,7 +137,7 @@ pub(crate) fn apply_to_transaction(
         txn.user = scoped_user(layers);
     }
     if txn.request.is_none() {
-        txn.request = most_specific(layers, |l| l.request.as_ref().map(RequestSource::build));
+        txn.request = scoped_request(layers);
     }
     fill_trace(&mut txn.contexts, layers, trace);
 }

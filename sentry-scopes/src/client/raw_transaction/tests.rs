@@ -5,6 +5,7 @@ use std::time::{Duration, SystemTime};
 use super::*;
 use crate::ClientOptions;
 use crate::protocol::{OsContext, SpanId, SpanStatus, TraceContext, TraceId, User, Uuid};
+use crate::scope::RequestSource;
 use crate::scope::merge::apply_to_transaction;
 use sentry_types::protocol::v7::{IpAddress, Request};
 
@@ -114,6 +115,20 @@ impl Rng {
         }
     }
 
+    fn request(&mut self) -> Request {
+        Request {
+            method: Some("POST".into()),
+            cookies: self.chance(2).then(|| "session=1".into()),
+            headers: [
+                ("Authorization".into(), self.text()),
+                ("a".into(), self.text()),
+            ]
+            .into(),
+            query_string: Some(format!("token=1&x={}", self.below(9))),
+            ..Request::default()
+        }
+    }
+
     fn record(&mut self) -> SpanRecord {
         SpanRecord {
             span_id: SpanId::default(),
@@ -184,7 +199,8 @@ fn case(
                 let k = KEYS[rng.below(5) as usize];
                 layer.set_context(k.into(), Arc::new(rng.context()));
             }
-            _ => layer.set_user(Some(Arc::new(rng.user()))),
+            _ if rng.chance(2) => layer.set_user(Some(Arc::new(rng.user()))),
+            _ => layer.request = Some(RequestSource::fixed(rng.request())),
         }
     }
     let mut txn = Transaction {
@@ -300,7 +316,7 @@ fn raw(
 
 #[test]
 fn raw_transactions_are_the_json_of_the_typed_path() {
-    let (mut with_scoped_contexts, mut with_user, mut filtered) = (0, 0, 0);
+    let (mut with_scoped_contexts, mut with_user, mut filtered, mut with_request) = (0, 0, 0, 0);
     for seed in 0..600 {
         let (layers, txn, trace, defaults) = case(seed);
         let refs: Vec<&ScopeData> = layers.iter().collect();
@@ -313,14 +329,16 @@ fn raw_transactions_are_the_json_of_the_typed_path() {
         );
         with_scoped_contexts += usize::from(layers.iter().any(|l| !l.contexts.is_empty()));
         with_user += usize::from(expected.get("user").is_some());
+        with_request += usize::from(expected.get("request").is_some());
         filtered += usize::from(expected.to_string().contains(FILTERED));
     }
     assert!(with_scoped_contexts > 200 && with_user > 200 && filtered > 100);
+    assert!(with_request > 100, "{with_request}");
 }
 
 #[test]
 fn recorded_transactions_are_the_json_of_the_typed_path() {
-    let mut scoped_trace = 0;
+    let (mut scoped_trace, mut with_request) = (0, 0);
     for seed in 0..600 {
         let (layers, txn, trace, defaults) = recorded_case(seed);
         let refs: Vec<&ScopeData> = layers.iter().collect();
@@ -335,8 +353,12 @@ fn recorded_transactions_are_the_json_of_the_typed_path() {
             differences(&written, &expected)
         );
         scoped_trace += usize::from(layers.iter().any(|l| l.context("trace").is_some()));
+        with_request += usize::from(expected.get("request").is_some());
     }
-    assert!(scoped_trace > 50, "{scoped_trace}");
+    assert!(
+        scoped_trace > 50 && with_request > 100,
+        "{scoped_trace} {with_request}"
+    );
 }
 
 #[test]
