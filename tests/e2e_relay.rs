@@ -16,10 +16,10 @@ use std::time::{Duration, SystemTime};
 use e2e_common::event::{check_error_event, host_name};
 
 use fake_server::{Answer, FakeServer};
-use sentry_scopes::protocol::EnvelopeItem;
+use sentry_scopes::protocol::{EnvelopeItem, SpanStatus};
 use sentry_scopes::{
-    Attachment, ClientOptions, Level, Transaction, capture_message, capture_transaction_event,
-    flush, with_isolation_scope,
+    Attachment, ClientOptions, Level, Transaction, TransactionContext, capture_message,
+    capture_transaction_event, flush, start_transaction, with_isolation_scope,
 };
 use serde_json::Value;
 
@@ -43,6 +43,7 @@ fn every_envelope_kind_for_relay_check() {
             .release("e2e-app@1.2.3")
             .environment("ci")
             .server_name("ci-host")
+            .traces_sample_rate(1.0)
             .before_send(|e| (e.message.as_deref() != Some("dropped")).then_some(e)),
     )
     .expect("valid options");
@@ -72,6 +73,17 @@ fn every_envelope_kind_for_relay_check() {
         timestamp: Some(now),
         ..Transaction::default()
     });
+    // A transaction from a span tree: written from the spans as they were recorded.
+    let txn = start_transaction(TransactionContext::new("POST /pay", "http.server"));
+    txn.set_tag("payment.kind", "card");
+    txn.set_data("attempt", 2);
+    {
+        let query = txn.start_child("db.query", "INSERT INTO payments VALUES ($1, \"é\")\n");
+        query.set_tag("db.system", "postgresql");
+        query.set_data("rows", 1);
+        query.set_status(SpanStatus::Ok);
+    }
+    txn.finish();
     assert!(flush(Duration::from_secs(5)));
     // A lone client report, sent on flush.
     capture_message("dropped", Level::Info);

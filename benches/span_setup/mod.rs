@@ -73,7 +73,8 @@ pub mod ours {
 
     /// A transaction, entered: spans started while the guard lives are its children. Past
     /// `max_spans` (1,000) children are counted and left out, as sentry-core does past its
-    /// own 1,000: the finished span is still built, then dropped instead of kept.
+    /// own 1,000 (sentry-core still builds the finished span, then drops it; this SDK counts
+    /// it without building it).
     pub fn active_transaction() -> (SpanGuard, ScopeGuard) {
         let txn = start_transaction(TransactionContext::new("GET /users", "http.server"));
         let active = txn.enter();

@@ -46,6 +46,21 @@ pub(crate) fn defaults() -> &'static [(&'static str, Context)] {
     &host().contexts
 }
 
+/// A default context's key and its value as JSON.
+pub(crate) type ContextJson = (&'static str, Box<[u8]>);
+
+/// [`defaults`] as JSON, written once per process: transactions splice them in
+/// (`client/raw_transaction.rs`). A context that cannot be written is left out.
+pub(crate) fn defaults_json() -> &'static [ContextJson] {
+    static JSON: OnceLock<Vec<ContextJson>> = OnceLock::new();
+    JSON.get_or_init(|| {
+        defaults()
+            .iter()
+            .filter_map(|(key, value)| Some((*key, serde_json::to_vec(value).ok()?.into())))
+            .collect()
+    })
+}
+
 /// The host name, if the OS gives one that is not empty.
 pub(crate) fn host_name() -> Option<&'static str> {
     host().host_name.as_deref()

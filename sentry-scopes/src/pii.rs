@@ -256,6 +256,12 @@ pub(crate) fn strip_event(event: &mut Event<'static>) {
     }
 }
 
+/// Applies the user and request part of the filter (a transaction recorded by a span tree
+/// has nothing else it applies to).
+pub(crate) fn strip_user_and_request(user: &mut Option<User>, request: &mut Option<Request>) {
+    strip(user, request);
+}
+
 /// Applies the filter to a transaction.
 pub(crate) fn strip_transaction(txn: &mut Transaction<'static>) {
     strip(&mut txn.user, &mut txn.request);

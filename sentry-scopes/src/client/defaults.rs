@@ -16,6 +16,8 @@ pub(crate) struct Defaults {
     server_name: Option<Cow<'static, str>>,
     dist: Option<Cow<'static, str>>,
     sdk: ClientSdkInfo,
+    /// `sdk` as JSON, written once for the transactions `raw_transaction.rs` writes.
+    sdk_json: Box<[u8]>,
     /// `ClientOptions::send_default_pii`, for the finish stage.
     pub(crate) send_default_pii: bool,
     /// `ClientOptions::max_breadcrumbs`, for encoding.
@@ -25,23 +27,45 @@ pub(crate) struct Defaults {
 impl Defaults {
     pub(crate) fn new(options: &ClientOptions) -> Self {
         let version = env!("CARGO_PKG_VERSION").to_owned();
+        let sdk = ClientSdkInfo {
+            name: "sentry.rust.sentry-scopes".to_owned(),
+            version: version.clone(),
+            integrations: Vec::new(),
+            packages: vec![ClientSdkPackage {
+                name: "cargo:sentry-scopes".to_owned(),
+                version,
+            }],
+        };
         Self {
             release: options.release.clone(),
             environment: options.environment.clone(),
             server_name: options.server_name.clone(),
             dist: options.dist.clone(),
-            sdk: ClientSdkInfo {
-                name: "sentry.rust.sentry-scopes".to_owned(),
-                version: version.clone(),
-                integrations: Vec::new(),
-                packages: vec![ClientSdkPackage {
-                    name: "cargo:sentry-scopes".to_owned(),
-                    version,
-                }],
-            },
+            sdk_json: serde_json::to_vec(&sdk).unwrap_or_default().into(),
+            sdk,
             send_default_pii: options.send_default_pii,
             max_breadcrumbs: options.max_breadcrumbs,
         }
+    }
+
+    /// `ClientOptions::release`.
+    pub(crate) fn release(&self) -> Option<&str> {
+        self.release.as_deref()
+    }
+
+    /// `ClientOptions::environment`.
+    pub(crate) fn environment(&self) -> Option<&str> {
+        self.environment.as_deref()
+    }
+
+    /// `ClientOptions::server_name`.
+    pub(crate) fn server_name(&self) -> Option<&str> {
+        self.server_name.as_deref()
+    }
+
+    /// The SDK info every transaction carries, as JSON (empty if it could not be written).
+    pub(crate) fn sdk_json(&self) -> &[u8] {
+        &self.sdk_json
     }
 
     /// Gives an event without an id one.

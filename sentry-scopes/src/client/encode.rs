@@ -4,16 +4,16 @@
 use std::sync::Arc;
 
 use super::defaults::Defaults;
-use super::finish::{finish_event, finish_transaction};
+use super::finish::finish_event;
 use super::fit::fit_event;
 use super::limits::MAX_EVENT_BYTES;
 use super::raw::event_payload;
-use crate::protocol::{Attachment, Category, Event, LossSource, Transaction};
-use crate::scope::ScopeData;
+use super::raw_transaction::{finish_and_write, finish_and_write_recorded};
+use crate::protocol::{Attachment, Category, Event, LossSource, Transaction, Uuid};
 use crate::scope::merge::{
-    apply_except_tags_and_breadcrumbs, apply_tags_and_breadcrumbs, apply_to_transaction,
-    attachments,
+    apply_except_tags_and_breadcrumbs, apply_tags_and_breadcrumbs, attachments,
 };
+use crate::scope::{FinishedTransaction, ScopeData};
 use crate::transport::{Encoded, EncodedEnvelope, ItemKind, Loss, Writer, attachment_summary};
 
 /// An event that no processor or `before_send` needs to see, encoded when its bytes are first
@@ -95,38 +95,109 @@ fn writer(event: &Event<'static>, payload: &[u8], attachments: &[Attachment]) ->
     out
 }
 
+/// A transaction on its way to the transport: as its span tree recorded it, or whole
+/// (`capture_transaction_event`).
+#[expect(
+    clippy::large_enum_variant,
+    reason = "moved a few times, then into the deferred encoder's box; never stored in bulk"
+)]
+pub(crate) enum TransactionInput {
+    Recorded(FinishedTransaction),
+    Typed(Transaction<'static>),
+}
+
+impl From<FinishedTransaction> for TransactionInput {
+    fn from(txn: FinishedTransaction) -> Self {
+        Self::Recorded(txn)
+    }
+}
+
+impl From<Transaction<'static>> for TransactionInput {
+    fn from(txn: Transaction<'static>) -> Self {
+        Self::Typed(txn)
+    }
+}
+
+impl TransactionInput {
+    pub(crate) fn event_id(&self) -> Uuid {
+        match self {
+            Self::Recorded(t) => t.event_id,
+            Self::Typed(t) => t.event_id,
+        }
+    }
+
+    /// Spans sent, the transaction's own included.
+    pub(crate) fn span_count(&self) -> u64 {
+        match self {
+            Self::Recorded(t) => t.span_count(),
+            Self::Typed(t) => t.spans.len() as u64 + 1,
+        }
+    }
+
+    /// The transaction as a value, for processors and `before_send_transaction`.
+    pub(crate) fn into_typed(self) -> Transaction<'static> {
+        match self {
+            Self::Recorded(t) => t.into_typed(),
+            Self::Typed(t) => t,
+        }
+    }
+
+    /// What losing it means for client reports: the transaction and its spans (as
+    /// sentry-types counts a `Transaction`).
+    fn losses(&self) -> Vec<Loss> {
+        vec![
+            Loss::new(Category::Transaction, 1),
+            Loss::new(Category::Span, self.span_count()),
+        ]
+    }
+}
+
 /// A transaction that no processor or `before_send_transaction` needs to see, merged,
-/// finished and written when its bytes are first needed, like [`deferred_event`]. Its spans
-/// are final already (a transaction is sent when its root span finishes).
+/// finished and written when its bytes are first needed, like [`deferred_event`]: written
+/// straight from the transaction and the scope layers (`raw_transaction.rs`), not cloned
+/// into a typed transaction for serde. Its spans are final already (a transaction is sent
+/// when its root span finishes).
 pub(crate) fn deferred_transaction(
-    txn: Transaction<'static>,
+    txn: TransactionInput,
     layers: [Arc<ScopeData>; 3],
     isolation: Arc<ScopeData>,
     defaults: Arc<Defaults>,
 ) -> EncodedEnvelope {
-    let mut summary = vec![(ItemKind::Transaction, losses_of(&txn))];
-    summary.extend(
-        layers
-            .iter()
-            .flat_map(|l| l.attachments.iter())
-            .filter(|a| a.add_to_transactions)
-            .map(|a| attachment_summary(&a.attachment)),
-    );
-    let id = Some(txn.event_id);
+    let mut summary = vec![(ItemKind::Transaction, txn.losses())];
+    let has_attachments = layers.iter().any(|l| !l.attachments.is_empty());
+    if has_attachments {
+        summary.extend(
+            layers
+                .iter()
+                .flat_map(|l| l.attachments.iter())
+                .filter(|a| a.add_to_transactions)
+                .map(|a| attachment_summary(&a.attachment)),
+        );
+    }
+    let id = txn.event_id();
     EncodedEnvelope::deferred(
-        id,
+        Some(id),
         summary,
         Box::new(move || {
             let mut txn = txn;
             let refs = layers.each_ref().map(|l| &**l);
-            apply_to_transaction(&mut txn, &refs, &isolation.propagation);
-            defaults.fill_transaction(&mut txn);
-            finish_transaction(&mut txn, defaults.send_default_pii);
-            let atts = attachments(&refs, true);
-            transaction(&txn, &atts).map_or_else(
-                || Writer::new(None).finish_encoded(),
-                EncodedEnvelope::into_encoded,
-            )
+            let mut out = Writer::new(Some(id));
+            let (trace, losses) = (&isolation.propagation, txn.losses());
+            let written = out.item_with(ItemKind::Transaction, losses, |buf| match &mut txn {
+                TransactionInput::Recorded(t) => {
+                    finish_and_write_recorded(t, &refs, trace, &defaults, buf)
+                }
+                TransactionInput::Typed(t) => finish_and_write(t, &refs, trace, &defaults, buf),
+            });
+            if written.is_none() {
+                return Writer::new(None).finish_encoded();
+            }
+            if has_attachments {
+                for a in &attachments(&refs, true) {
+                    out.attachment(a);
+                }
+            }
+            out.finish_encoded()
         }),
     )
 }

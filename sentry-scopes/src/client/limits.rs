@@ -93,6 +93,11 @@ pub(crate) fn trim_transaction(txn: &mut Transaction<'static>) {
     trim_tags(&mut txn.tags);
 }
 
+/// Normalises a transaction's tags held apart from it (`raw_transaction.rs`).
+pub(crate) fn trim_tag_map(tags: &mut Map<String, String>) {
+    trim_tags(tags);
+}
+
 fn trim_tags(tags: &mut Map<String, String>) {
     crate::normalize::normalize_tag_map(tags, |key, why| {
         crate::debug::log(|| format!("tag {key:?} dropped: {why}"));

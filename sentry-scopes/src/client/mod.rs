@@ -7,10 +7,12 @@ mod event;
 pub(crate) mod finish;
 mod fit;
 mod init;
+mod json;
 pub(crate) mod limits;
 mod performance;
 mod pipeline;
 mod raw;
+mod raw_transaction;
 #[cfg(feature = "test")]
 pub(crate) mod testing;
 

@@ -1,7 +1,7 @@
 //! Starting transactions and spans: the sampling decision, the dynamic sampling context, and
 //! the sink that hands a finished transaction to the capture pipeline.
 
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 
 use super::Client;
 use super::pipeline::capture_transaction;
@@ -10,8 +10,8 @@ use crate::debug::call_user;
 use crate::protocol::Category;
 use crate::protocol::TraceId;
 use crate::scope::{
-    MakeBaggage, SamplingContext, Span, SpanGuard, TransactionContext, TransactionSink, Tree,
-    random_unit,
+    FinishedTransaction, MakeBaggage, SamplingContext, Span, SpanGuard, TransactionContext,
+    TransactionSink, Tree, random_unit,
 };
 use crate::transport::DiscardReason;
 
@@ -39,7 +39,7 @@ use crate::transport::DiscardReason;
 /// # assert_eq!(txn.name.as_deref(), Some("nightly report"));
 /// # assert_eq!(txn.spans[0].op.as_deref(), Some("db.query"));
 /// ```
-pub fn start_transaction(ctx: TransactionContext) -> SpanGuard {
+pub fn start_transaction(mut ctx: TransactionContext) -> SpanGuard {
     let client = Client::current();
     let decision = decide(client.as_deref(), &ctx);
     let baggage: MakeBaggage = match ctx.upstream_baggage() {
@@ -57,14 +57,11 @@ pub fn start_transaction(ctx: TransactionContext) -> SpanGuard {
         }
     };
     let (max_spans, sink) = match &client {
-        Some(c) => (
-            c.options().max_spans,
-            Some(Arc::new(PipelineSink) as Arc<dyn TransactionSink>),
-        ),
+        Some(c) => (c.options().max_spans, Some(PipelineSink::shared())),
         None => (0, None),
     };
     let tree = Tree::new(
-        ctx.name().to_owned(),
+        ctx.take_name(), // the context is not read for its name again
         (decision.sampled, decision.propagated),
         baggage,
         max_spans,
@@ -205,8 +202,17 @@ fn head_baggage(
 /// what was not sampled or left out.
 struct PipelineSink;
 
+impl PipelineSink {
+    /// The one sink every tree shares: a transaction costs a reference count, not an
+    /// allocation.
+    fn shared() -> Arc<dyn TransactionSink> {
+        static SINK: LazyLock<Arc<dyn TransactionSink>> = LazyLock::new(|| Arc::new(PipelineSink));
+        SINK.clone()
+    }
+}
+
 impl TransactionSink for PipelineSink {
-    fn send(&self, transaction: sentry_types::protocol::v7::Transaction<'static>) {
+    fn send(&self, transaction: FinishedTransaction) {
         capture_transaction(transaction);
     }
 

@@ -20,12 +20,12 @@
 use std::sync::Arc;
 
 use super::Client;
-use super::encode;
+use super::encode::{self, TransactionInput};
 use super::finish::{finish_event, finish_transaction};
 use super::limits;
 use crate::context::{active_snapshot, global, thread};
 use crate::debug::call_user;
-use crate::protocol::{Category, Event, Transaction, Uuid};
+use crate::protocol::{Category, Event, Uuid};
 use crate::scope::merge::{
     apply_except_tags_and_breadcrumbs, apply_tags_and_breadcrumbs, apply_to_transaction,
     attachments, fill_trace,
@@ -155,10 +155,11 @@ fn hand_over(client: &Client, isolation: &Scope, envelope: EncodedEnvelope) -> O
 /// `before_send_transaction`, and sends it; never sampled by `sample_rate` (spans decide that
 /// when they start), never sets `last_event_id` (E05). Drops are counted for the transaction
 /// and each of its spans.
-pub(crate) fn capture_transaction(mut txn: Transaction<'static>) -> Option<Uuid> {
+pub(crate) fn capture_transaction(txn: impl Into<TransactionInput>) -> Option<Uuid> {
+    let txn = txn.into();
     let client = Client::current()?;
     let _flag = thread::enter_capture()?;
-    let spans = txn.spans.len() as u64 + 1;
+    let spans = txn.span_count();
     let dropped = |reason| {
         let discards = client.discards();
         discards.record(reason, Category::Transaction, 1);
@@ -175,13 +176,14 @@ pub(crate) fn capture_transaction(mut txn: Transaction<'static>) -> Option<Uuid>
     if before_send.is_none() && no_processors {
         // Nothing needs the transaction as a value: merge, finish and encode where the bytes
         // are needed, as for events.
-        let id = txn.event_id;
+        let id = txn.event_id();
         let layers = [global_data, isolation_data.clone(), current];
         let defaults = client.defaults().clone();
         let envelope = encode::deferred_transaction(txn, layers, isolation_data, defaults);
         client.transport().send_envelope(envelope);
         return Some(id);
     }
+    let mut txn = txn.into_typed();
     let layers = [&*global_data, &*isolation_data, &*current];
     apply_to_transaction(&mut txn, &layers, &isolation_data.propagation);
     client.defaults().fill_transaction(&mut txn);

@@ -91,7 +91,7 @@ fn key(buf: &mut Vec<u8>, key: &str) -> Option<()> {
 
 /// The tags as the typed path sends them: the scopes' sorted union with the event's own
 /// winning. Scope tags were normalised when set, the event's own when it was finished.
-fn merged_tags<'a>(
+pub(crate) fn merged_tags<'a>(
     layers: &[&'a ScopeData],
     own: &'a Map<String, String>,
 ) -> Vec<(&'a str, &'a str)> {

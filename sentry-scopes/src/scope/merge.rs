@@ -9,7 +9,8 @@ use super::breadcrumbs::{StoredCrumb, merge_sorted};
 use super::map::ScopeMap;
 use super::{PropagationContext, RequestSource, ScopeData};
 
-use crate::protocol::{Attachment, Context, Event, Map, Transaction};
+use crate::protocol::{Attachment, Context, Event, Map, Transaction, User, Value};
+use sentry_types::protocol::v7::Request;
 
 /// Applies the tags and breadcrumbs of `layers` to `event`: the union of the tag maps where
 /// the event's own keys win, then the most specific layer's; breadcrumbs in insertion order
@@ -93,6 +94,26 @@ pub(crate) fn scoped_tags<'a>(layers: &[&'a ScopeData]) -> Vec<(&'a str, &'a Arc
     union(layers, |l| &l.tags)
 }
 
+/// The extra values of `layers`, sorted by key, each with the most specific layer's value.
+pub(crate) fn scoped_extra<'a>(layers: &[&'a ScopeData]) -> Vec<(&'a str, &'a Arc<Value>)> {
+    union(layers, |l| &l.extra)
+}
+
+/// The contexts of `layers`, sorted by key, each with the most specific layer's value.
+pub(crate) fn scoped_contexts<'a>(layers: &[&'a ScopeData]) -> Vec<(&'a str, &'a Arc<Context>)> {
+    union(layers, |l| &l.contexts)
+}
+
+/// The most specific layer's request, built now.
+pub(crate) fn scoped_request(layers: &[&ScopeData]) -> Option<Request> {
+    most_specific(layers, |l| l.request.as_ref().map(RequestSource::build))
+}
+
+/// The most specific layer's user (M05).
+pub(crate) fn scoped_user(layers: &[&ScopeData]) -> Option<User> {
+    most_specific(layers, |l| l.user.as_deref().cloned())
+}
+
 /// Applies `layers` to a transaction: tags, extra, contexts and user as for events (X03).
 pub(crate) fn apply_to_transaction(
     txn: &mut Transaction<'static>,
@@ -113,10 +134,10 @@ pub(crate) fn apply_to_transaction(
         |v| Context::clone(v),
     );
     if txn.user.is_none() {
-        txn.user = most_specific(layers, |l| l.user.as_deref().cloned());
+        txn.user = scoped_user(layers);
     }
     if txn.request.is_none() {
-        txn.request = most_specific(layers, |l| l.request.as_ref().map(RequestSource::build));
+        txn.request = scoped_request(layers);
     }
     fill_trace(&mut txn.contexts, layers, trace);
 }

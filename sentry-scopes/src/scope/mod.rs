@@ -9,6 +9,7 @@
 
 mod breadcrumbs;
 mod data;
+mod finished;
 mod ids;
 mod list;
 mod map;
@@ -27,6 +28,7 @@ use arc_swap::ArcSwap;
 pub(crate) use self::breadcrumbs::StoredCrumb;
 pub use self::data::ScopeData;
 pub(crate) use self::data::{StoredAttachment, arc_str};
+pub(crate) use self::finished::{FinishedTransaction, SpanRecord};
 pub(crate) use self::ids::unit as random_unit;
 pub use self::processors::{EventProcessor, TransactionProcessor};
 pub use self::propagation::PropagationContext;

@@ -20,6 +20,12 @@ impl RequestSource {
         Self(Arc::new(build))
     }
 
+    /// A source that gives a copy of `request` each time.
+    #[cfg(test)]
+    pub(crate) fn fixed(request: Request) -> Self {
+        Self(Arc::new(move || request.clone()))
+    }
+
     /// The request, built now.
     pub(crate) fn build(&self) -> Request {
         (self.0)()

@@ -14,14 +14,15 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, LazyLock, Mutex, MutexGuard, PoisonError};
 use std::time::SystemTime;
 
+use super::finished::{FinishedTransaction, SpanRecord};
 use super::ids;
 use crate::protocol::{Map, SpanId, TraceContext, TraceId, Value};
-use sentry_types::protocol::v7::{Span as ProtocolSpan, SpanStatus, Transaction};
+use sentry_types::protocol::v7::SpanStatus;
 
 /// Where a finished transaction goes: the capture pipeline implements it.
 pub(crate) trait TransactionSink: Send + Sync {
     /// A sampled transaction finished with its spans.
-    fn send(&self, transaction: Transaction<'static>);
+    fn send(&self, transaction: FinishedTransaction);
     /// A transaction that was not sampled finished; `spans` counts its spans, itself included.
     fn not_sampled(&self, spans: u64);
     /// Spans of a sampled transaction were left out: beyond `max_spans`, or finished after
@@ -79,7 +80,7 @@ pub(crate) struct Tree {
     baggage: LazyLock<Baggage, MakeBaggage>,
     name: Mutex<String>,
     /// Children finished so far; `None` once the transaction finished.
-    finished: Mutex<Option<Vec<ProtocolSpan>>>,
+    finished: Mutex<Option<Vec<SpanRecord>>>,
     /// Spans started in this tree, the root included.
     started: AtomicUsize,
     /// Children left out (beyond `max_spans`, or finished after the transaction).
@@ -326,34 +327,40 @@ impl Span {
             }
             return;
         }
-        let span = ProtocolSpan {
-            span_id: self.inner.span_id,
-            trace_id: self.inner.trace_id,
-            parent_span_id: self.inner.parent_span_id,
-            same_process_as_parent: None,
-            op: state.op.map(Cow::into_owned),
-            description: state.description.map(Cow::into_owned),
-            timestamp: Some(timestamp),
-            start_timestamp: self.inner.start,
-            status: state.status,
-            tags: state.tags,
-            data: state.data,
-        };
         if self.inner.root {
-            self.send_transaction(span);
-        } else {
-            let mut finished = lock(&tree.finished);
-            match finished.as_mut() {
-                Some(spans) if spans.len() < tree.max_spans => spans.push(span),
-                _ => {
-                    tree.left_out.fetch_add(1, Ordering::Relaxed);
-                }
+            self.send_transaction(self.record(timestamp, state));
+            return;
+        }
+        let mut finished = lock(&tree.finished);
+        match finished.as_mut() {
+            // Recorded only when kept.
+            Some(spans) if spans.len() < tree.max_spans => {
+                spans.push(self.record(timestamp, state));
+            }
+            _ => {
+                tree.left_out.fetch_add(1, Ordering::Relaxed);
             }
         }
     }
 
+    /// The record of this span, finished at `timestamp` with `state`.
+    fn record(&self, timestamp: SystemTime, state: State) -> SpanRecord {
+        SpanRecord {
+            span_id: self.inner.span_id,
+            trace_id: self.inner.trace_id,
+            parent_span_id: self.inner.parent_span_id,
+            op: state.op,
+            description: state.description,
+            start: self.inner.start,
+            timestamp,
+            status: state.status,
+            tags: state.tags,
+            data: state.data,
+        }
+    }
+
     /// Sends the transaction whose root (this span) just finished as `root`.
-    fn send_transaction(&self, root: ProtocolSpan) {
+    fn send_transaction(&self, root: SpanRecord) {
         let tree = &self.inner.tree;
         let spans = lock(&tree.finished).take().unwrap_or_default();
         let Some(sink) = &tree.sink else {
@@ -363,34 +370,12 @@ impl Span {
         if left_out > 0 {
             sink.spans_dropped(left_out as u64);
         }
-        let trace = TraceContext {
-            trace_id: root.trace_id,
-            span_id: root.span_id,
-            parent_span_id: root.parent_span_id,
-            op: root.op,
-            description: root.description,
-            status: Some(root.status.unwrap_or(SpanStatus::Ok)),
-            origin: None,
-            data: root.data,
-        };
-        let txn = Transaction {
+        sink.send(FinishedTransaction {
             event_id: crate::protocol::Uuid::new_v4(),
-            name: Some(lock(&tree.name).clone()),
-            user: None,
-            tags: root.tags,
-            extra: Map::new(),
-            release: None,
-            environment: None,
-            sdk: None,
-            platform: Cow::Borrowed("native"),
-            timestamp: root.timestamp,
-            start_timestamp: root.start_timestamp,
+            name: lock(&tree.name).clone(),
+            root,
             spans,
-            contexts: [("trace".to_owned(), trace.into())].into(),
-            request: None,
-            server_name: None,
-        };
-        sink.send(txn);
+        });
     }
 
     /// The `trace` context of events captured while this span is active.

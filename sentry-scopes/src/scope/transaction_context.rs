@@ -149,6 +149,11 @@ impl TransactionContext {
         &self.data
     }
 
+    /// Moves the name out, for the transaction started from this context.
+    pub(crate) fn take_name(&mut self) -> String {
+        std::mem::take(&mut self.name)
+    }
+
     pub(crate) fn op_cow(&self) -> Cow<'static, str> {
         self.op.clone()
     }

@@ -6,8 +6,6 @@ use std::io::{self, Write};
 use std::ops::Range;
 use std::sync::{Mutex, OnceLock, PoisonError};
 
-use sentry_types::protocol::v7::EnvelopeHeaders;
-
 use crate::protocol::{Category, Envelope, EnvelopeItem, LossSource, Reason, Uuid};
 
 /// An envelope as transports receive it: its bytes, and what each item in them is.
@@ -295,18 +293,23 @@ pub(crate) struct Writer {
 }
 
 impl Writer {
-    /// Starts an envelope whose header names `event_id`.
+    /// Starts an envelope whose header names `event_id`: the JSON serde writes for
+    /// `EnvelopeHeaders` holding only that id (pinned by a test), without serde.
     pub(crate) fn new(event_id: Option<Uuid>) -> Self {
-        let mut header = Vec::with_capacity(64);
-        let _ = serde_json::to_writer(
-            &mut header,
-            &match event_id {
-                Some(id) => EnvelopeHeaders::new().with_event_id(id),
-                None => EnvelopeHeaders::new(),
-            },
-        );
-        header.push(b'\n');
-        Self::with_header(&header, event_id)
+        let mut header = [0u8; 52];
+        let len = match event_id {
+            Some(id) => {
+                header[..13].copy_from_slice(b"{\"event_id\":\"");
+                id.as_hyphenated().encode_lower(&mut header[13..49]);
+                header[49..52].copy_from_slice(b"\"}\n");
+                52
+            }
+            None => {
+                header[..3].copy_from_slice(b"{}\n");
+                3
+            }
+        };
+        Self::with_header(&header[..len], event_id)
     }
 
     fn with_header(header: &[u8], event_id: Option<Uuid>) -> Self {
@@ -331,6 +334,38 @@ impl Writer {
             range: start..self.bytes.len(),
             losses,
         });
+    }
+
+    /// Adds an item whose JSON payload `write` appends to the envelope's bytes, which saves
+    /// writing it elsewhere and copying it in. When `write` gives `None` the envelope is left
+    /// as it was.
+    pub(crate) fn item_with(
+        &mut self,
+        kind: ItemKind,
+        losses: Vec<Loss>,
+        write: impl FnOnce(&mut Vec<u8>) -> Option<()>,
+    ) -> Option<()> {
+        let start = self.bytes.len();
+        if write(&mut self.bytes).is_none() {
+            self.bytes.truncate(start);
+            return None;
+        }
+        let end = self.bytes.len();
+        // The header is written after the payload, kept on the stack (it is at most 55
+        // bytes), and put in front of the payload after moving that up once.
+        write_item_header(&mut self.bytes, kind.name(), end - start);
+        let mut header = [0u8; 64];
+        let len = self.bytes.len() - end;
+        header[..len].copy_from_slice(&self.bytes[end..]);
+        self.bytes.copy_within(start..end, start + len);
+        self.bytes[start..start + len].copy_from_slice(&header[..len]);
+        self.bytes.push(b'\n');
+        self.items.push(ItemMeta {
+            kind,
+            range: start..self.bytes.len(),
+            losses,
+        });
+        Some(())
     }
 
     /// Adds an attachment, with its own item header.
@@ -373,8 +408,25 @@ impl Writer {
     }
 }
 
+/// Writes `{"type":"<ty>","length":<len>}` and a newline (`ty` needs no escaping), without
+/// the formatting machinery: this runs for every item.
 fn write_item_header(out: &mut Vec<u8>, ty: &str, len: usize) {
-    let _ = writeln!(out, "{{\"type\":\"{ty}\",\"length\":{len}}}");
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    let mut rest = len;
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (rest % 10) as u8;
+        rest /= 10;
+        if rest == 0 {
+            break;
+        }
+    }
+    out.extend_from_slice(b"{\"type\":\"");
+    out.extend_from_slice(ty.as_bytes());
+    out.extend_from_slice(b"\",\"length\":");
+    out.extend_from_slice(&digits[at..]);
+    out.extend_from_slice(b"}\n");
 }
 
 #[cfg(feature = "http")]
