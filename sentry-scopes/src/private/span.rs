@@ -70,7 +70,7 @@ impl Drop for FnSpan {
         } else {
             self.if_dropped
         };
-        self.guard.finish_with_default_status(status);
+        self.guard.close_with_default_status(status);
     }
 }
 

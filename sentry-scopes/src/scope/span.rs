@@ -437,11 +437,13 @@ impl fmt::Debug for Span {
 #[must_use = "the span finishes as soon as the guard is dropped"]
 pub struct SpanGuard {
     span: Span,
+    /// Whether dropping the guard still has to finish the span.
+    open: bool,
 }
 
 impl SpanGuard {
     pub(crate) fn new(span: Span) -> Self {
-        Self { span }
+        Self { span, open: true }
     }
 
     /// Finishes the span now.
@@ -454,6 +456,13 @@ impl SpanGuard {
     pub fn span(&self) -> &Span {
         &self.span
     }
+
+    /// Finishes the span with `status` unless one was set, and leaves nothing for the drop to
+    /// do (the `span(..)` macro argument finishes its span this way when its function ends).
+    pub(crate) fn close_with_default_status(&mut self, status: SpanStatus) {
+        self.open = false;
+        self.span.finish_with_default_status(status);
+    }
 }
 
 impl std::ops::Deref for SpanGuard {
@@ -465,7 +474,9 @@ impl std::ops::Deref for SpanGuard {
 
 impl Drop for SpanGuard {
     fn drop(&mut self) {
-        self.span.finish();
+        if self.open {
+            self.span.finish();
+        }
     }
 }
 
