@@ -13,6 +13,8 @@ mod performance;
 mod pipeline;
 mod raw;
 mod raw_transaction;
+#[cfg(test)]
+mod test_rng;
 #[cfg(feature = "test")]
 pub(crate) mod testing;
 

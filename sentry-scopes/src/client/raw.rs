@@ -119,18 +119,10 @@ mod tests {
     use crate::scope::StoredCrumb;
     use crate::scope::merge::apply_tags_and_breadcrumbs;
 
-    /// A small deterministic generator: the cases are the same on every run.
-    struct Rng(u64);
+    use crate::client::test_rng::Rng;
 
     impl Rng {
-        fn below(&mut self, n: u64) -> u64 {
-            self.0 ^= self.0 << 13;
-            self.0 ^= self.0 >> 7;
-            self.0 ^= self.0 << 17;
-            self.0 % n
-        }
-
-        fn text(&mut self, long: bool) -> String {
+        fn event_text(&mut self, long: bool) -> String {
             const PIECES: [&str; 8] = ["a", "tag.key", "é", "\n", "\"q\"", "\\", "日本", "x-1"];
             let n = if long {
                 40 + self.below(200)
@@ -144,10 +136,10 @@ mod tests {
     fn crumb(rng: &mut Rng, i: u64) -> Breadcrumb {
         Breadcrumb {
             timestamp: SystemTime::UNIX_EPOCH + Duration::from_millis(1_700_000_000_000 + i),
-            category: Some(rng.text(false)),
+            category: Some(rng.event_text(false)),
             message: {
                 let long = rng.below(4) == 0;
-                Some(rng.text(long))
+                Some(rng.event_text(long))
             },
             level: Level::Warning,
             ..Breadcrumb::default()
@@ -173,7 +165,7 @@ mod tests {
                 layer.push_breadcrumb(StoredCrumb::new(crumb(&mut rng, seq), true), 100);
             } else {
                 let long_value = !long && rng.below(3) == 0;
-                let (k, v) = (rng.text(long), rng.text(long_value));
+                let (k, v) = (rng.event_text(long), rng.event_text(long_value));
                 layer.set_tag(k.into(), v.into());
             }
         }
@@ -185,7 +177,9 @@ mod tests {
         };
         for _ in 0..rng.below(4) {
             let long = rng.below(4) == 0;
-            event.tags.insert(rng.text(long), rng.text(false));
+            event
+                .tags
+                .insert(rng.event_text(long), rng.event_text(false));
         }
         for _ in 0..rng.below(3) {
             seq += 1;

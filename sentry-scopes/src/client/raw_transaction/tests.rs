@@ -9,21 +9,9 @@ use crate::scope::RequestSource;
 use crate::scope::merge::apply_to_transaction;
 use sentry_types::protocol::v7::{IpAddress, Request};
 
-/// A small deterministic generator: the cases are the same on every run.
-struct Rng(u64);
+use crate::client::test_rng::Rng;
 
 impl Rng {
-    fn below(&mut self, n: u64) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0 % n
-    }
-
-    fn chance(&mut self, one_in: u64) -> bool {
-        self.below(one_in) == 0
-    }
-
     /// Text with multi-byte characters, quotes, backslashes and control characters.
     fn text(&mut self) -> String {
         const PIECES: [&str; 12] = [
