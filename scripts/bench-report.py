@@ -138,13 +138,13 @@ def iterations(case):
     return 20 if heavy else 200
 
 
-def callgrind(exe, case, threads, toggle):
+def callgrind(exe, case, threads):
     """Ir per op of `case`; with `threads`, of the main thread only."""
     n = iterations(case)
     with tempfile.TemporaryDirectory() as d:
         out = pathlib.Path(d) / "cg.out"
         cmd = ["valgrind", "--tool=callgrind", "--collect-atstart=no",
-               f"--toggle-collect={toggle}", f"--callgrind-out-file={out}"]
+               "--toggle-collect=*harness::measured*", f"--callgrind-out-file={out}"]
         if threads:
             cmd.append("--separate-threads=yes")
         subprocess.run(cmd + [exe, "--run", case, str(n)], cwd=ROOT, check=True,
@@ -157,7 +157,7 @@ def callgrind(exe, case, threads, toggle):
     raise RuntimeError(f"no totals for {case}")
 
 
-def run_counts(bench, with_callgrind, threads=False, toggle="*harness::measured*"):
+def run_counts(bench, with_callgrind, threads=False):
     exe = bench_binary(bench)
     log(f"+ {exe} (allocations), --time, callgrind")
     allocs = table(output([exe]), 1)
@@ -166,7 +166,7 @@ def run_counts(bench, with_callgrind, threads=False, toggle="*harness::measured*
     ir = {}
     if with_callgrind:
         with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
-            for case, value in zip(cases, pool.map(lambda c: callgrind(exe, c, threads, toggle), cases)):
+            for case, value in zip(cases, pool.map(lambda c: callgrind(exe, c, threads), cases)):
                 ir[case] = value
     noop = ir.get("baseline/noop", 0.0)
     return {
@@ -840,7 +840,7 @@ def main():
         cg = not args.no_callgrind and shutil.which("valgrind") is not None
         r["counts"] = run_counts("counts", cg)
         r["paths"] = run_counts("counts_paths", cg, threads=True)
-        r["spans"] = run_counts("span_counts", cg, toggle="*span_counts::measured*")
+        r["spans"] = run_counts("span_counts", cg)
         r["machine"]["load_end"] = open("/proc/loadavg").read().split()[:3]
         OUT.mkdir(parents=True, exist_ok=True)
         (OUT / "results.json").write_text(json.dumps(r, indent=1, sort_keys=True) + "\n")

@@ -102,7 +102,7 @@ pub mod ours {
     /// capture without event processors writes the event JSON straight from the scopes), so
     /// writing them out is a copy; the work ends the same way in both SDKs: the event as bytes
     /// in the buffer.
-    struct Serializing;
+    pub struct Serializing;
 
     impl Transport for Serializing {
         fn send_envelope(&self, envelope: EncodedEnvelope) {
@@ -165,7 +165,7 @@ pub mod peer {
     use sentry_core::{Client, ClientOptions, Envelope, Hub, Scope, Transport};
 
     /// Serialises each envelope and drops it.
-    struct Serializing;
+    pub struct Serializing;
 
     impl Transport for Serializing {
         fn send_envelope(&self, envelope: Envelope) {

@@ -23,24 +23,12 @@ const SERVER: &str = "bench-host";
 
 /// This SDK.
 pub mod ours {
-    use super::{Arc, ENVIRONMENT, RELEASE, SERVER, black_box};
+    use super::{Arc, ENVIRONMENT, RELEASE, SERVER};
+    use crate::common::ours::Serializing;
     use sentry_scopes::{
-        ClientInitGuard, ClientOptions, EncodedEnvelope, ScopeGuard, SpanGuard, TransactionContext,
-        Transport, start_transaction,
+        ClientInitGuard, ClientOptions, ScopeGuard, SpanGuard, TransactionContext,
+        start_transaction,
     };
-
-    /// Writes each envelope out to a buffer and drops it (envelopes arrive encoded).
-    struct Serializing;
-
-    impl Transport for Serializing {
-        fn send_envelope(&self, envelope: EncodedEnvelope) {
-            let mut buf = Vec::with_capacity(16 * 1024);
-            envelope
-                .to_writer(&mut buf)
-                .expect("writing to a Vec cannot fail");
-            black_box(buf);
-        }
-    }
 
     /// Installs the process-wide client: every trace sampled, the serialising transport.
     pub fn init() -> ClientInitGuard {
@@ -77,7 +65,7 @@ pub mod ours {
     /// A transaction, entered: spans started while the guard lives are its children, and all
     /// of them are kept (`max_spans` is raised in `init`). sentry-core keeps its first 1,000
     /// children and only counts the rest (a cheaper path than keeping): the instruction counts
-    /// stay below that (50 warm-up runs and at most 900 measured), so both SDKs keep every
+    /// stay below that (100 warm-up runs and at most 800 measured), so both SDKs keep every
     /// measured child there; the `--time` batches run past it for sentry-core.
     pub fn active_transaction() -> (SpanGuard, ScopeGuard) {
         let txn = start_transaction(TransactionContext::new("GET /users", "http.server"));
@@ -90,22 +78,10 @@ pub mod ours {
 pub mod peer {
     use std::borrow::Cow;
 
-    use super::{Arc, ENVIRONMENT, RELEASE, SERVER, black_box};
+    use super::{Arc, ENVIRONMENT, RELEASE, SERVER};
+    use crate::common::peer::Serializing;
     use sentry_core::protocol::{Context, DeviceContext, Map, OsContext, RuntimeContext};
-    use sentry_core::{Client, ClientOptions, Envelope, Hub, Scope, Transport};
-
-    /// Serialises each envelope and drops it.
-    struct Serializing;
-
-    impl Transport for Serializing {
-        fn send_envelope(&self, envelope: Envelope) {
-            let mut buf = Vec::with_capacity(16 * 1024);
-            envelope
-                .to_writer(&mut buf)
-                .expect("writing to a Vec cannot fail");
-            black_box(buf);
-        }
-    }
+    use sentry_core::{Client, ClientOptions, Hub, Scope};
 
     /// A hub with the client, and the contexts this SDK sends on its scope.
     pub fn hub() -> Arc<Hub> {
