@@ -214,6 +214,21 @@ fn a_bare_isolation_fork_does_not_see_writes_through_a_handle_to_its_parent() {
 }
 
 #[test]
+fn a_bare_isolation_fork_inside_another_forks_the_outer_snapshot_not_the_parent() {
+    // F07 one level down: the inner fork is a fork of the outer one, which never saw `late`.
+    let events = with_captured_events(|| {
+        let outer = sentry_scopes::get_isolation_scope();
+        bare_isolation(|| {
+            outer.set_tag("late", 1);
+            bare_isolation(|| {
+                msg();
+            });
+        });
+    });
+    assert!(tag_keys(&events[0]).is_empty());
+}
+
+#[test]
 fn nested_bare_isolation_and_scope_forks_restore_each_level() {
     let events = with_captured_events(|| {
         bare_isolation(|| {

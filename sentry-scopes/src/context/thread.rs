@@ -167,8 +167,9 @@ pub(crate) fn enter_capture() -> Option<CaptureFlag> {
     if entered { Some(CaptureFlag(())) } else { None }
 }
 
-/// Runs `f` on this thread's active pair, creating it on first use, to read it. `None` once the
-/// thread-local has been destroyed (thread teardown). `f` must not run user code.
+/// Runs `f` on this thread's active pair, creating it on first use, to read it; pending lazy
+/// isolation forks are taken first ([`materialize`]). `None` once the thread-local has been
+/// destroyed (thread teardown). `f` must not run user code.
 pub(crate) fn with_active<R>(f: impl FnOnce(&Active) -> R) -> Option<R> {
     SLOT.try_with(|slot| {
         let slot = &mut *slot.borrow_mut();
@@ -274,11 +275,16 @@ pub(crate) fn enter_lazy_isolation() -> usize {
     }
     SLOT.try_with(|slot| {
         let slot = &mut *slot.borrow_mut();
-        let snapshot = slot
-            .active
-            .get_or_insert_with(Active::fresh)
-            .isolation
-            .data();
+        // Inside a pending fork the isolation data is that fork's snapshot, not the parent's
+        // live data (which a handle may have written since).
+        let snapshot = match slot.pending.last() {
+            Some((_, pending)) => pending.clone(),
+            None => slot
+                .active
+                .get_or_insert_with(Active::fresh)
+                .isolation
+                .data(),
+        };
         // The marks first, the push after: a closure holding the push (and the snapshot's
         // drop on unwind) was too big for LLVM to inline into this path.
         let depth = marks(|m| {
