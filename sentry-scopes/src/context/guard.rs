@@ -2,7 +2,8 @@
 
 use std::marker::PhantomData;
 
-use super::thread::{self, Active};
+use super::thread::{self, Active, Current};
+use crate::scope::Scope;
 
 /// Keeps a pair of scopes active on this thread until dropped, then restores the previous pair,
 /// on every exit path including a panic.
@@ -52,6 +53,28 @@ impl ScopeGuard {
     pub(crate) fn fork_isolation() -> Self {
         match thread::enter_lazy_isolation() {
             0 => Self::enter(thread::with_active(Active::fork_both).unwrap_or_else(Active::fresh)),
+            depth => Self::at(depth),
+        }
+    }
+
+    /// Enters a fork of the current scope whose handle is `scope` (which no other handle may
+    /// share): lazily, as a depth mark, when the current scope is not shared (see [`thread`]);
+    /// else `scope` gets the current data and is installed now. During thread teardown,
+    /// `scope` is emptied and nothing is entered.
+    pub(crate) fn fork_current_into(scope: &mut Scope) -> Self {
+        match thread::enter_lazy_current(scope) {
+            0 => {
+                let Some(active) = thread::with_active(Active::fork_current) else {
+                    return Self::at(0);
+                };
+                if let Err(data) = scope.replace_unique(active.current.data()) {
+                    *scope = Scope::from_data(data); // shared after all: a handle of its own
+                }
+                Self::enter(Active {
+                    current: Current::Shared(scope.clone()),
+                    ..active
+                })
+            }
             depth => Self::at(depth),
         }
     }

@@ -3,6 +3,7 @@
 mod future;
 mod global;
 mod guard;
+mod pool;
 mod span;
 pub(crate) mod spawn;
 pub(crate) mod thread;
@@ -88,15 +89,12 @@ pub fn configure_scope<R>(which: ScopeType, f: impl FnOnce(&Scope) -> R) -> R {
 /// # assert!(events[1].tags.get("step").is_none());
 /// ```
 pub fn with_scope<R>(f: impl FnOnce(&Scope) -> R) -> R {
-    let Some(active) = with_active(|a| a.fork_current()) else {
-        return f(&Scope::new());
-    };
-    let scope = Scope::from_data(active.current.data());
-    let _guard = ScopeGuard::enter(Active {
-        current: Current::Shared(scope.clone()),
-        ..active
-    });
-    f(&scope)
+    let mut scope = pool::take();
+    let guard = ScopeGuard::fork_current_into(&mut scope);
+    let r = f(&scope);
+    drop(guard);
+    pool::give_back(scope);
+    r
 }
 
 /// Runs `f` with forks of both the isolation and the current scope (a new unit of work, such as

@@ -14,6 +14,12 @@
 //! the snapshot into the fork's isolation scope, saving the pair below to be restored, exactly
 //! as if the fork had been taken eagerly at entry.
 //!
+//! `with_scope(|scope| ..)` is entered the same way, with the handle it gives its closure: a
+//! cell holding the current data (one reference count) and a depth mark. The first access to
+//! the pair inside installs that handle as the current scope. Until then a write through the
+//! handle needs no installing (nothing reads the pair without materializing it first), and a
+//! closure that never touches the pair costs neither the pair's copy nor its restore.
+//!
 //! The borrow of the slot is never held while user code runs (scope-model.md 2.5): every
 //! function here clones out or swaps, then releases.
 
@@ -98,9 +104,18 @@ impl Active {
 struct Slot {
     active: Option<Active>,
     saved: Vec<(usize, Option<Active>)>,
-    /// Lazy isolation forks nothing has accessed yet, innermost last: their depth and the
-    /// isolation data they fork. Every entry is deeper than every saved pair.
-    pending: Vec<(usize, Arc<ScopeData>)>,
+    /// Lazy forks nothing has accessed yet, innermost last, with their depth. Every entry is
+    /// deeper than every saved pair.
+    pending: Vec<(usize, Pending)>,
+}
+
+/// A lazy fork waiting for the first access to the pair inside it.
+enum Pending {
+    /// An isolation fork (`#[isolation_scope]`): the isolation data it forks.
+    Isolation(Arc<ScopeData>),
+    /// A current-scope fork with a handle (`with_scope(|scope| ..)`): the handle, whose cell
+    /// already holds the fork's data. While one waits, the current scope counts as shared.
+    Current(Scope),
 }
 
 /// Plain per-thread counters. They live in a thread-local without a destructor, so reading
@@ -111,8 +126,9 @@ struct Marks {
     /// The depth of the guard that installed the pair in the slot (0: the thread's own pair).
     /// A write at a greater depth comes from a lazy fork that has no copy yet.
     owner: Cell<usize>,
-    /// Whether the slot's current scope is a shared handle. A fork of it must copy its data
-    /// now: a later write through the handle must not reach the fork.
+    /// Whether the slot's current scope is a shared handle, or a pending fork will make it one.
+    /// A fork of it must copy its data now: a later write through the handle must not reach
+    /// the fork.
     shared: Cell<bool>,
     /// Whether the slot holds pending lazy isolation forks: accesses check this word before
     /// looking at the slot's list.
@@ -179,17 +195,21 @@ pub(crate) fn with_active<R>(f: impl FnOnce(&Active) -> R) -> Option<R> {
     .ok()
 }
 
-/// Takes the pending lazy isolation forks, outermost first: each saves the pair below it and
-/// installs a scope made from its snapshot (the current data stays, copied on write).
+/// Takes the pending lazy forks, outermost first: each saves the pair below it and installs
+/// its scope: an isolation scope made from its snapshot (the current data stays, copied on
+/// write), or a current-scope handle.
 #[inline]
 fn materialize(slot: &mut Slot, m: &Marks) {
     if !m.pending.get() {
         return;
     }
     let active = slot.active.get_or_insert_with(Active::fresh);
-    for (depth, snapshot) in slot.pending.drain(..) {
+    for (depth, pending) in slot.pending.drain(..) {
         slot.saved.push((depth, Some(active.clone())));
-        active.isolation = Scope::from_data(snapshot);
+        match pending {
+            Pending::Isolation(snapshot) => active.isolation = Scope::from_data(snapshot),
+            Pending::Current(handle) => active.current = Current::Shared(handle),
+        }
         m.owner.set(depth);
     }
     m.pending.set(false);
@@ -276,9 +296,14 @@ pub(crate) fn enter_lazy_isolation() -> usize {
     SLOT.try_with(|slot| {
         let slot = &mut *slot.borrow_mut();
         // Inside a pending fork the isolation data is that fork's snapshot, not the parent's
-        // live data (which a handle may have written since).
-        let snapshot = match slot.pending.last() {
-            Some((_, pending)) => pending.clone(),
+        // live data (which a handle may have written since). (A pending current-scope fork
+        // makes the current scope shared, so it is never waiting here.)
+        let inner = slot.pending.iter().rev().find_map(|(_, p)| match p {
+            Pending::Isolation(snapshot) => Some(snapshot.clone()),
+            Pending::Current(_) => None,
+        });
+        let snapshot = match inner {
+            Some(snapshot) => snapshot,
             None => slot
                 .active
                 .get_or_insert_with(Active::fresh)
@@ -293,7 +318,37 @@ pub(crate) fn enter_lazy_isolation() -> usize {
             m.pending.set(true);
             depth
         });
-        slot.pending.push((depth, snapshot));
+        slot.pending.push((depth, Pending::Isolation(snapshot)));
+        depth
+    })
+    .unwrap_or(0)
+}
+
+/// Enters a lazy fork of the current scope whose handle is `handle`: puts the current data into
+/// `handle` (which no other handle may share) and leaves a depth mark; the handle becomes the
+/// current scope when something first accesses the pair inside ([`materialize`]). Returns 0,
+/// `handle` untouched, when the current scope is shared (or during thread teardown): fork
+/// eagerly then.
+pub(crate) fn enter_lazy_current(handle: &mut Scope) -> usize {
+    if marks(|m| m.shared.get()) {
+        return 0;
+    }
+    SLOT.try_with(|slot| {
+        let slot = &mut *slot.borrow_mut();
+        // Not shared, so no pending current-scope fork: the slot's current data is the parent's.
+        let data = slot.active.get_or_insert_with(Active::fresh).current.data();
+        let Ok(parked) = handle.replace_unique(data) else {
+            return 0;
+        };
+        let depth = marks(|m| {
+            let depth = m.depth.get() + 1;
+            m.depth.set(depth);
+            m.pending.set(true);
+            m.shared.set(true);
+            depth
+        });
+        slot.pending.push((depth, Pending::Current(handle.clone())));
+        drop(parked); // a placeholder: never holds scope data, so nothing runs here
         depth
     })
     .unwrap_or(0)
@@ -325,10 +380,13 @@ pub(crate) fn leave(depth: usize) -> Option<Active> {
         (m.owner.get() >= depth, m.pending.get())
     });
     if pending {
-        // Lazy isolation forks at `depth` or deeper that nothing accessed: their snapshots go,
-        // one at a time, dropped outside the borrow.
-        while let Some(snapshot) = drop_pending(depth) {
-            drop(snapshot);
+        // Lazy forks at `depth` or deeper that nothing accessed: their snapshots and handles
+        // go, one at a time, dropped outside the borrow.
+        while let Some((pending, more)) = drop_pending(depth) {
+            drop(pending);
+            if !more {
+                break;
+            }
         }
     }
     if !restore {
@@ -345,13 +403,23 @@ pub(crate) fn leave(depth: usize) -> Option<Active> {
     replaced
 }
 
-/// Removes the innermost pending lazy isolation fork if it was entered at `depth` or deeper.
-fn drop_pending(depth: usize) -> Option<Arc<ScopeData>> {
+/// Removes the innermost pending lazy fork if it was entered at `depth` or deeper; returns it
+/// and whether another one entered at `depth` or deeper remains.
+fn drop_pending(depth: usize) -> Option<(Pending, bool)> {
     SLOT.try_with(|slot| {
         let slot = &mut *slot.borrow_mut();
-        let (_, snapshot) = slot.pending.pop_if(|(d, _)| *d >= depth)?;
-        marks(|m| m.pending.set(!slot.pending.is_empty()));
-        Some(snapshot)
+        let (_, pending) = slot.pending.pop_if(|(d, _)| *d >= depth)?;
+        let more = slot.pending.last().is_some_and(|(d, _)| *d >= depth);
+        let current = matches!(pending, Pending::Current(_));
+        marks(|m| {
+            m.pending.set(!slot.pending.is_empty());
+            // A pending current-scope fork is entered only over an unshared current scope
+            // with no other such fork waiting, and nothing was installed since: unshared again.
+            if current {
+                m.shared.set(false);
+            }
+        });
+        Some((pending, more))
     })
     .ok()
     .flatten()

@@ -103,6 +103,22 @@ impl Scope {
         }
     }
 
+    /// Puts `data` into this handle's cell and returns what it held, when no other handle
+    /// shares the cell; gives `data` back otherwise. Lets a handle nobody kept be reused
+    /// (`context/pool.rs`) instead of allocating a cell per `with_scope(|scope| ..)`.
+    pub(crate) fn replace_unique(
+        &mut self,
+        data: Arc<ScopeData>,
+    ) -> Result<Arc<ScopeData>, Arc<ScopeData>> {
+        match Arc::get_mut(&mut self.cell) {
+            Some(Cell::WriteMostly(lock)) => Ok(std::mem::replace(
+                lock.get_mut().unwrap_or_else(PoisonError::into_inner),
+                data,
+            )),
+            Some(Cell::ReadMostly(_)) | None => Err(data),
+        }
+    }
+
     /// An empty scope whose reads never lock, for the process-wide global scope.
     pub(crate) fn read_mostly() -> Self {
         Self {

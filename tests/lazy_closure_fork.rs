@@ -1,0 +1,125 @@
+//! `with_scope(|scope| ..)` hands its closure a handle and installs it as the current scope only
+//! on the first access to the pair inside; the handle is reused by the next call on the thread
+//! when the closure kept no clone of it. These tests pin that neither is visible: the handle is
+//! the current scope inside, what is written through it reaches captures inside and nothing
+//! outside, and a reused handle carries nothing of its last block (scope-model.md F01, F02).
+
+mod common;
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+use common::{msg, tag_keys};
+use sentry_scopes::test::with_captured_events;
+use sentry_scopes::{Scope, get_current_scope, scope, with_scope};
+
+#[with_scope]
+fn bare(body: impl FnOnce()) {
+    body();
+}
+
+#[test]
+fn a_write_through_the_closure_handle_reaches_a_capture_inside_and_nothing_after() {
+    let events = with_captured_events(|| {
+        with_scope(|s| {
+            s.set_tag("inner", 1);
+            msg();
+        });
+        msg();
+    });
+    assert_eq!(tag_keys(&events[0]), ["inner"]);
+    assert!(events[1].tags.is_empty());
+}
+
+#[test]
+fn the_closure_handle_is_the_current_scope_inside() {
+    with_captured_events(|| {
+        with_scope(|s| {
+            assert!(Scope::ptr_eq(s, &get_current_scope()));
+            s.set_tag("through", "handle");
+            assert_eq!(get_current_scope().data().tag("through"), Some("handle"));
+        });
+    });
+}
+
+#[test]
+fn a_handle_kept_past_its_block_is_not_reused_and_stays_its_own_scope() {
+    let events = with_captured_events(|| {
+        let kept = with_scope(|s| {
+            s.set_tag("first", 1);
+            s.clone()
+        });
+        with_scope(|s| {
+            assert!(
+                !Scope::ptr_eq(s, &kept),
+                "a kept handle was handed out again"
+            );
+            kept.set_tag("late", 1);
+            msg();
+        });
+        assert_eq!(kept.data().tag("first"), Some("1"));
+    });
+    assert!(events[0].tags.is_empty());
+}
+
+#[test]
+fn a_reused_handle_carries_nothing_of_its_last_block() {
+    let events = with_captured_events(|| {
+        with_scope(|s| s.set_tag("first", 1));
+        with_scope(|s| {
+            assert_eq!(s.data().tag("first"), None);
+            msg();
+        });
+    });
+    assert!(events[0].tags.is_empty());
+}
+
+#[test]
+fn a_bare_fork_inside_the_closure_keeps_its_writes_from_the_closure_handle() {
+    let events = with_captured_events(|| {
+        with_scope(|s| {
+            s.set_tag("outer", 1);
+            bare(|| {
+                scope!(tag("inner", 1));
+                msg();
+            });
+            msg();
+            assert_eq!(s.data().tag("inner"), None);
+        });
+    });
+    assert_eq!(tag_keys(&events[0]), ["inner", "outer"]);
+    assert_eq!(tag_keys(&events[1]), ["outer"]);
+}
+
+#[test]
+fn a_nested_closure_does_not_see_later_writes_through_the_outer_handle() {
+    let events = with_captured_events(|| {
+        with_scope(|outer| {
+            outer.set_tag("before", 1);
+            with_scope(|_| {
+                outer.set_tag("after", 1);
+                msg();
+            });
+            msg();
+        });
+    });
+    assert_eq!(tag_keys(&events[0]), ["before"]);
+    assert_eq!(tag_keys(&events[1]), ["after", "before"]);
+}
+
+#[test]
+fn a_panic_inside_the_closure_restores_the_parent_and_a_later_block_starts_clean() {
+    let events = with_captured_events(|| {
+        scope!(tag("parent", 1));
+        let caught = catch_unwind(AssertUnwindSafe(|| {
+            with_scope(|s| {
+                s.set_tag("doomed", 1);
+                panic!("inside the block");
+            })
+        }));
+        assert!(caught.is_err());
+        msg();
+        with_scope(|_| msg());
+    });
+    assert_eq!(tag_keys(&events[0]), ["parent"]);
+    assert_eq!(tag_keys(&events[1]), ["parent"]);
+}
