@@ -64,8 +64,8 @@ fn l03_top_level_setters_write_only_to_isolation() {
         );
         let files: Vec<_> = i.attachments().map(|a| a.filename.as_str()).collect();
         assert_eq!(files, ["a.txt"]);
-        let crumbs: Vec<_> = i.breadcrumbs().map(|b| b.message.as_deref()).collect();
-        assert_eq!(crumbs, [Some("b")]);
+        let crumbs: Vec<_> = i.breadcrumbs().map(|b| b.message).collect();
+        assert_eq!(crumbs, [Some("b".to_owned())]);
 
         let check_empty = |name: &str, scope: Scope| {
             let d = scope.data();

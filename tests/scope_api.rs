@@ -109,7 +109,7 @@ fn update_from_scope_layers_without_removing_and_keeps_trace_and_id() {
         assert_eq!(d.processor_count(), 1);
         let crumbs: Vec<_> = d
             .breadcrumbs()
-            .map(|b| b.message.as_deref().unwrap())
+            .map(|b| b.message.unwrap_or_default())
             .collect();
         assert_eq!(crumbs, ["l1", "u1", "l2"]);
         assert_eq!(lower.propagation_context(), trace);

@@ -273,11 +273,6 @@ pub(crate) fn strip_breadcrumb(crumb: &mut Breadcrumb) {
     filter_values(&mut crumb.data);
 }
 
-/// Whether the filter would change `map` (a key is sensitive).
-pub(crate) fn has_sensitive_key(map: &Map<String, Value>) -> bool {
-    map.keys().any(|k| is_sensitive(k))
-}
-
 fn filter_values(map: &mut Map<String, Value>) {
     for (key, value) in map.iter_mut() {
         if is_sensitive(key) && value.as_str() != Some(FILTERED) {

@@ -7,6 +7,8 @@ use std::sync::Arc;
 
 use super::{Client, limits};
 use crate::protocol::{Breadcrumb, Category};
+#[cfg(feature = "tracing")]
+use crate::scope::CrumbDraft;
 use crate::scope::{Scope, StoredCrumb};
 use crate::transport::DiscardReason;
 
@@ -50,6 +52,36 @@ impl Scope {
         }
     }
 
+    /// Adds the breadcrumb that one of two builders makes, whichever the client needs: `typed`
+    /// when it has a `before_breadcrumb` callback (which is given that `Breadcrumb`, as
+    /// [`add_breadcrumb`](Self::add_breadcrumb) gives it), else `draft`, stored without a
+    /// `Breadcrumb` ever being made (the tracing layer's path). Either way the stored breadcrumb
+    /// is bounded and cut alike. Neither builder runs without a client or with
+    /// `max_breadcrumbs = 0`.
+    #[cfg(feature = "tracing")]
+    pub(crate) fn add_breadcrumb_from(
+        &self,
+        typed: impl FnOnce() -> Breadcrumb,
+        draft: impl FnOnce() -> CrumbDraft,
+    ) {
+        let Some(client) = Client::current() else {
+            return;
+        };
+        if client.options.max_breadcrumbs == 0 {
+            return;
+        }
+        let prepared = if client.options.before_breadcrumb.is_some() {
+            client.prepare_breadcrumb(typed())
+        } else {
+            Some(client.prepare_draft(draft()))
+        };
+        if let Some((crumb, max)) = prepared
+            && self.push_breadcrumb(crumb, max)
+        {
+            client.breadcrumb_evicted();
+        }
+    }
+
     /// Layers `other` over this scope: maps key-wise, scalars where `other` has a value,
     /// breadcrumbs merged in insertion order and re-capped, attachments and processors
     /// appended. Nothing is removed; the propagation context and last event id stay.
@@ -81,11 +113,19 @@ impl Client {
                 crate::debug::call_user("before_breadcrumb", || f(crumb)).flatten()?
             }
         };
-        crate::normalize::bound_breadcrumb(&mut crumb);
-        limits::cut_breadcrumb(&mut crumb);
+        bound_and_cut(&mut crumb);
         // Personal data is filtered when the breadcrumb is sent (`StoredCrumb::json`).
         let strip = !self.options.send_default_pii;
         Some((StoredCrumb::new(crumb, strip), max))
+    }
+
+    /// Bounds and cuts a draft as [`prepare_breadcrumb`](Self::prepare_breadcrumb) bounds and
+    /// cuts a breadcrumb (with no `before_breadcrumb` to run), and numbers it.
+    #[cfg(feature = "tracing")]
+    fn prepare_draft(&self, mut draft: CrumbDraft) -> (Arc<StoredCrumb>, usize) {
+        bound_and_cut_draft(&mut draft);
+        let strip = !self.options.send_default_pii;
+        (StoredCrumb::new(draft, strip), self.options.max_breadcrumbs)
     }
 
     /// Counts a breadcrumb that a full buffer pushed out (client reports, as
@@ -93,5 +133,108 @@ impl Client {
     fn breadcrumb_evicted(&self) {
         self.discards
             .record(DiscardReason::BufferOverflow, Category::LogItem, 1);
+    }
+}
+
+/// Bounds a breadcrumb's data and cuts its texts to the protocol's limits.
+fn bound_and_cut(crumb: &mut Breadcrumb) {
+    crate::normalize::bound_breadcrumb(crumb);
+    limits::cut_breadcrumb(crumb);
+}
+
+/// Orders, bounds and cuts a draft so that it stores what [`bound_and_cut`] leaves of the
+/// equivalent breadcrumb.
+#[cfg(feature = "tracing")]
+fn bound_and_cut_draft(draft: &mut CrumbDraft) {
+    draft.sort_data();
+    crate::normalize::bound_breadcrumb_pairs(&mut draft.data);
+    limits::cut_draft(draft);
+}
+
+#[cfg(all(test, feature = "tracing"))]
+mod tests {
+    use super::*;
+    use crate::protocol::{Level, Map, Value};
+    use crate::scope::CrumbKey;
+
+    /// The JSON stored for `pairs` through the draft path and through a `Breadcrumb`.
+    fn both_ways(category: &str, message: Option<&str>, pairs: Vec<(&'static str, Value)>) {
+        let mut data = Map::new();
+        for (k, v) in &pairs {
+            data.insert((*k).to_owned(), v.clone());
+        }
+        let owned: Vec<_> = pairs
+            .into_iter()
+            .map(|(k, v)| (CrumbKey::Borrowed(k), v))
+            .collect();
+        let mut draft = CrumbDraft::new(Level::Warning, category, message, owned);
+        let mut typed = Breadcrumb {
+            timestamp: draft.timestamp,
+            level: Level::Warning,
+            category: Some(category.to_owned()),
+            message: message.map(str::to_owned),
+            data,
+            ..Breadcrumb::default()
+        };
+        bound_and_cut_draft(&mut draft);
+        bound_and_cut(&mut typed);
+        for strip in [false, true] {
+            let drafted = StoredCrumb::new(draft_copy(&draft), strip);
+            let expected = StoredCrumb::new(typed.clone(), strip);
+            assert_eq!(
+                String::from_utf8_lossy(drafted.json()),
+                String::from_utf8_lossy(expected.json())
+            );
+            assert!(!drafted.json().is_empty());
+        }
+    }
+
+    fn draft_copy(d: &CrumbDraft) -> CrumbDraft {
+        CrumbDraft {
+            timestamp: d.timestamp,
+            level: d.level,
+            text: d.text.clone(),
+            category_len: d.category_len,
+            has_message: d.has_message,
+            data: d.data.clone(),
+        }
+    }
+
+    fn deep(levels: usize) -> Value {
+        (0..levels).fold(Value::from(1), |v, _| Value::Array(vec![v]))
+    }
+
+    #[test]
+    fn a_draft_stores_what_the_breadcrumb_path_stores() {
+        both_ways(
+            "app::checkout",
+            Some("checkout started"),
+            vec![("order_id", 42.into())],
+        );
+        both_ways("t", None, vec![]);
+        both_ways("t", Some(""), vec![("password", "hunter2".into())]);
+        // Long texts, cut on characters (multi-byte ones too).
+        both_ways(&"é".repeat(300), Some(&"日本".repeat(5000)), vec![]);
+        both_ways("t", Some(&"m".repeat(8192)), vec![]);
+        both_ways("t", Some(&"m".repeat(8193)), vec![]);
+        // Deep and huge values, repeated keys (the one recorded last wins), a `[cut]` key.
+        both_ways(
+            "t",
+            Some("m"),
+            vec![
+                ("deep", deep(50)),
+                ("wide", Value::Array(vec![Value::from(0); 3000])),
+                ("a", 1.into()),
+                ("a", 2.into()),
+            ],
+        );
+        let names: Vec<&'static str> = (0..1500)
+            .map(|i| &*Box::leak(format!("k{i:04}").into_boxed_str()))
+            .collect();
+        let mut many: Vec<_> = names.iter().map(|n| (*n, Value::from(*n))).collect();
+        both_ways("t", None, many.clone());
+        many.push(("[cut]", deep(30)));
+        many.push(("api_key", "secret".into()));
+        both_ways("t", Some("m"), many);
     }
 }

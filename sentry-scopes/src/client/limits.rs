@@ -2,6 +2,8 @@
 //! refused or silently cut by the server: tag keys and values, messages, and the 1 MiB event.
 
 use crate::protocol::{Breadcrumb, Event, Map, Transaction};
+#[cfg(feature = "tracing")]
+use crate::scope::CrumbDraft;
 
 /// Longest message (and exception value) Relay keeps, in characters.
 pub(crate) const MAX_MESSAGE_CHARS: usize = 8192;
@@ -88,6 +90,31 @@ pub(crate) fn cut_breadcrumb(crumb: &mut Breadcrumb) {
     truncate(&mut crumb.ty, MAX_CRUMB_NAME_CHARS);
 }
 
+/// Cuts a draft breadcrumb's message and category as [`cut_breadcrumb`] cuts a breadcrumb's
+/// (a draft's type is always `"default"`).
+#[cfg(feature = "tracing")]
+pub(crate) fn cut_draft(draft: &mut CrumbDraft) {
+    let start = draft.category_len.unwrap_or(0);
+    if draft.has_message
+        && let Some(keep) = draft
+            .text
+            .get(start..)
+            .and_then(|m| cut_point(m, MAX_MESSAGE_CHARS))
+    {
+        draft.text.truncate(start + keep);
+        draft.text.push_str("...");
+    }
+    if let Some(len) = draft.category_len
+        && let Some(keep) = draft
+            .text
+            .get(..len)
+            .and_then(|c| cut_point(c, MAX_CRUMB_NAME_CHARS))
+    {
+        draft.text.replace_range(keep..len, "...");
+        draft.category_len = Some(keep + 3);
+    }
+}
+
 /// Normalises the tags of `txn` as [`trim_event`] does.
 pub(crate) fn trim_transaction(txn: &mut Transaction<'static>) {
     trim_tags(&mut txn.tags);
@@ -106,17 +133,24 @@ fn trim_tags(tags: &mut Map<String, String>) {
 
 /// Cuts `s` to at most `max` characters, the last three being `...` when something was cut.
 fn truncate(s: &mut String, max: usize) {
-    if s.len() <= max {
-        return; // no more characters than bytes: nothing to count
-    }
-    if let Some((cut, _)) = s.char_indices().nth(max) {
-        let keep = s[..cut]
-            .char_indices()
-            .nth(max.saturating_sub(3))
-            .map_or(cut, |(i, _)| i);
+    if let Some(keep) = cut_point(s, max) {
         s.truncate(keep);
         s.push_str("...");
     }
+}
+
+/// Where [`truncate`] cuts `s` (the `...` goes after it), or `None` if it fits.
+fn cut_point(s: &str, max: usize) -> Option<usize> {
+    if s.len() <= max {
+        return None; // no more characters than bytes: nothing to count
+    }
+    let (cut, _) = s.char_indices().nth(max)?;
+    Some(
+        s[..cut]
+            .char_indices()
+            .nth(max.saturating_sub(3))
+            .map_or(cut, |(i, _)| i),
+    )
 }
 
 #[cfg(test)]

@@ -14,7 +14,7 @@ mod pipeline;
 mod raw;
 mod raw_transaction;
 #[cfg(test)]
-mod test_rng;
+pub(crate) mod test_rng;
 #[cfg(feature = "test")]
 pub(crate) mod testing;
 

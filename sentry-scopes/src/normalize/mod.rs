@@ -6,6 +6,8 @@ mod tags;
 mod value;
 
 pub(crate) use self::tags::{normalize_tag_map, tag};
+#[cfg(feature = "tracing")]
+pub(crate) use self::value::bound_breadcrumb_pairs;
 pub(crate) use self::value::{
     MAX_DEPTH, bound_breadcrumb, bound_context, bound_event, bound_user, bound_value,
 };

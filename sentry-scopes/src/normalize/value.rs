@@ -10,6 +10,8 @@
 //! bounded value recurse at most `MAX_DEPTH` levels.
 
 use crate::protocol::{Breadcrumb, Context, Event, Map, User, Value};
+#[cfg(feature = "tracing")]
+use std::borrow::Cow;
 
 /// Levels of nesting kept below a value's root (an extra value, a context, user data).
 pub(crate) const MAX_DEPTH: usize = 10;
@@ -126,6 +128,28 @@ pub(crate) fn bound_user(user: &mut User) {
 /// Bounds the free-form data of a breadcrumb.
 pub(crate) fn bound_breadcrumb(crumb: &mut Breadcrumb) {
     bound_map(&mut crumb.data, MAX_DEPTH);
+}
+
+/// Bounds breadcrumb data held as pairs sorted by key without duplicates (a compact
+/// breadcrumb's, `scope/crumb.rs`) exactly as [`bound_breadcrumb`] bounds the same entries in a
+/// map: the first [`MAX_BREADTH`] keys kept, then the `[cut]` note in its sorted place.
+#[cfg(feature = "tracing")]
+pub(crate) fn bound_breadcrumb_pairs(pairs: &mut Vec<(Cow<'static, str>, Value)>) {
+    if pairs.len() > MAX_BREADTH {
+        let cut = pairs.split_off(MAX_BREADTH);
+        let n = cut.len();
+        for (_, v) in cut {
+            take_apart(v);
+        }
+        let note = Value::from(format!("{n} more properties"));
+        match pairs.binary_search_by(|(k, _)| (**k).cmp(CUT_KEY)) {
+            Ok(i) => take_apart(std::mem::replace(&mut pairs[i].1, note)),
+            Err(i) => pairs.insert(i, (Cow::Borrowed(CUT_KEY), note)),
+        }
+    }
+    for (_, v) in pairs {
+        bound_value(v, MAX_DEPTH - 1);
+    }
 }
 
 /// Bounds every free-form value of an event: extra, contexts, user, breadcrumbs, and the data

@@ -6,7 +6,7 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 
-use crate::protocol::Breadcrumb;
+use super::crumb::CompactCrumb;
 
 static NEXT_SEQ: AtomicU64 = AtomicU64::new(0);
 
@@ -17,7 +17,7 @@ pub(crate) struct StoredCrumb {
     /// filtered out of its data when it is sent (`send_default_pii = false` when it was added).
     /// One word for both: a separate `bool` took 8 bytes of padding in every stored crumb.
     seq_strip: u64,
-    pub(crate) crumb: Breadcrumb,
+    pub(crate) crumb: CompactCrumb,
     /// Its JSON, written by the first capture that sends it. A stored breadcrumb never changes,
     /// so every later event that carries it copies these bytes instead of serialising again.
     /// Behind a thin pointer: most breadcrumbs are never sent, and the empty slot takes 16
@@ -29,12 +29,12 @@ pub(crate) struct StoredCrumb {
 impl StoredCrumb {
     /// Wraps a breadcrumb with the next sequence number; `strip` filters personal data out of
     /// what is sent (see [`json`](Self::json)).
-    pub(crate) fn new(crumb: Breadcrumb, strip: bool) -> Arc<Self> {
+    pub(crate) fn new(crumb: impl Into<CompactCrumb>, strip: bool) -> Arc<Self> {
         // 2^63 breadcrumbs are never reached, so the shift loses nothing.
         let seq = NEXT_SEQ.fetch_add(1, Ordering::Relaxed);
         Arc::new(Self {
             seq_strip: (seq << 1) | u64::from(strip),
-            crumb,
+            crumb: crumb.into(),
             json: OnceLock::new(),
         })
     }
@@ -56,17 +56,9 @@ impl StoredCrumb {
     /// of events.
     pub(crate) fn json(&self) -> &[u8] {
         self.json.get_or_init(|| {
-            let stripped;
-            let crumb = if self.strip() && crate::pii::has_sensitive_key(&self.crumb.data) {
-                let mut copy = self.crumb.clone();
-                crate::pii::strip_breadcrumb(&mut copy);
-                stripped = copy;
-                &stripped
-            } else {
-                &self.crumb
-            };
             Box::new(
-                serde_json::to_vec(crumb)
+                self.crumb
+                    .write_json(self.strip())
                     .unwrap_or_default()
                     .into_boxed_slice(),
             )
@@ -94,7 +86,9 @@ pub(crate) struct Breadcrumbs {
     linked: usize,
     /// How many of the newest are visible (the `max` of the last push or merge).
     cap: usize,
-    /// Pushes taken by this value since it was cloned or rebuilt.
+    /// Pushes taken by this value since it was cloned, or since it rebuilt the list (which
+    /// counts as one: the rebuilt head node is its own to push into). Zero for a fork, whose
+    /// head node is its parent's.
     pushes: usize,
 }
 
@@ -153,9 +147,15 @@ impl Breadcrumbs {
     }
 
     /// A list holding `crumbs` (oldest first), of which the newest `cap` are visible: one
-    /// node.
-    fn from_oldest<'a>(crumbs: impl IntoIterator<Item = &'a Arc<StoredCrumb>>, cap: usize) -> Self {
-        let mut older: Vec<Arc<StoredCrumb>> = crumbs.into_iter().cloned().collect();
+    /// node, with room for `room` more breadcrumbs before its vector grows.
+    fn from_oldest<'a>(
+        crumbs: impl ExactSizeIterator<Item = &'a Arc<StoredCrumb>>,
+        cap: usize,
+        room: usize,
+    ) -> Self {
+        let mut older: Vec<Arc<StoredCrumb>> =
+            Vec::with_capacity(crumbs.len().saturating_add(room));
+        older.extend(crumbs.cloned());
         let Some(newest) = older.pop() else {
             return Self::empty(cap);
         };
@@ -210,7 +210,7 @@ impl Breadcrumbs {
             all.push(crumb);
             all.sort_by_key(|c| c.seq());
             let skip = all.len().saturating_sub(max);
-            *self = Self::from_oldest(all.iter().skip(skip), max);
+            *self = Self::from_oldest(all.iter().skip(skip), max, 0);
             return evicts;
         }
         self.cap = max;
@@ -219,8 +219,13 @@ impl Breadcrumbs {
         if (self.linked > max.saturating_mul(2) && self.pushes >= max)
             || self.linked > max.saturating_mul(3)
         {
+            // The rebuilt node is this value's own: it takes the pushes up to the next rebuild
+            // (`max` + 1 of them, `2 × max` at most while no fork shares it) in place, in a
+            // vector reserved for them once rather than grown by copying ~`max` pointers at
+            // each doubling.
             let newest: Vec<_> = self.newest_first().collect();
-            *self = Self::from_oldest(newest.into_iter().rev(), max);
+            *self = Self::from_oldest(newest.into_iter().rev(), max, max.saturating_add(1));
+            self.pushes = 1;
         }
         evicts
     }
@@ -263,7 +268,7 @@ impl Breadcrumbs {
             return;
         }
         let merged = merge_sorted(&[self, upper], max);
-        *self = Self::from_oldest(merged, max);
+        *self = Self::from_oldest(merged.into_iter(), max, 0);
     }
 }
 
@@ -305,6 +310,8 @@ pub(crate) fn merge_sorted<'a>(rings: &[&'a Breadcrumbs], max: usize) -> Vec<&'a
 mod tests {
     use super::*;
 
+    use crate::protocol::Breadcrumb;
+
     fn crumb(msg: &str) -> Arc<StoredCrumb> {
         let crumb = Breadcrumb {
             message: Some(msg.into()),
@@ -315,7 +322,7 @@ mod tests {
 
     fn messages(list: &[&Arc<StoredCrumb>]) -> Vec<String> {
         list.iter()
-            .map(|c| c.crumb.message.clone().unwrap_or_default())
+            .map(|c| c.crumb.message().unwrap_or_default().to_owned())
             .collect()
     }
 
@@ -424,6 +431,29 @@ mod tests {
         assert!(a.strip());
         assert!(!b.strip());
         assert!(b.seq() > a.seq());
+    }
+
+    #[test]
+    fn a_stored_crumb_takes_72_bytes() {
+        // 144 while it held a `Breadcrumb`.
+        assert_eq!(std::mem::size_of::<StoredCrumb>(), 72);
+    }
+
+    #[test]
+    fn a_rebuilt_node_has_room_for_the_pushes_up_to_the_next_rebuild() {
+        let mut ring = Breadcrumbs::default();
+        for i in 0..7 {
+            ring.push(crumb(&i.to_string()), 3);
+        }
+        let capacity = |r: &Breadcrumbs| r.head.as_ref().map(|n| n.older.capacity());
+        let rebuilt = capacity(&ring);
+        assert_eq!(ring.linked, 3, "rebuilt at the 7th push");
+        for i in 7..10 {
+            ring.push(crumb(&i.to_string()), 3);
+        }
+        assert_eq!(ring.linked, 6, "the pushes went into the rebuilt node");
+        assert_eq!(capacity(&ring), rebuilt, "without growing it");
+        assert_eq!(ring.head.as_ref().map(|n| n.older.len()), Some(5));
     }
 
     #[test]

@@ -115,9 +115,11 @@ impl ScopeData {
         self.transaction.as_deref()
     }
 
-    /// The breadcrumbs stored on this scope, oldest first.
-    pub fn breadcrumbs(&self) -> impl Iterator<Item = &Breadcrumb> {
-        self.breadcrumbs.iter().map(|c| &c.crumb)
+    /// The breadcrumbs stored on this scope, oldest first, each as it was stored (after
+    /// `before_breadcrumb` and the protocol's limits). The scope keeps breadcrumbs in a compact
+    /// form, so each is rebuilt as an owned [`Breadcrumb`] when the iterator reaches it.
+    pub fn breadcrumbs(&self) -> impl Iterator<Item = Breadcrumb> + '_ {
+        self.breadcrumbs.iter().map(|c| c.crumb.to_breadcrumb())
     }
 
     /// The attachments stored on this scope, in the order they were added.

@@ -26,7 +26,7 @@ pub(crate) fn apply_tags_and_breadcrumbs(
     let scoped = scoped_breadcrumbs(layers, max_breadcrumbs);
     if !scoped.is_empty() {
         let own = &mut event.breadcrumbs.values;
-        own.extend(scoped.into_iter().map(|c| c.crumb.clone()));
+        own.extend(scoped.into_iter().map(|c| c.crumb.to_breadcrumb()));
     }
     let excess = event
         .breadcrumbs

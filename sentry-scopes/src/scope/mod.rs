@@ -8,6 +8,7 @@
 //! read, is not behind it at all.
 
 mod breadcrumbs;
+mod crumb;
 mod data;
 mod finished;
 mod ids;
@@ -26,6 +27,8 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use arc_swap::ArcSwap;
 
 pub(crate) use self::breadcrumbs::StoredCrumb;
+#[cfg(feature = "tracing")]
+pub(crate) use self::crumb::{CrumbDraft, Key as CrumbKey};
 pub use self::data::ScopeData;
 pub(crate) use self::data::{StoredAttachment, arc_str};
 pub(crate) use self::finished::{FinishedTransaction, SpanRecord};

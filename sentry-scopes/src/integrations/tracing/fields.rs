@@ -1,11 +1,13 @@
 //! Reading a tracing event's or span's fields.
 
-use std::fmt;
+use std::cell::Cell;
+use std::fmt::{self, Write as _};
 
 use tracing_core::Level;
 use tracing_core::field::{Field, Visit};
 
 use crate::protocol::{Level as SentryLevel, Map, Value};
+use crate::scope::CrumbKey;
 
 /// The `message` field and the other fields of an event or span, as JSON values.
 #[derive(Default)]
@@ -14,38 +16,129 @@ pub(super) struct Fields {
     pub(super) values: Map<String, Value>,
 }
 
-impl Fields {
+impl Put for Fields {
     fn put(&mut self, field: &Field, value: Value) {
         if field.name() == "message" {
-            self.message = Some(match value {
-                Value::String(s) => s,
-                other => other.to_string(),
-            });
+            self.message = Some(message_text(value));
         } else {
             self.values.insert(field.name().to_owned(), value);
         }
     }
 }
 
-impl Visit for Fields {
+thread_local! {
+    /// The buffer the breadcrumb path formats messages into, kept between events so that
+    /// formatting does not allocate; the draft copies the message out at its exact length.
+    static MESSAGE_BUFFER: Cell<String> = const { Cell::new(String::new()) };
+}
+
+/// A tracing event's fields as a breadcrumb draft takes them: the message as text, the other
+/// fields as data under their static names. They hold what [`Fields`] would make into a
+/// `Breadcrumb`, value for value.
+pub(super) struct DraftFields {
+    /// This thread's message buffer while the fields are read (an event logged while one is
+    /// formatted finds it taken and uses a new one).
+    buffer: String,
+    has_message: bool,
+    pub(super) data: Vec<(CrumbKey, Value)>,
+}
+
+impl DraftFields {
+    /// Room for `fields` data entries.
+    pub(super) fn new(fields: usize) -> Self {
+        let mut buffer = MESSAGE_BUFFER.try_with(Cell::take).unwrap_or_default();
+        buffer.clear();
+        Self {
+            buffer,
+            has_message: false,
+            data: Vec::with_capacity(fields),
+        }
+    }
+
+    /// The message, if there was a `message` field.
+    pub(super) fn message(&self) -> Option<&str> {
+        self.has_message.then_some(self.buffer.as_str())
+    }
+
+    /// The message buffer, emptied (a later `message` field replaces an earlier one).
+    fn message_buffer(&mut self) -> &mut String {
+        self.buffer.clear();
+        self.has_message = true;
+        &mut self.buffer
+    }
+}
+
+impl Drop for DraftFields {
+    /// Gives the buffer back to the thread, unless it grew large (a huge message once).
+    fn drop(&mut self) {
+        if self.buffer.capacity() <= 4096 {
+            let buffer = std::mem::take(&mut self.buffer);
+            let _ = MESSAGE_BUFFER.try_with(|b| b.set(buffer));
+        }
+    }
+}
+
+impl Put for DraftFields {
+    fn put(&mut self, field: &Field, value: Value) {
+        if field.name() == "message" {
+            let _ = match value {
+                Value::String(s) => self.message_buffer().write_str(&s),
+                other => write!(self.message_buffer(), "{other}"),
+            };
+        } else {
+            self.data.push((CrumbKey::Borrowed(field.name()), value));
+        }
+    }
+
+    fn put_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
+        if field.name() == "message" {
+            // What `format!("{value:?}")` would make, without allocating.
+            let _ = write!(self.message_buffer(), "{value:?}");
+        } else {
+            self.put(field, Value::from(format!("{value:?}")));
+        }
+    }
+}
+
+/// The text of a `message` field's value: strings as they are, everything else as JSON text.
+fn message_text(value: Value) -> String {
+    match value {
+        Value::String(s) => s,
+        other => other.to_string(),
+    }
+}
+
+/// Where a visitor puts each field, as a JSON value.
+pub(super) trait Put {
+    fn put(&mut self, field: &Field, value: Value);
+
+    fn put_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
+        self.put(field, Value::from(format!("{value:?}")));
+    }
+}
+
+/// Reads fields into a [`Put`]: each value as tracing gives it, errors with their sources.
+pub(super) struct Visitor<'a, P>(pub(super) &'a mut P);
+
+impl<P: Put> Visit for Visitor<'_, P> {
     fn record_f64(&mut self, field: &Field, value: f64) {
-        self.put(field, Value::from(value));
+        self.0.put(field, Value::from(value));
     }
 
     fn record_i64(&mut self, field: &Field, value: i64) {
-        self.put(field, Value::from(value));
+        self.0.put(field, Value::from(value));
     }
 
     fn record_u64(&mut self, field: &Field, value: u64) {
-        self.put(field, Value::from(value));
+        self.0.put(field, Value::from(value));
     }
 
     fn record_bool(&mut self, field: &Field, value: bool) {
-        self.put(field, Value::from(value));
+        self.0.put(field, Value::from(value));
     }
 
     fn record_str(&mut self, field: &Field, value: &str) {
-        self.put(field, Value::from(value));
+        self.0.put(field, Value::from(value));
     }
 
     fn record_error(&mut self, field: &Field, value: &(dyn std::error::Error + 'static)) {
@@ -56,11 +149,11 @@ impl Visit for Fields {
             text.push_str(&cause.to_string());
             source = cause.source();
         }
-        self.put(field, Value::from(text));
+        self.0.put(field, Value::from(text));
     }
 
     fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
-        self.put(field, Value::from(format!("{value:?}")));
+        self.0.put_debug(field, value);
     }
 }
 

@@ -131,9 +131,10 @@ use tracing_core::{Event as TracingEvent, Level, Metadata, Subscriber};
 use tracing_subscriber::layer::{Context, Layer};
 use tracing_subscriber::registry::LookupSpan;
 
-use self::fields::{Fields, SentryFields, sentry_level};
+use self::fields::{DraftFields, Fields, SentryFields, Visitor, sentry_level};
 use self::span::SpanState;
 use crate::protocol::{Breadcrumb, Event};
+use crate::scope::CrumbDraft;
 
 /// Which tracing spans become Sentry spans.
 type SpanFilter = Arc<dyn Fn(&Metadata<'_>) -> bool + Send + Sync>;
@@ -281,27 +282,43 @@ where
         if !capture && level > self.breadcrumb_level {
             return;
         }
-        let mut fields = Fields::default();
-        event.record(&mut fields);
-        if capture {
-            let mut event = Event {
-                level: sentry_level(level),
-                message: fields.message,
-                logger: Some(metadata.target().to_owned()),
-                extra: fields.values,
-                ..Event::default()
-            };
-            crate::client::attach_stacktrace(&mut event);
-            crate::capture_event(event);
-        } else {
-            crate::add_breadcrumb(Breadcrumb {
-                level: sentry_level(level),
-                category: Some(metadata.target().to_owned()),
-                message: fields.message,
-                data: fields.values,
-                ..Breadcrumb::default()
-            });
+        if !capture {
+            let target = metadata.target();
+            let level = sentry_level(level);
+            crate::context::get_isolation_scope().add_breadcrumb_from(
+                || {
+                    let mut fields = Fields::default();
+                    event.record(&mut Visitor(&mut fields));
+                    Breadcrumb {
+                        level,
+                        category: Some(target.to_owned()),
+                        message: fields.message,
+                        data: fields.values,
+                        ..Breadcrumb::default()
+                    }
+                },
+                || {
+                    let names = metadata.fields();
+                    let data = names.len() - usize::from(names.field("message").is_some());
+                    let mut fields = DraftFields::new(data);
+                    event.record(&mut Visitor(&mut fields));
+                    let data = std::mem::take(&mut fields.data);
+                    CrumbDraft::new(level, target, fields.message(), data)
+                },
+            );
+            return;
         }
+        let mut fields = Fields::default();
+        event.record(&mut Visitor(&mut fields));
+        let mut event = Event {
+            level: sentry_level(level),
+            message: fields.message,
+            logger: Some(metadata.target().to_owned()),
+            extra: fields.values,
+            ..Event::default()
+        };
+        crate::client::attach_stacktrace(&mut event);
+        crate::capture_event(event);
     }
 
     fn on_new_span(&self, attrs: &Attributes<'_>, id: &Id, ctx: Context<'_, S>) {
@@ -313,7 +330,7 @@ where
             return;
         };
         let mut fields = Fields::default();
-        attrs.record(&mut fields);
+        attrs.record(&mut Visitor(&mut fields));
         let special = SentryFields::take(&mut fields.values);
         let mut state = SpanState::new(&fields.values, self.span_scopes);
         if traced {
@@ -332,7 +349,7 @@ where
             return;
         };
         let mut fields = Fields::default();
-        values.record(&mut fields);
+        values.record(&mut Visitor(&mut fields));
         state.record(fields, self.span_scopes, entered_here);
     }
 
