@@ -50,8 +50,10 @@ def measure(args):
     r["spans"] = run_counts("span_counts", cg)
     r["machine"]["load_end"] = open("/proc/loadavg").read().split()[:3]
     OUT.mkdir(parents=True, exist_ok=True)
-    (OUT / "results.json").write_text(json.dumps(r, indent=1, sort_keys=True) + "\n")
-    return r
+    text = json.dumps(r, indent=1, sort_keys=True) + "\n"
+    (OUT / "results.json").write_text(text)
+    # Rendered from what was saved, so that `--from-results` and `--check` render the same.
+    return json.loads(text)
 
 
 def check(r):

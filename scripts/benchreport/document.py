@@ -144,19 +144,22 @@ class Renderer:
 
 
 def conditions(m):
-    """What the load was, and so which figures the run can vouch for."""
+    """What the load was, and so which figures the run can vouch for. The load before the run
+    tells: the run's own callgrind jobs keep both CPUs busy, so the load at its end does not."""
     start, end = m.get("load_start"), m.get("load_end")
     if not start or not end:
         return "The load during the run was not recorded."
-    load = (f"load average {' / '.join(start)} (1, 5, 15 minutes) at the start and "
-            f"{' / '.join(end)} at the end")
-    if max(float(start[0]), float(end[0])) < 1.0:
-        return (f"The machine was idle: {load}, so the time figures are as undisturbed as this "
-                "machine gets.")
-    return (f"**The machine was busy during this run**: {load}. Instruction counts, allocation "
-            "counts and bytes do not depend on the load; criterion medians, fastest batches, the "
-            "burst's events per second and the thread-scaling pairs do, so read them as ratios "
-            "within this run only.")
+    load = (f"load average {' / '.join(start)} (1, 5, 15 minutes) when the run started and "
+            f"{' / '.join(end)} when it ended, its own jobs included")
+    if float(start[0]) < 1.0:
+        return (f"The machine was idle when the run started: {load}. Criterion medians, "
+                "fastest batches, the burst's events per second and the thread-scaling pairs "
+                "are as undisturbed as this machine gets; instruction counts, allocation counts "
+                "and bytes do not depend on the load at all.")
+    return (f"**The machine was busy when this run started**: {load}. Instruction counts, "
+            "allocation counts and bytes do not depend on the load; criterion medians, fastest "
+            "batches, the burst's events per second and the thread-scaling pairs do, so read "
+            "them as ratios within this run only.")
 
 
 WIDTH = 96
