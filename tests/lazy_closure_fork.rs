@@ -10,7 +10,9 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use common::{msg, tag_keys};
 use sentry_scopes::test::with_captured_events;
-use sentry_scopes::{Scope, get_current_scope, scope, with_scope};
+use sentry_scopes::{
+    Scope, get_current_scope, get_isolation_scope, scope, set_tag, with_isolation_scope, with_scope,
+};
 
 #[with_scope]
 fn bare(body: impl FnOnce()) {
@@ -122,4 +124,76 @@ fn a_panic_inside_the_closure_restores_the_parent_and_a_later_block_starts_clean
     });
     assert_eq!(tag_keys(&events[0]), ["parent"]);
     assert_eq!(tag_keys(&events[1]), ["parent"]);
+}
+
+#[sentry_scopes::isolation_scope]
+fn bare_isolation(body: impl FnOnce()) {
+    body();
+}
+
+#[test]
+fn the_isolation_closure_handle_is_the_isolation_scope_and_its_writes_stay_inside() {
+    let events = with_captured_events(|| {
+        with_isolation_scope(|s| {
+            s.set_tag("through", "handle");
+            msg();
+            assert!(Scope::ptr_eq(s, &get_isolation_scope()));
+            set_tag("top_level", 1);
+            assert_eq!(s.data().tag("top_level"), Some("1"));
+        });
+        msg();
+    });
+    assert_eq!(tag_keys(&events[0]), ["through"]);
+    assert!(events[1].tags.is_empty());
+}
+
+#[test]
+fn an_isolation_fork_inside_the_closure_takes_the_handle_as_of_its_entry() {
+    let events = with_captured_events(|| {
+        with_isolation_scope(|outer| {
+            outer.set_tag("before", 1);
+            with_isolation_scope(|_| {
+                outer.set_tag("after", 1);
+                msg();
+            });
+            bare_isolation(|| {
+                set_tag("inner", 1);
+                msg();
+            });
+            msg();
+        });
+    });
+    assert_eq!(tag_keys(&events[0]), ["before"]);
+    assert_eq!(tag_keys(&events[1]), ["after", "before", "inner"]);
+    assert_eq!(tag_keys(&events[2]), ["after", "before"]);
+}
+
+#[test]
+fn the_isolation_closure_does_not_see_later_writes_to_its_parent() {
+    let events = with_captured_events(|| {
+        let parent = get_isolation_scope();
+        parent.set_tag("before", 1);
+        with_isolation_scope(|_| {
+            parent.set_tag("after", 1);
+            msg();
+        });
+    });
+    assert_eq!(tag_keys(&events[0]), ["before"]);
+}
+
+#[test]
+fn a_reused_isolation_handle_carries_nothing_and_a_kept_one_is_not_reused() {
+    with_captured_events(|| {
+        let kept = with_isolation_scope(|s| {
+            s.set_tag("first", 1);
+            s.clone()
+        });
+        with_isolation_scope(|s| {
+            assert!(!Scope::ptr_eq(s, &kept));
+            assert_eq!(s.data().tag("first"), None);
+            s.set_tag("second", 1);
+        });
+        with_scope(|s| assert_eq!(s.data().tag("second"), None));
+        assert_eq!(kept.data().tag("first"), Some("1"));
+    });
 }

@@ -79,6 +79,30 @@ impl ScopeGuard {
         }
     }
 
+    /// Enters a fork of both scopes whose isolation handle is `scope` (which no other handle
+    /// may share): lazily, as a snapshot in `scope` and a depth mark, when the current scope is
+    /// not shared (see [`thread`]); else installed now. During thread teardown nothing is
+    /// entered.
+    pub(crate) fn fork_isolation_into(scope: &mut Scope) -> Self {
+        match thread::enter_lazy_isolation_handle(scope) {
+            0 => {
+                let Some((isolation, current)) =
+                    thread::with_active(|a| (a.isolation.data(), a.current.data()))
+                else {
+                    return Self::at(0);
+                };
+                if let Err(data) = scope.replace_unique(isolation) {
+                    *scope = Scope::from_data(data); // shared after all: a handle of its own
+                }
+                Self::enter(Active {
+                    isolation: scope.clone(),
+                    current: Current::Inline(current),
+                })
+            }
+            depth => Self::at(depth),
+        }
+    }
+
     fn at(depth: usize) -> Self {
         Self {
             depth,

@@ -113,12 +113,12 @@ pub fn with_scope<R>(f: impl FnOnce(&Scope) -> R) -> R {
 /// # assert!(events[1].tags.is_empty());
 /// ```
 pub fn with_isolation_scope<R>(f: impl FnOnce(&Scope) -> R) -> R {
-    let Some(active) = with_active(|a| a.fork_both()) else {
-        return f(&Scope::new());
-    };
-    let isolation = active.isolation.clone();
-    let _guard = ScopeGuard::enter(active);
-    f(&isolation)
+    let mut scope = pool::take();
+    let guard = ScopeGuard::fork_isolation_into(&mut scope);
+    let r = f(&scope);
+    drop(guard);
+    pool::give_back(scope);
+    r
 }
 
 /// Runs `f` with `scope` itself (not a copy) as the current scope; writes inside stay on

@@ -1,4 +1,5 @@
-//! One spare scope handle per thread, for `with_scope(|scope| ..)`.
+//! One spare scope handle per thread, for `with_scope(|scope| ..)` and
+//! `with_isolation_scope(|scope| ..)`.
 //!
 //! The closure needs a handle before it runs, and most closures drop it when they return: the
 //! handle is then kept for the next call on this thread instead of freeing its cell and

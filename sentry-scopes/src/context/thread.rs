@@ -14,9 +14,10 @@
 //! the snapshot into the fork's isolation scope, saving the pair below to be restored, exactly
 //! as if the fork had been taken eagerly at entry.
 //!
-//! `with_scope(|scope| ..)` is entered the same way, with the handle it gives its closure: a
-//! cell holding the current data (one reference count) and a depth mark. The first access to
-//! the pair inside installs that handle as the current scope. Until then a write through the
+//! `with_scope(|scope| ..)` and `with_isolation_scope(|scope| ..)` are entered the same way,
+//! with the handle they give their closure: a cell holding the current data, or the isolation
+//! snapshot (one reference count), and a depth mark. The first access to the pair inside
+//! installs that handle as the current or the isolation scope. Until then a write through the
 //! handle needs no installing (nothing reads the pair without materializing it first), and a
 //! closure that never touches the pair costs neither the pair's copy nor its restore.
 //!
@@ -113,6 +114,9 @@ struct Slot {
 enum Pending {
     /// An isolation fork (`#[isolation_scope]`): the isolation data it forks.
     Isolation(Arc<ScopeData>),
+    /// An isolation fork with a handle (`with_isolation_scope(|scope| ..)`): the handle, whose
+    /// cell already holds the fork's data.
+    IsolationHandle(Scope),
     /// A current-scope fork with a handle (`with_scope(|scope| ..)`): the handle, whose cell
     /// already holds the fork's data. While one waits, the current scope counts as shared.
     Current(Scope),
@@ -130,8 +134,8 @@ struct Marks {
     /// A fork of it must copy its data now: a later write through the handle must not reach
     /// the fork.
     shared: Cell<bool>,
-    /// Whether the slot holds pending lazy isolation forks: accesses check this word before
-    /// looking at the slot's list.
+    /// Whether the slot holds pending lazy forks: accesses check this word before looking at
+    /// the slot's list.
     pending: Cell<bool>,
 }
 
@@ -208,6 +212,7 @@ fn materialize(slot: &mut Slot, m: &Marks) {
         slot.saved.push((depth, Some(active.clone())));
         match pending {
             Pending::Isolation(snapshot) => active.isolation = Scope::from_data(snapshot),
+            Pending::IsolationHandle(handle) => active.isolation = handle,
             Pending::Current(handle) => active.current = Current::Shared(handle),
         }
         m.owner.set(depth);
@@ -290,38 +295,64 @@ pub(crate) fn enter_lazy() -> usize {
 /// fork is taken when something first accesses the pair inside it ([`materialize`]). Returns
 /// 0 when the current scope is a shared handle (or during thread teardown): fork eagerly then.
 pub(crate) fn enter_lazy_isolation() -> usize {
+    enter_lazy_isolation_with(None)
+}
+
+/// [`enter_lazy_isolation`] with the fork's handle: the snapshot goes into `handle` (which no
+/// other handle may share), which becomes the isolation scope on the first access inside.
+/// Returns 0, `handle` untouched, when the fork must be taken eagerly.
+pub(crate) fn enter_lazy_isolation_handle(handle: &mut Scope) -> usize {
+    enter_lazy_isolation_with(Some(handle))
+}
+
+#[inline]
+fn enter_lazy_isolation_with(handle: Option<&mut Scope>) -> usize {
     if marks(|m| m.shared.get()) {
         return 0;
     }
-    SLOT.try_with(|slot| {
-        let slot = &mut *slot.borrow_mut();
-        // Inside a pending fork the isolation data is that fork's snapshot, not the parent's
-        // live data (which a handle may have written since). (A pending current-scope fork
-        // makes the current scope shared, so it is never waiting here.)
-        let inner = slot.pending.iter().rev().find_map(|(_, p)| match p {
-            Pending::Isolation(snapshot) => Some(snapshot.clone()),
-            Pending::Current(_) => None,
-        });
-        let snapshot = match inner {
-            Some(snapshot) => snapshot,
-            None => slot
-                .active
-                .get_or_insert_with(Active::fresh)
-                .isolation
-                .data(),
-        };
-        // The marks first, the push after: a closure holding the push (and the snapshot's
-        // drop on unwind) was too big for LLVM to inline into this path.
-        let depth = marks(|m| {
-            let depth = m.depth.get() + 1;
-            m.depth.set(depth);
-            m.pending.set(true);
+    // A snapshot that could not be used, dropped after the borrow: another thread may have
+    // replaced the data it came from, leaving it the last reference.
+    let mut unused = None;
+    let depth = SLOT
+        .try_with(|slot| {
+            let slot = &mut *slot.borrow_mut();
+            // Inside a pending fork the isolation data is that fork's, as of now, not the parent's
+            // live data (which a handle may have written since). A pending current-scope fork
+            // makes the current scope shared, so none is waiting here.
+            let snapshot = match slot.pending.last() {
+                Some((_, Pending::Isolation(snapshot))) => snapshot.clone(),
+                Some((_, Pending::IsolationHandle(outer))) => outer.data(),
+                Some((_, Pending::Current(_))) | None => slot
+                    .active
+                    .get_or_insert_with(Active::fresh)
+                    .isolation
+                    .data(),
+            };
+            let pending = match handle {
+                None => Pending::Isolation(snapshot),
+                Some(handle) => match handle.replace_unique(snapshot) {
+                    // The placeholder it held: never scope data, so dropping it here runs nothing.
+                    Ok(_placeholder) => Pending::IsolationHandle(handle.clone()),
+                    Err(snapshot) => {
+                        unused = Some(snapshot);
+                        return 0;
+                    }
+                },
+            };
+            // The marks first, the push after: a closure holding the push (and the snapshot's
+            // drop on unwind) was too big for LLVM to inline into this path.
+            let depth = marks(|m| {
+                let depth = m.depth.get() + 1;
+                m.depth.set(depth);
+                m.pending.set(true);
+                depth
+            });
+            slot.pending.push((depth, pending));
             depth
-        });
-        slot.pending.push((depth, Pending::Isolation(snapshot)));
-        depth
-    })
-    .unwrap_or(0)
+        })
+        .unwrap_or(0);
+    drop(unused);
+    depth
 }
 
 /// Enters a lazy fork of the current scope whose handle is `handle`: puts the current data into
