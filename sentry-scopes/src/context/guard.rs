@@ -57,19 +57,17 @@ impl ScopeGuard {
         }
     }
 
-    /// Enters a fork of the current scope whose handle is `scope` (which no other handle may
-    /// share): lazily, as a depth mark, when the current scope is not shared (see [`thread`]);
-    /// else `scope` gets the current data and is installed now. During thread teardown,
-    /// `scope` is emptied and nothing is entered.
+    /// Enters a fork of the current scope whose handle is `scope`: lazily, as a depth mark,
+    /// when the current scope is not shared (see [`thread`]); else `scope` gets the current
+    /// data and is installed now. During thread teardown `scope` keeps what it held and
+    /// nothing is entered.
     pub(crate) fn fork_current_into(scope: &mut Scope) -> Self {
         match thread::enter_lazy_current(scope) {
             0 => {
                 let Some(active) = thread::with_active(Active::fork_current) else {
                     return Self::at(0);
                 };
-                if let Err(data) = scope.replace_unique(active.current.data()) {
-                    *scope = Scope::from_data(data); // shared after all: a handle of its own
-                }
+                drop(scope.put(active.current.data()));
                 Self::enter(Active {
                     current: Current::Shared(scope.clone()),
                     ..active
@@ -79,10 +77,9 @@ impl ScopeGuard {
         }
     }
 
-    /// Enters a fork of both scopes whose isolation handle is `scope` (which no other handle
-    /// may share): lazily, as a snapshot in `scope` and a depth mark, when the current scope is
-    /// not shared (see [`thread`]); else installed now. During thread teardown nothing is
-    /// entered.
+    /// Enters a fork of both scopes whose isolation handle is `scope`: lazily, as a snapshot in
+    /// `scope` and a depth mark, when the current scope is not shared (see [`thread`]); else
+    /// installed now. During thread teardown `scope` keeps what it held and nothing is entered.
     pub(crate) fn fork_isolation_into(scope: &mut Scope) -> Self {
         match thread::enter_lazy_isolation_handle(scope) {
             0 => {
@@ -91,9 +88,7 @@ impl ScopeGuard {
                 else {
                     return Self::at(0);
                 };
-                if let Err(data) = scope.replace_unique(isolation) {
-                    *scope = Scope::from_data(data); // shared after all: a handle of its own
-                }
+                drop(scope.put(isolation));
                 Self::enter(Active {
                     isolation: scope.clone(),
                     current: Current::Inline(current),

@@ -89,12 +89,7 @@ pub fn configure_scope<R>(which: ScopeType, f: impl FnOnce(&Scope) -> R) -> R {
 /// # assert!(events[1].tags.get("step").is_none());
 /// ```
 pub fn with_scope<R>(f: impl FnOnce(&Scope) -> R) -> R {
-    let mut scope = pool::take();
-    let guard = ScopeGuard::fork_current_into(&mut scope);
-    let r = f(&scope);
-    drop(guard);
-    pool::give_back(scope);
-    r
+    with_handle(ScopeGuard::fork_current_into, f)
 }
 
 /// Runs `f` with forks of both the isolation and the current scope (a new unit of work, such as
@@ -113,8 +108,15 @@ pub fn with_scope<R>(f: impl FnOnce(&Scope) -> R) -> R {
 /// # assert!(events[1].tags.is_empty());
 /// ```
 pub fn with_isolation_scope<R>(f: impl FnOnce(&Scope) -> R) -> R {
+    with_handle(ScopeGuard::fork_isolation_into, f)
+}
+
+/// Runs `f` inside the fork that `enter` makes with a handle from this thread's spare
+/// (`context/pool.rs`), and gives the handle back afterwards unless `f` kept a clone. On a
+/// panic the handle is dropped after the guard.
+fn with_handle<R>(enter: impl FnOnce(&mut Scope) -> ScopeGuard, f: impl FnOnce(&Scope) -> R) -> R {
     let mut scope = pool::take();
-    let guard = ScopeGuard::fork_isolation_into(&mut scope);
+    let guard = enter(&mut scope);
     let r = f(&scope);
     drop(guard);
     pool::give_back(scope);
