@@ -18,7 +18,9 @@ pub(crate) mod test_rng;
 #[cfg(feature = "test")]
 pub(crate) mod testing;
 
-use std::sync::Arc;
+use std::cell::RefCell;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Weak};
 
 use arc_swap::ArcSwapOption;
 
@@ -37,6 +39,14 @@ use crate::transport::{Discards, Transport};
 
 /// The installed client. `None` before `init` and after its guard is dropped.
 static CLIENT: ArcSwapOption<Client> = ArcSwapOption::const_empty();
+
+/// Counts `Client::swap`s: which installation a thread's remembered client belongs to.
+static INSTALLATION: AtomicU64 = AtomicU64::new(1);
+
+thread_local! {
+    /// The client this thread last found and the installation it found it in (0: none yet).
+    static LAST_FOUND: RefCell<(u64, Weak<Client>)> = const { RefCell::new((0, Weak::new())) };
+}
 
 /// A configured client: what a capture needs besides the scopes.
 pub(crate) struct Client {
@@ -65,15 +75,37 @@ impl Client {
     }
 
     /// The installed client, if any.
+    ///
+    /// Each thread remembers the client it last found, weakly (a thread never keeps a removed
+    /// client, or what its callbacks hold, alive), with the installation it belongs to: while
+    /// no `swap` has happened since, the lookup is a counter read and a reference-count
+    /// increment instead of an `ArcSwap` load (~75 instructions on every breadcrumb and capture).
     pub(crate) fn current() -> Option<Arc<Client>> {
-        CLIENT.load_full()
+        let installation = INSTALLATION.load(Ordering::Acquire);
+        LAST_FOUND
+            .try_with(|last| {
+                let (seen, weak) = &mut *last.borrow_mut();
+                if *seen == installation
+                    && let Some(client) = weak.upgrade()
+                {
+                    return Some(client);
+                }
+                let client = CLIENT.load_full();
+                *weak = client.as_ref().map_or_else(Weak::new, Arc::downgrade);
+                *seen = installation;
+                client
+            })
+            .unwrap_or_else(|_| CLIENT.load_full())
     }
 
     /// Installs `client` (or removes the client) and returns the previous one.
     /// Debug output follows the installed client's `debug` option.
     pub(crate) fn swap(client: Option<Arc<Client>>) -> Option<Arc<Client>> {
         crate::debug::set_enabled(client.as_ref().is_some_and(|c| c.options.debug));
-        CLIENT.swap(client)
+        let previous = CLIENT.swap(client);
+        // After the store: a thread that reads the new number finds the new client.
+        INSTALLATION.fetch_add(1, Ordering::AcqRel);
+        previous
     }
 
     pub(crate) fn options(&self) -> &ClientOptions {

@@ -204,9 +204,15 @@ pub(crate) fn with_active<R>(f: impl FnOnce(&Active) -> R) -> Option<R> {
 /// write), or a current-scope handle.
 #[inline]
 fn materialize(slot: &mut Slot, m: &Marks) {
-    if !m.pending.get() {
-        return;
+    if m.pending.get() {
+        take_pending(slot, m);
     }
+}
+
+/// [`materialize`] once there is something to take: out of line, so that the check alone is
+/// inlined into every access to the pair.
+#[inline(never)]
+fn take_pending(slot: &mut Slot, m: &Marks) {
     let active = slot.active.get_or_insert_with(Active::fresh);
     for (depth, pending) in slot.pending.drain(..) {
         slot.saved.push((depth, Some(active.clone())));
