@@ -3,7 +3,6 @@
 //! only stores what it is given. Personal data is filtered when a breadcrumb is sent.
 
 use std::cell::Cell;
-use std::sync::Arc;
 
 use super::{Client, limits};
 use crate::protocol::{Breadcrumb, Category};
@@ -96,7 +95,7 @@ impl Client {
     /// protocol's limits and numbers it; returns it with the ring capacity, or `None` when it
     /// must not be stored. A breadcrumb added from inside `before_breadcrumb` is dropped: the
     /// hook would otherwise recurse until the stack ends.
-    fn prepare_breadcrumb(&self, crumb: Breadcrumb) -> Option<(Arc<StoredCrumb>, usize)> {
+    fn prepare_breadcrumb(&self, crumb: Breadcrumb) -> Option<(StoredCrumb, usize)> {
         let max = self.options.max_breadcrumbs;
         if max == 0 {
             return None;
@@ -122,10 +121,14 @@ impl Client {
     /// Bounds and cuts a draft as [`prepare_breadcrumb`](Self::prepare_breadcrumb) bounds and
     /// cuts a breadcrumb (with no `before_breadcrumb` to run), and numbers it.
     #[cfg(feature = "tracing")]
-    fn prepare_draft(&self, mut draft: CrumbDraft) -> (Arc<StoredCrumb>, usize) {
+    #[inline]
+    fn prepare_draft(&self, mut draft: CrumbDraft) -> (StoredCrumb, usize) {
         bound_and_cut_draft(&mut draft);
         let strip = !self.options.send_default_pii;
-        (StoredCrumb::new(draft, strip), self.options.max_breadcrumbs)
+        (
+            StoredCrumb::from_draft(draft, strip),
+            self.options.max_breadcrumbs,
+        )
     }
 
     /// Counts a breadcrumb that a full buffer pushed out (client reports, as
@@ -179,7 +182,7 @@ mod tests {
         bound_and_cut_draft(&mut draft);
         bound_and_cut(&mut typed);
         for strip in [false, true] {
-            let drafted = StoredCrumb::new(draft_copy(&draft), strip);
+            let drafted = StoredCrumb::from_draft(draft_copy(&draft), strip);
             let expected = StoredCrumb::new(typed.clone(), strip);
             assert_eq!(
                 String::from_utf8_lossy(drafted.json()),

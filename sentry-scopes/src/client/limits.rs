@@ -93,7 +93,16 @@ pub(crate) fn cut_breadcrumb(crumb: &mut Breadcrumb) {
 /// Cuts a draft breadcrumb's message and category as [`cut_breadcrumb`] cuts a breadcrumb's
 /// (a draft's type is always `"default"`).
 #[cfg(feature = "tracing")]
+#[inline]
 pub(crate) fn cut_draft(draft: &mut CrumbDraft) {
+    // The category and the message are each no longer than both together.
+    if draft.text.len() > MAX_CRUMB_NAME_CHARS.min(MAX_MESSAGE_CHARS) {
+        cut_long_draft(draft);
+    }
+}
+
+#[cfg(feature = "tracing")]
+fn cut_long_draft(draft: &mut CrumbDraft) {
     let start = draft.category_len.unwrap_or(0);
     if draft.has_message
         && let Some(keep) = draft

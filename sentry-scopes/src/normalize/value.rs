@@ -134,7 +134,17 @@ pub(crate) fn bound_breadcrumb(crumb: &mut Breadcrumb) {
 /// breadcrumb's, `scope/crumb.rs`) exactly as [`bound_breadcrumb`] bounds the same entries in a
 /// map: the first [`MAX_BREADTH`] keys kept, then the `[cut]` note in its sorted place.
 #[cfg(feature = "tracing")]
+#[inline]
 pub(crate) fn bound_breadcrumb_pairs(pairs: &mut Vec<(Cow<'static, str>, Value)>) {
+    // What a tracing field records: a few scalars and strings, nothing to bound.
+    let nested = |(_, v): &(_, Value)| matches!(v, Value::Array(_) | Value::Object(_));
+    if pairs.len() > MAX_BREADTH || pairs.iter().any(nested) {
+        bound_pairs(pairs);
+    }
+}
+
+#[cfg(feature = "tracing")]
+fn bound_pairs(pairs: &mut Vec<(Cow<'static, str>, Value)>) {
     if pairs.len() > MAX_BREADTH {
         let cut = pairs.split_off(MAX_BREADTH);
         let n = cut.len();

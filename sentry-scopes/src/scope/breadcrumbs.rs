@@ -3,68 +3,10 @@
 //! Every stored breadcrumb carries a sequence number drawn from one process-wide counter, so the
 //! rings of several scopes can be merged back into insertion order (scope-model.md 2.2, B02).
 
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, OnceLock};
+use std::collections::VecDeque;
+use std::sync::Arc;
 
-use super::crumb::CompactCrumb;
-
-static NEXT_SEQ: AtomicU64 = AtomicU64::new(0);
-
-/// One stored breadcrumb with its process-wide sequence number.
-#[derive(Debug)]
-pub(crate) struct StoredCrumb {
-    /// The sequence number shifted left by one; the low bit says whether personal data is
-    /// filtered out of its data when it is sent (`send_default_pii = false` when it was added).
-    /// One word for both: a separate `bool` took 8 bytes of padding in every stored crumb.
-    seq_strip: u64,
-    pub(crate) crumb: CompactCrumb,
-    /// Its JSON, written by the first capture that sends it. A stored breadcrumb never changes,
-    /// so every later event that carries it copies these bytes instead of serialising again.
-    /// Behind a thin pointer: most breadcrumbs are never sent, and the empty slot takes 16
-    /// bytes instead of a boxed slice's 24 (8 per stored crumb, for one more small allocation
-    /// per crumb that is sent).
-    json: OnceLock<Box<Box<[u8]>>>,
-}
-
-impl StoredCrumb {
-    /// Wraps a breadcrumb with the next sequence number; `strip` filters personal data out of
-    /// what is sent (see [`json`](Self::json)).
-    pub(crate) fn new(crumb: impl Into<CompactCrumb>, strip: bool) -> Arc<Self> {
-        // 2^63 breadcrumbs are never reached, so the shift loses nothing.
-        let seq = NEXT_SEQ.fetch_add(1, Ordering::Relaxed);
-        Arc::new(Self {
-            seq_strip: (seq << 1) | u64::from(strip),
-            crumb: crumb.into(),
-            json: OnceLock::new(),
-        })
-    }
-
-    /// Its process-wide sequence number (the order breadcrumbs were added in).
-    pub(crate) fn seq(&self) -> u64 {
-        self.seq_strip >> 1
-    }
-
-    /// Whether personal data is filtered out of its data when it is sent.
-    fn strip(&self) -> bool {
-        self.seq_strip & 1 == 1
-    }
-
-    /// The breadcrumb as it is sent, as JSON, written on first use: with personal data filtered
-    /// out if it was added so (`crate::pii`). Filtering here rather than when the breadcrumb is
-    /// added keeps it off the thread that adds it, and most breadcrumbs are never sent. Empty
-    /// if it cannot be serialised (the typed path would fail the same way), and then left out
-    /// of events.
-    pub(crate) fn json(&self) -> &[u8] {
-        self.json.get_or_init(|| {
-            Box::new(
-                self.crumb
-                    .write_json(self.strip())
-                    .unwrap_or_default()
-                    .into_boxed_slice(),
-            )
-        })
-    }
-}
+pub(crate) use super::crumb::StoredCrumb;
 
 /// A bounded list of breadcrumbs. Cloning it is O(1); so is a push onto a clone.
 ///
@@ -72,17 +14,23 @@ impl StoredCrumb {
 /// the previous head (or adds to the head node when no other list shares it, see `Node`), so a
 /// fork that adds a breadcrumb copies nothing of the
 /// breadcrumbs it shares with its parent (an `imbl::Vector` copied a 64-slot chunk at each end
-/// to push and to evict, ~3k instructions at 100 stored). The oldest entries are not unlinked on
-/// every push: readers see the newest `cap`, and once the list links twice that, the value that
-/// has itself taken `cap` pushes rebuilds it with the newest `cap` (O(cap) every `cap` pushes).
-/// A fork never pays for rebuilding the list it inherited (else a fork of a parent at exactly
-/// `2 × cap` would copy `cap` nodes for one push); at `3 × cap` any value rebuilds, which bounds
-/// memory when every push is a copy-on-write. So 2 to 3 × `max_breadcrumbs` entries may stay
-/// allocated per scope.
+/// to push and to evict, ~3k instructions at 100 stored). Readers see the newest `cap`.
+///
+/// A scope that keeps adding breadcrumbs of its own pushes into its own head node; once that
+/// node holds `cap`, each push drops the node's oldest entry and the nodes after it (which no
+/// reader of this list sees any more) are unlinked. So a busy scope frees one breadcrumb per
+/// breadcrumb it adds, as a ring would, and the allocator's per-thread cache hands that memory
+/// straight to the next breadcrumb: freeing `cap` of them at once (the list was rebuilt every
+/// `cap` pushes before) made each free ~4× dearer. A list whose pushes all link nodes (every
+/// push a copy-on-write, because a snapshot shares the head each time) is rebuilt with the
+/// newest `cap` once it links twice that and has taken `cap` pushes itself; a fork never pays
+/// for rebuilding the list it inherited (else a fork of a parent at exactly `2 × cap` would
+/// copy `cap` nodes for one push); at `3 × cap` any value rebuilds, which bounds memory. So up
+/// to 3 × `max_breadcrumbs` entries may stay allocated per scope.
 #[derive(Default)]
 pub(crate) struct Breadcrumbs {
     head: Option<Arc<Node>>,
-    /// Nodes reachable from `head`.
+    /// Entries reachable from `head`.
     linked: usize,
     /// How many of the newest are visible (the `max` of the last push or merge).
     cap: usize,
@@ -107,32 +55,32 @@ impl Clone for Breadcrumbs {
 /// A run of consecutive breadcrumbs: `older` (oldest first), then `newest`.
 ///
 /// A push onto a list whose head node no other list shares goes into that node (a pointer
-/// pushed onto `older`) instead of a new 32-byte node per breadcrumb: a scope taking many
-/// breadcrumbs of its own keeps 8 bytes (plus `Vec` growth) per breadcrumb for the list. A node
-/// is never changed once shared: a fork's push, or a push onto a list some snapshot still
-/// holds, links a new node.
+/// pushed onto `older`) instead of a new node per breadcrumb: a scope taking many breadcrumbs
+/// of its own keeps 8 bytes per breadcrumb for the list. A node is never changed once shared:
+/// a fork's push, or a push onto a list some snapshot still holds, links a new node.
 struct Node {
-    newest: Arc<StoredCrumb>,
-    older: Vec<Arc<StoredCrumb>>,
+    newest: StoredCrumb,
+    older: VecDeque<StoredCrumb>,
     next: Option<Arc<Node>>,
 }
 
 impl Drop for Breadcrumbs {
-    /// Unlinks iteratively: a long list must not be dropped by recursion.
     fn drop(&mut self) {
-        let mut next = self.head.take();
-        while let Some(node) = next {
-            // `into_inner` succeeds for exactly one of the last two owners of a shared tail.
-            next = Arc::into_inner(node).and_then(|mut n| n.next.take());
-        }
+        unlink(self.head.take());
+    }
+}
+
+/// Drops a list iteratively: a long list must not be dropped by recursion.
+fn unlink(mut next: Option<Arc<Node>>) {
+    while let Some(node) = next {
+        // `into_inner` succeeds for exactly one of the last two owners of a shared tail.
+        next = Arc::into_inner(node).and_then(|mut n| n.next.take());
     }
 }
 
 impl std::fmt::Debug for Breadcrumbs {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_list()
-            .entries(self.iter().map(|c| &c.crumb))
-            .finish()
+        f.debug_list().entries(self.iter()).finish()
     }
 }
 
@@ -147,16 +95,12 @@ impl Breadcrumbs {
     }
 
     /// A list holding `crumbs` (oldest first), of which the newest `cap` are visible: one
-    /// node, with room for `room` more breadcrumbs before its vector grows.
-    fn from_oldest<'a>(
-        crumbs: impl ExactSizeIterator<Item = &'a Arc<StoredCrumb>>,
-        cap: usize,
-        room: usize,
-    ) -> Self {
-        let mut older: Vec<Arc<StoredCrumb>> =
-            Vec::with_capacity(crumbs.len().saturating_add(room));
+    /// node, with room for one more breadcrumb before its deque grows (at `cap` entries the
+    /// next push drops one, so a full node never grows).
+    fn from_oldest<'a>(crumbs: impl ExactSizeIterator<Item = &'a StoredCrumb>, cap: usize) -> Self {
+        let mut older: VecDeque<StoredCrumb> = VecDeque::with_capacity(crumbs.len());
         older.extend(crumbs.cloned());
-        let Some(newest) = older.pop() else {
+        let Some(newest) = older.pop_back() else {
             return Self::empty(cap);
         };
         Self {
@@ -171,23 +115,36 @@ impl Breadcrumbs {
         }
     }
 
-    /// Puts `crumb` at the head: into the head node when no other list shares it. A value
-    /// that has not pushed since it was cloned (a fork) shares its head with its parent, so it
-    /// links a node without asking (the uniqueness check is an atomic compare-and-swap).
-    fn link(&mut self, crumb: Arc<StoredCrumb>) {
+    /// Puts `crumb` at the head: into the head node when no other list shares it, dropping
+    /// that node's oldest entries and the nodes after it once it holds `cap` (see the type's
+    /// docs). A value that has not pushed since it was cloned (a fork) shares its head with its
+    /// parent, so it links a node without asking (the uniqueness check is an atomic
+    /// compare-and-swap).
+    fn link(&mut self, crumb: StoredCrumb) {
         let own = self.pushes > 0;
         if let Some(node) = self.head.as_mut().filter(|_| own).and_then(Arc::get_mut) {
             let previous = std::mem::replace(&mut node.newest, crumb);
-            node.older.push(previous);
+            node.older.push_back(previous);
+            self.linked += 1;
+            let held = node.older.len() + 1;
+            if held >= self.cap {
+                // One in, one out (more only if `max_breadcrumbs` shrank): a loop of
+                // `pop_front` costs a third of a one-element `drain`.
+                for _ in self.cap..held {
+                    node.older.pop_front();
+                }
+                unlink(node.next.take());
+                self.linked = self.cap;
+            }
         } else {
             let next = self.head.take();
             self.head = Some(Arc::new(Node {
                 newest: crumb,
-                older: Vec::new(),
+                older: VecDeque::new(),
                 next,
             }));
+            self.linked += 1;
         }
-        self.linked += 1;
     }
 
     /// Appends `crumb`, evicting the oldest entries beyond `max` (B04).
@@ -196,7 +153,7 @@ impl Breadcrumbs {
     /// arrive after one with a higher number; the list is then rebuilt with it slotted in by
     /// number (rare, O(max)), because the capture-time merge relies on sorted lists. Returns
     /// whether a visible entry was pushed out.
-    pub(crate) fn push(&mut self, crumb: Arc<StoredCrumb>, max: usize) -> bool {
+    pub(crate) fn push(&mut self, crumb: StoredCrumb, max: usize) -> bool {
         if max == 0 {
             return false;
         }
@@ -210,7 +167,7 @@ impl Breadcrumbs {
             all.push(crumb);
             all.sort_by_key(|c| c.seq());
             let skip = all.len().saturating_sub(max);
-            *self = Self::from_oldest(all.iter().skip(skip), max, 0);
+            *self = Self::from_oldest(all.iter().skip(skip), max);
             return evicts;
         }
         self.cap = max;
@@ -219,19 +176,17 @@ impl Breadcrumbs {
         if (self.linked > max.saturating_mul(2) && self.pushes >= max)
             || self.linked > max.saturating_mul(3)
         {
-            // The rebuilt node is this value's own: it takes the pushes up to the next rebuild
-            // (`max` + 1 of them, `2 × max` at most while no fork shares it) in place, in a
-            // vector reserved for them once rather than grown by copying ~`max` pointers at
-            // each doubling.
+            // The rebuilt node is this value's own: the pushes that follow go into it, one
+            // in and one out once it is full, so it never grows past the `max` it holds.
             let newest: Vec<_> = self.newest_first().collect();
-            *self = Self::from_oldest(newest.into_iter().rev(), max, max.saturating_add(1));
+            *self = Self::from_oldest(newest.into_iter().rev(), max);
             self.pushes = 1;
         }
         evicts
     }
 
     /// The visible entries, newest first.
-    fn newest_first(&self) -> impl Iterator<Item = &Arc<StoredCrumb>> {
+    fn newest_first(&self) -> impl Iterator<Item = &StoredCrumb> {
         let mut node = self.head.as_deref();
         std::iter::from_fn(move || {
             let n = node?;
@@ -255,7 +210,7 @@ impl Breadcrumbs {
     }
 
     /// The visible entries, oldest first.
-    pub(crate) fn iter(&self) -> impl DoubleEndedIterator<Item = &Arc<StoredCrumb>> {
+    pub(crate) fn iter(&self) -> impl DoubleEndedIterator<Item = &StoredCrumb> {
         let mut newest: Vec<_> = self.newest_first().collect();
         newest.reverse();
         newest.into_iter()
@@ -268,13 +223,13 @@ impl Breadcrumbs {
             return;
         }
         let merged = merge_sorted(&[self, upper], max);
-        *self = Self::from_oldest(merged.into_iter(), max, 0);
+        *self = Self::from_oldest(merged.into_iter(), max);
     }
 }
 
 /// Merges rings (each sorted by sequence number) into one list in insertion order, dropping
 /// entries reachable through several rings, and keeps the newest `max` (B02, B05).
-pub(crate) fn merge_sorted<'a>(rings: &[&'a Breadcrumbs], max: usize) -> Vec<&'a Arc<StoredCrumb>> {
+pub(crate) fn merge_sorted<'a>(rings: &[&'a Breadcrumbs], max: usize) -> Vec<&'a StoredCrumb> {
     // The usual case at capture: one layer holds breadcrumbs (top-level `add_breadcrumb`
     // writes to the isolation scope). Its ring is already in order and without duplicates.
     let mut non_empty = rings.iter().filter(|r| !r.is_empty());
@@ -283,7 +238,7 @@ pub(crate) fn merge_sorted<'a>(rings: &[&'a Breadcrumbs], max: usize) -> Vec<&'a
         return only.iter().skip(skip).collect();
     }
     let total: usize = rings.iter().map(|r| r.len()).sum();
-    let mut out: Vec<&Arc<StoredCrumb>> = Vec::with_capacity(total);
+    let mut out: Vec<&StoredCrumb> = Vec::with_capacity(total);
     let mut iters: Vec<_> = rings.iter().map(|r| r.iter().peekable()).collect();
     loop {
         let mut best: Option<(usize, u64)> = None;
@@ -312,7 +267,7 @@ mod tests {
 
     use crate::protocol::Breadcrumb;
 
-    fn crumb(msg: &str) -> Arc<StoredCrumb> {
+    fn crumb(msg: &str) -> StoredCrumb {
         let crumb = Breadcrumb {
             message: Some(msg.into()),
             ..Default::default()
@@ -320,9 +275,9 @@ mod tests {
         StoredCrumb::new(crumb, true)
     }
 
-    fn messages(list: &[&Arc<StoredCrumb>]) -> Vec<String> {
+    fn messages(list: &[&StoredCrumb]) -> Vec<String> {
         list.iter()
-            .map(|c| c.crumb.message().unwrap_or_default().to_owned())
+            .map(|c| c.message().unwrap_or_default().to_owned())
             .collect()
     }
 
@@ -350,30 +305,74 @@ mod tests {
     }
 
     #[test]
-    fn forks_share_the_list_and_rebuilds_keep_the_newest() {
-        let mut parent = Breadcrumbs::default();
-        for i in 0..7 {
-            parent.push(crumb(&i.to_string()), 3);
+    fn a_full_own_node_drops_its_oldest_entry_at_each_push() {
+        let mut ring = Breadcrumbs::default();
+        let first = crumb("0");
+        let first_alive = first.liveness();
+        ring.push(first, 3);
+        for i in 1..3 {
+            ring.push(crumb(&i.to_string()), 3);
         }
-        // 7 linked > 2 x 3 after >= 3 pushes: rebuilt at the 7th push, to the newest 3.
-        assert_eq!(parent.linked, 3);
-        for i in 7..10 {
-            parent.push(crumb(&i.to_string()), 3);
+        let node = |r: &Breadcrumbs| r.head.as_ref().map(Arc::as_ptr);
+        let capacity = |r: &Breadcrumbs| r.head.as_ref().map(|n| n.older.capacity());
+        let (full, room) = (node(&ring), capacity(&ring));
+        assert!(first_alive());
+        ring.push(crumb("3"), 3);
+        assert!(
+            !first_alive(),
+            "the oldest is freed by the push that evicts it"
+        );
+        for i in 4..50 {
+            ring.push(crumb(&i.to_string()), 3);
+            assert_eq!(ring.linked, 3);
+        }
+        assert_eq!(node(&ring), full, "never rebuilt");
+        assert_eq!(capacity(&ring), room, "never grown");
+        let all = messages(&ring.iter().collect::<Vec<_>>());
+        assert_eq!(all, ["47", "48", "49"]);
+    }
+
+    #[test]
+    fn a_fork_unlinks_the_inherited_tail_once_its_own_node_is_full() {
+        let mut parent = Breadcrumbs::default();
+        for i in 0..3 {
+            parent.push(crumb(&format!("p{i}")), 3);
+        }
+        let mut fork = parent.clone();
+        fork.push(crumb("f0"), 3);
+        assert_eq!(
+            fork.linked, 4,
+            "a fork's first push links a node onto the shared list"
+        );
+        let all = |r: &Breadcrumbs| messages(&r.iter().collect::<Vec<_>>());
+        assert_eq!(all(&fork), ["p1", "p2", "f0"]);
+        fork.push(crumb("f1"), 3);
+        assert!(fork.head.as_ref().is_some_and(|n| n.next.is_some()));
+        fork.push(crumb("f2"), 3);
+        assert!(
+            fork.head.as_ref().is_some_and(|n| n.next.is_none()),
+            "the tail no reader sees is unlinked"
+        );
+        assert_eq!(fork.linked, 3);
+        assert_eq!(all(&fork), ["f0", "f1", "f2"]);
+        assert_eq!(all(&parent), ["p0", "p1", "p2"]);
+    }
+
+    #[test]
+    fn copy_on_write_pushes_are_rebuilt_at_twice_the_cap() {
+        let mut ring = Breadcrumbs::default();
+        for i in 0..6 {
+            let _snapshot = ring.clone();
+            ring.push(crumb(&i.to_string()), 3);
         }
         assert_eq!(
-            parent.linked, 6,
-            "at 2 x cap: the next push of the parent rebuilds"
+            ring.linked, 6,
+            "one node per push while a snapshot shares the head"
         );
-        let mut fork = parent.clone();
-        fork.push(crumb("f"), 3);
-        assert_eq!(fork.linked, 7, "a fork's first push never rebuilds");
-        let all = |r: &Breadcrumbs| messages(&r.iter().collect::<Vec<_>>());
-        assert_eq!(all(&parent), ["7", "8", "9"]);
-        assert_eq!(all(&fork), ["8", "9", "f"]);
-        assert_eq!(fork.len(), 3);
-        parent.push(crumb("p"), 3);
-        assert_eq!(parent.linked, 3);
-        assert_eq!(all(&parent), ["8", "9", "p"]);
+        let _snapshot = ring.clone();
+        ring.push(crumb("6"), 3);
+        assert_eq!(ring.linked, 3, "rebuilt to the newest 3");
+        assert_eq!(messages(&ring.iter().collect::<Vec<_>>()), ["4", "5", "6"]);
     }
 
     #[test]
@@ -412,6 +411,19 @@ mod tests {
     }
 
     #[test]
+    fn a_long_tail_unlinked_by_a_full_node_is_dropped_without_recursion() {
+        let mut ring = Breadcrumbs::default();
+        let shared = crumb("x");
+        for _ in 0..100_000 {
+            let _snapshot = ring.clone();
+            ring.push(shared.clone(), usize::MAX);
+        }
+        ring.push(crumb("last"), 1);
+        assert_eq!(ring.linked, 1);
+        assert_eq!(messages(&ring.iter().collect::<Vec<_>>()), ["last"]);
+    }
+
+    #[test]
     fn a_crumb_published_late_is_slotted_in_by_number() {
         let (first, second, third) = (crumb("first"), crumb("second"), crumb("third"));
         let mut ring = Breadcrumbs::default();
@@ -422,38 +434,6 @@ mod tests {
             messages(&ring.iter().collect::<Vec<_>>()),
             ["first", "second", "third"]
         );
-    }
-
-    #[test]
-    fn sequence_number_and_strip_flag_share_a_word() {
-        let a = StoredCrumb::new(Breadcrumb::default(), true);
-        let b = StoredCrumb::new(Breadcrumb::default(), false);
-        assert!(a.strip());
-        assert!(!b.strip());
-        assert!(b.seq() > a.seq());
-    }
-
-    #[test]
-    fn a_stored_crumb_takes_72_bytes() {
-        // 144 while it held a `Breadcrumb`.
-        assert_eq!(std::mem::size_of::<StoredCrumb>(), 72);
-    }
-
-    #[test]
-    fn a_rebuilt_node_has_room_for_the_pushes_up_to_the_next_rebuild() {
-        let mut ring = Breadcrumbs::default();
-        for i in 0..7 {
-            ring.push(crumb(&i.to_string()), 3);
-        }
-        let capacity = |r: &Breadcrumbs| r.head.as_ref().map(|n| n.older.capacity());
-        let rebuilt = capacity(&ring);
-        assert_eq!(ring.linked, 3, "rebuilt at the 7th push");
-        for i in 7..10 {
-            ring.push(crumb(&i.to_string()), 3);
-        }
-        assert_eq!(ring.linked, 6, "the pushes went into the rebuilt node");
-        assert_eq!(capacity(&ring), rebuilt, "without growing it");
-        assert_eq!(ring.head.as_ref().map(|n| n.older.len()), Some(5));
     }
 
     #[test]

@@ -119,7 +119,7 @@ impl ScopeData {
     /// `before_breadcrumb` and the protocol's limits). The scope keeps breadcrumbs in a compact
     /// form, so each is rebuilt as an owned [`Breadcrumb`] when the iterator reaches it.
     pub fn breadcrumbs(&self) -> impl Iterator<Item = Breadcrumb> + '_ {
-        self.breadcrumbs.iter().map(|c| c.crumb.to_breadcrumb())
+        self.breadcrumbs.iter().map(|c| c.to_breadcrumb())
     }
 
     /// The attachments stored on this scope, in the order they were added.
@@ -231,7 +231,7 @@ impl ScopeData {
     }
 
     /// Adds a breadcrumb; `true` when that pushed the oldest one out.
-    pub(crate) fn push_breadcrumb(&mut self, crumb: Arc<StoredCrumb>, max: usize) -> bool {
+    pub(crate) fn push_breadcrumb(&mut self, crumb: StoredCrumb, max: usize) -> bool {
         self.breadcrumbs.push(crumb, max)
     }
 

@@ -26,7 +26,7 @@ pub(crate) fn apply_tags_and_breadcrumbs(
     let scoped = scoped_breadcrumbs(layers, max_breadcrumbs);
     if !scoped.is_empty() {
         let own = &mut event.breadcrumbs.values;
-        own.extend(scoped.into_iter().map(|c| c.crumb.to_breadcrumb()));
+        own.extend(scoped.into_iter().map(|c| c.to_breadcrumb()));
     }
     let excess = event
         .breadcrumbs
@@ -81,10 +81,7 @@ pub(crate) fn apply_except_tags_and_breadcrumbs(
 }
 
 /// The breadcrumbs of `layers` in insertion order, the newest `max` of them.
-pub(crate) fn scoped_breadcrumbs<'a>(
-    layers: &[&'a ScopeData],
-    max: usize,
-) -> Vec<&'a Arc<StoredCrumb>> {
+pub(crate) fn scoped_breadcrumbs<'a>(layers: &[&'a ScopeData], max: usize) -> Vec<&'a StoredCrumb> {
     let rings: Vec<_> = layers.iter().map(|l| &l.breadcrumbs).collect();
     merge_sorted(&rings, max)
 }

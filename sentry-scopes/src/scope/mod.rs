@@ -28,7 +28,7 @@ use arc_swap::ArcSwap;
 
 pub(crate) use self::breadcrumbs::StoredCrumb;
 #[cfg(feature = "tracing")]
-pub(crate) use self::crumb::{CrumbDraft, Key as CrumbKey};
+pub(crate) use self::crumb::{CrumbDraft, Key as CrumbKey, scratch_data};
 pub use self::data::ScopeData;
 pub(crate) use self::data::{StoredAttachment, arc_str};
 pub(crate) use self::finished::{FinishedTransaction, SpanRecord};
@@ -190,22 +190,29 @@ impl Scope {
     /// case for a scope taking several writes in a row), else copies it first; a replaced
     /// version is dropped after the lock is released, as it may hold event processors.
     pub(crate) fn update(&self, mut f: impl FnMut(&mut ScopeData)) {
+        self.update_with((), |d, ()| f(d));
+    }
+
+    /// [`update`](Self::update) that hands `value` to `f`: moved into it on a write-mostly
+    /// cell (no reference-count round trip for the `Arc`s a write stores), cloned for each
+    /// attempt of a read-mostly one.
+    pub(crate) fn update_with<T: Clone>(&self, value: T, mut f: impl FnMut(&mut ScopeData, T)) {
         match &*self.cell {
             Cell::ReadMostly(swap) => {
                 swap.rcu(|old| {
                     let mut data = ScopeData::clone(old);
-                    f(&mut data);
+                    f(&mut data, value.clone());
                     data
                 });
             }
             Cell::WriteMostly(lock) => {
                 let mut slot = lock_slot(lock);
                 if let Some(data) = Arc::get_mut(&mut slot) {
-                    f(data);
+                    f(data, value);
                     return;
                 }
                 let mut data = ScopeData::clone(&slot);
-                f(&mut data);
+                f(&mut data, value);
                 let old = std::mem::replace(&mut *slot, Arc::new(data));
                 drop(slot);
                 drop(old);
@@ -216,18 +223,13 @@ impl Scope {
     /// Replaces the data wholesale (used to reset the global scope in tests).
     #[cfg(feature = "test")]
     pub(crate) fn store(&self, data: Arc<ScopeData>) {
-        let mut data = Some(data);
-        self.update(|d| {
-            if let Some(new) = data.take() {
-                *d = Arc::unwrap_or_clone(new);
-            }
-        });
+        self.update_with(data, |d, new| *d = Arc::unwrap_or_clone(new));
     }
 
     /// Sets a tag. Tags are indexed and searchable on the server.
     pub fn set_tag(&self, key: impl AsRef<str>, value: impl ToString) {
         let (key, value) = (arc_str(key), Arc::<str>::from(value.to_string()));
-        self.update(|d| d.set_tag(key.clone(), value.clone()));
+        self.update_with((key, value), |d, (k, v)| d.set_tag(k, v));
     }
 
     /// Sets several tags at once, with one publish. An empty iterator changes nothing (C08).
@@ -258,7 +260,7 @@ impl Scope {
         let mut value = value.into();
         normalize::bound_value(&mut value, normalize::MAX_DEPTH - 1);
         let (key, value) = (arc_str(key), Arc::new(value));
-        self.update(|d| d.set_extra(key.clone(), value.clone()));
+        self.update_with((key, value), |d, (k, v)| d.set_extra(k, v));
     }
 
     /// Removes an extra value from this scope only.
@@ -273,7 +275,7 @@ impl Scope {
         let mut value = value.into();
         normalize::bound_context(&mut value);
         let (key, value) = (arc_str(key), Arc::new(value));
-        self.update(|d| d.set_context(key.clone(), value.clone()));
+        self.update_with((key, value), |d, (k, v)| d.set_context(k, v));
     }
 
     /// Removes a context from this scope only.
@@ -289,7 +291,7 @@ impl Scope {
             normalize::bound_user(&mut u);
             Arc::new(u)
         });
-        self.update(|d| d.set_user(user.clone()));
+        self.update_with(user, |d, v| d.set_user(v));
     }
 
     /// Sets the level, which overrides the level of every event this scope applies to.
@@ -300,20 +302,20 @@ impl Scope {
     /// Sets the fingerprint that groups events into issues; `None` or an empty list clears it.
     pub fn set_fingerprint(&self, fingerprint: Option<&[&str]>) {
         let fp: Option<Arc<[Arc<str>]>> = fingerprint.map(|f| f.iter().map(arc_str).collect());
-        self.update(|d| d.set_fingerprint(fp.clone()));
+        self.update_with(fp, |d, v| d.set_fingerprint(v));
     }
 
     /// Sets the transaction name.
     pub fn set_transaction(&self, name: Option<&str>) {
         let name = name.map(arc_str);
-        self.update(|d| d.set_transaction(name.clone()));
+        self.update_with(name, |d, v| d.set_transaction(v));
     }
 
     /// Stores a prepared breadcrumb (the pipeline floor prepares it, `Scope::add_breadcrumb`);
     /// `true` when that pushed the oldest one out of a full buffer.
-    pub(crate) fn push_breadcrumb(&self, crumb: Arc<StoredCrumb>, max: usize) -> bool {
+    pub(crate) fn push_breadcrumb(&self, crumb: StoredCrumb, max: usize) -> bool {
         let mut evicted = false;
-        self.update(|d| evicted = d.push_breadcrumb(crumb.clone(), max));
+        self.update_with(crumb, |d, c| evicted = d.push_breadcrumb(c, max));
         evicted
     }
 
@@ -353,7 +355,7 @@ impl Scope {
             attachment: crate::protocol::with_inferred_content_type(attachment),
             add_to_transactions,
         });
-        self.update(|d| d.add_attachment(stored.clone()));
+        self.update_with(stored, |d, v| d.add_attachment(v));
     }
 
     /// Appends an event processor. Processors run at capture, global first, then isolation, then
@@ -363,7 +365,7 @@ impl Scope {
         F: Fn(Event<'static>) -> Option<Event<'static>> + Send + Sync + 'static,
     {
         let p = EventProcessor::new(processor);
-        self.update(|d| d.add_processor(p.clone()));
+        self.update_with(p, |d, v| d.add_processor(v));
     }
 
     /// Appends a transaction processor: it sees every transaction captured with this scope
@@ -390,7 +392,7 @@ impl Scope {
         F: Fn(Transaction<'static>) -> Option<Transaction<'static>> + Send + Sync + 'static,
     {
         let p = TransactionProcessor::new(processor);
-        self.update(|d| d.add_transaction_processor(p.clone()));
+        self.update_with(p, |d, v| d.add_transaction_processor(v));
     }
 
     /// Resets all data, breadcrumbs and attachments, starts a new trace and forgets the last
@@ -413,7 +415,7 @@ impl Scope {
 
     /// Replaces the propagation context, e.g. to continue an incoming trace.
     pub fn set_propagation_context(&self, pc: PropagationContext) {
-        self.update(|d| d.propagation = pc.clone());
+        self.update_with(pc, |d, pc| d.propagation = pc);
     }
 
     /// The id of the last event captured while this scope was the active isolation scope.
@@ -439,7 +441,7 @@ impl Scope {
     /// assert_eq!(scope.span().map(|s| s.span_id()), Some(txn.span_id()));
     /// ```
     pub fn set_span(&self, span: Option<Span>) {
-        self.update(|d| d.span.clone_from(&span));
+        self.update_with(span, |d, span| d.span = span);
     }
 
     pub(crate) fn set_last_event_id(&self, id: Uuid) {

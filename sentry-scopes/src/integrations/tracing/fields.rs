@@ -7,7 +7,7 @@ use tracing_core::Level;
 use tracing_core::field::{Field, Visit};
 
 use crate::protocol::{Level as SentryLevel, Map, Value};
-use crate::scope::CrumbKey;
+use crate::scope::{CrumbKey, scratch_data};
 
 /// The `message` field and the other fields of an event or span, as JSON values.
 #[derive(Default)]
@@ -44,14 +44,15 @@ pub(super) struct DraftFields {
 }
 
 impl DraftFields {
-    /// Room for `fields` data entries.
+    /// Room for `fields` data entries (the message is one of them, if there is one).
+    #[inline]
     pub(super) fn new(fields: usize) -> Self {
         let mut buffer = MESSAGE_BUFFER.try_with(Cell::take).unwrap_or_default();
         buffer.clear();
         Self {
             buffer,
             has_message: false,
-            data: Vec::with_capacity(fields),
+            data: scratch_data(fields),
         }
     }
 

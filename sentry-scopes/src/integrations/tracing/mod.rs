@@ -298,9 +298,7 @@ where
                     }
                 },
                 || {
-                    let names = metadata.fields();
-                    let data = names.len() - usize::from(names.field("message").is_some());
-                    let mut fields = DraftFields::new(data);
+                    let mut fields = DraftFields::new(metadata.fields().len());
                     event.record(&mut Visitor(&mut fields));
                     let data = std::mem::take(&mut fields.data);
                     CrumbDraft::new(level, target, fields.message(), data)

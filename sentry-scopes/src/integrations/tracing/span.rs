@@ -204,7 +204,7 @@ mod tests {
             assert_eq!(parent.tag("order_id"), None);
             assert_eq!(fork.breadcrumbs.len(), 100);
             for (a, b) in parent.breadcrumbs.iter().zip(fork.breadcrumbs.iter()) {
-                assert!(Arc::ptr_eq(a, b), "a breadcrumb was copied");
+                assert!(a.ptr_eq(b), "a breadcrumb was copied");
             }
         });
     }

@@ -1,20 +1,30 @@
-//! The compact form every stored breadcrumb is kept in, and its JSON.
+//! The form every stored breadcrumb is kept in, and its JSON.
 //!
 //! A `Breadcrumb` takes 120 bytes, allocates its type (`"default"` in nearly every breadcrumb)
-//! and keeps its data in a `BTreeMap` whose first leaf is ~600 bytes. [`CompactCrumb`] takes 48:
-//! the category and the message share one allocation, the type is not stored when it is
-//! `"default"`, the timestamp is nanoseconds since the epoch, and the data is a boxed slice of
-//! pairs sorted by key whose keys may be static (a tracing field's name). What is rare (a type
-//! other than `"default"`, a timestamp outside 1970–2554, a category over 4 GiB) rides as extra
-//! entries after the data, so nothing is lost: [`CompactCrumb::to_breadcrumb`] gives back the
-//! breadcrumb it was made from, and [`CompactCrumb::write_json`] writes exactly the bytes serde
-//! writes for that breadcrumb.
+//! and keeps its data in a `BTreeMap` whose first leaf is ~600 bytes. A [`StoredCrumb`] is two
+//! allocations: its text (the category and the message, one after the other) and one shared
+//! slice that holds a header (sequence number, timestamp in nanoseconds, level, the cached
+//! JSON) followed by the data entries, sorted by key, whose keys may be static (a tracing
+//! field's name). The type is not stored when it is `"default"`. What is rare (another type, a
+//! timestamp outside 1970–2554, a category over 4 GiB) rides as extra entries after the data,
+//! so nothing is lost: [`StoredCrumb::to_breadcrumb`] gives back the breadcrumb it was made
+//! from, and [`StoredCrumb::json`] holds exactly the bytes serde writes for that breadcrumb.
+//!
+//! Header and data share one allocation because each allocation a breadcrumb makes is paid
+//! again when a full buffer frees it: that is most of what adding a breadcrumb costs.
+
+mod json;
+#[cfg(test)]
+mod tests;
 
 use std::borrow::Cow;
+use std::cell::Cell;
 use std::fmt;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, SystemTime};
 
-use serde::ser::{Error as _, Serialize, SerializeMap, SerializeStruct, Serializer};
+use once_cell::race::OnceBox;
 
 use crate::protocol::{Breadcrumb, Level, Map, Value};
 
@@ -36,22 +46,80 @@ const EXTRA_TYPE: u8 = 8;
 /// `[before_epoch, seconds, nanoseconds]`.
 const EXTRA_TIME: u8 = 16;
 
-/// A breadcrumb as a scope stores it (see the module docs). Immutable once built.
-pub(crate) struct CompactCrumb {
+/// The key of a header read as an entry (never: the header is the first slot only).
+static NO_KEY: Key = Cow::Borrowed("");
+
+/// Draws the sequence numbers that order breadcrumbs across scopes.
+static NEXT_SEQ: AtomicU64 = AtomicU64::new(0);
+
+thread_local! {
+    /// A data vector kept between breadcrumbs of this thread: the entries pass through it on
+    /// their way into the shared slice, so it is not allocated and freed for each breadcrumb.
+    static SCRATCH: Cell<Vec<(Key, Value)>> = const { Cell::new(Vec::new()) };
+}
+
+/// An empty data vector with room for `entries`, this thread's kept one if it is free.
+pub(crate) fn scratch_data(entries: usize) -> Vec<(Key, Value)> {
+    let mut data = SCRATCH.try_with(Cell::take).unwrap_or_default();
+    data.reserve(entries);
+    data
+}
+
+/// Keeps `data` (emptied) for the next breadcrumb of this thread, unless it grew large.
+fn keep_scratch(data: Vec<(Key, Value)>) {
+    if data.is_empty() && data.capacity() <= 64 {
+        let _ = SCRATCH.try_with(|s| s.set(data));
+    }
+}
+
+/// One stored breadcrumb (see the module docs): immutable, shared by every scope version that
+/// holds it, so a clone is a reference count.
+#[derive(Clone)]
+pub(crate) struct StoredCrumb(Arc<[Slot]>);
+
+/// The header, then the entries: the data sorted by key without duplicates, then the extra
+/// entries the header's `flags` announce.
+enum Slot {
+    Head(Head),
+    Entry(Key, Value),
+}
+
+struct Head {
+    /// The sequence number shifted left by one; the low bit says whether personal data is
+    /// filtered out of the data when it is sent (`send_default_pii = false` when it was added).
+    seq_strip: u64,
     /// Nanoseconds since the Unix epoch (unless `EXTRA_TIME`).
     nanos: u64,
     /// The category (its first `category_len` bytes), then the message.
     text: Box<str>,
-    /// The data sorted by key without duplicates, then the extra entries `flags` announce.
-    data: Box<[(Key, Value)]>,
+    /// The JSON, written by the first capture that sends the breadcrumb; every later event that
+    /// carries it copies these bytes. One word (two captures racing to write it both do, and
+    /// one result is kept), so that the header fits beside a data entry's 56 bytes.
+    json: OnceBox<Box<[u8]>>,
     category_len: u32,
     level: Level,
     flags: u8,
 }
 
+impl Head {
+    /// What [`StoredCrumb::head`] falls back to; never reached (the first slot is the header).
+    fn missing() -> &'static Self {
+        static MISSING: OnceLock<Head> = OnceLock::new();
+        MISSING.get_or_init(|| Head {
+            seq_strip: 0,
+            nanos: 0,
+            text: Box::default(),
+            json: OnceBox::new(),
+            category_len: 0,
+            level: Level::Info,
+            flags: 0,
+        })
+    }
+}
+
 /// A breadcrumb being built without a `Breadcrumb` (the tracing layer's path), its data keys
 /// possibly static. The client bounds and cuts it (`client/breadcrumbs.rs`), then it becomes a
-/// [`CompactCrumb`].
+/// [`StoredCrumb`].
 pub(crate) struct CrumbDraft {
     pub(crate) timestamp: SystemTime,
     pub(crate) level: Level,
@@ -65,8 +133,9 @@ pub(crate) struct CrumbDraft {
 
 impl CrumbDraft {
     /// A draft stamped now. Its text is allocated at its exact length, so it is not copied
-    /// again to become a [`CompactCrumb`]'s.
+    /// again to be stored.
     #[cfg(feature = "tracing")]
+    #[inline]
     pub(crate) fn new(
         level: Level,
         category: &str,
@@ -94,52 +163,51 @@ impl CrumbDraft {
             return;
         }
         self.data.sort_by(|a, b| a.0.cmp(&b.0)); // stable: equal keys stay in recorded order
-        let mut kept: Vec<(Key, Value)> = Vec::with_capacity(self.data.len());
-        for entry in self.data.drain(..) {
-            match kept.last_mut() {
-                Some(last) if last.0 == entry.0 => *last = entry,
-                _ => kept.push(entry),
+        // `dedup_by` drops the later of two equal neighbours: swapped, the value recorded
+        // later stays in the earlier's place.
+        self.data.dedup_by(|later, earlier| {
+            let same = later.0 == earlier.0;
+            if same {
+                std::mem::swap(later, earlier);
             }
-        }
-        self.data = kept;
+            same
+        });
     }
 }
 
-impl From<CrumbDraft> for CompactCrumb {
-    /// Takes the draft as it is: its data must be sorted ([`CrumbDraft::sort_data`]).
-    fn from(d: CrumbDraft) -> Self {
-        Self::build(d, None)
-    }
-}
-
-impl From<Breadcrumb> for CompactCrumb {
-    /// Moves the data of `b` (keys and values are not copied); the category and message are
-    /// copied into one allocation.
-    fn from(b: Breadcrumb) -> Self {
+impl StoredCrumb {
+    /// Stores `b` with the next sequence number; `strip` filters personal data out of what is
+    /// sent (see [`json`](Self::json)). The data is moved (keys and values are not copied);
+    /// the category and message are copied into one allocation.
+    pub(crate) fn new(b: Breadcrumb, strip: bool) -> Self {
         let (category, message) = (b.category.as_deref(), b.message.as_deref());
         let mut text =
             String::with_capacity(category.map_or(0, str::len) + message.map_or(0, str::len));
         text.push_str(category.unwrap_or_default());
         text.push_str(message.unwrap_or_default());
+        let mut data = scratch_data(b.data.len());
+        data.extend(b.data.into_iter().map(|(k, v)| (Key::Owned(k), v)));
         let draft = CrumbDraft {
             timestamp: b.timestamp,
             level: b.level,
             text,
             category_len: category.map(str::len),
             has_message: message.is_some(),
-            data: b
-                .data
-                .into_iter()
-                .map(|(k, v)| (Key::Owned(k), v))
-                .collect(),
+            data,
         };
-        Self::build(draft, (b.ty != DEFAULT_TYPE).then_some(b.ty))
+        Self::build(draft, (b.ty != DEFAULT_TYPE).then_some(b.ty), strip)
     }
-}
 
-impl CompactCrumb {
-    /// The compact form of `d` with the type `ty` (`None`: `"default"`).
-    fn build(d: CrumbDraft, ty: Option<String>) -> Self {
+    /// Stores `d` as it is (its data must be sorted, [`CrumbDraft::sort_data`]) with the next
+    /// sequence number, as [`new`](Self::new).
+    #[cfg(feature = "tracing")]
+    #[inline]
+    pub(crate) fn from_draft(d: CrumbDraft, strip: bool) -> Self {
+        Self::build(d, None, strip)
+    }
+
+    /// Stores `d` with the type `ty` (`None`: `"default"`).
+    fn build(d: CrumbDraft, ty: Option<String>, strip: bool) -> Self {
         let CrumbDraft {
             timestamp,
             level,
@@ -185,41 +253,105 @@ impl CompactCrumb {
                 0
             }
         };
-        Self {
+        // 2^63 breadcrumbs are never reached, so the shift loses nothing.
+        let seq = NEXT_SEQ.fetch_add(1, Ordering::Relaxed);
+        let head = Head {
+            seq_strip: (seq << 1) | u64::from(strip),
             nanos,
             text: text.into_boxed_str(),
-            data: data.into_boxed_slice(),
+            json: OnceBox::new(),
             category_len: short_len,
             level,
             flags,
+        };
+        let head = Slot::Head(head);
+        let slots: Arc<[Slot]> = match data.len() {
+            0 => Arc::new([head]),
+            1 => match data.pop() {
+                Some((k, v)) => Arc::new([head, Slot::Entry(k, v)]),
+                None => Arc::new([head]),
+            },
+            _ => {
+                let entries = data.drain(..).map(|(k, v)| Slot::Entry(k, v));
+                std::iter::once(head).chain(entries).collect()
+            }
+        };
+        keep_scratch(data);
+        Self(slots)
+    }
+
+    fn head(&self) -> &Head {
+        match self.0.first() {
+            Some(Slot::Head(head)) => head,
+            _ => Head::missing(),
         }
+    }
+
+    /// Its process-wide sequence number (the order breadcrumbs were added in).
+    pub(crate) fn seq(&self) -> u64 {
+        self.head().seq_strip >> 1
+    }
+
+    /// Whether personal data is filtered out of its data when it is sent.
+    fn strip(&self) -> bool {
+        self.head().seq_strip & 1 == 1
+    }
+
+    /// The breadcrumb as it is sent, as JSON, written on first use: with personal data filtered
+    /// out if it was added so (`crate::pii`). Filtering here rather than when the breadcrumb is
+    /// added keeps it off the thread that adds it, and most breadcrumbs are never sent. Empty
+    /// if it cannot be serialised (the typed path would fail the same way), and then left out
+    /// of events.
+    pub(crate) fn json(&self) -> &[u8] {
+        self.head().json.get_or_init(|| {
+            Box::new(
+                self.write_json(self.strip())
+                    .unwrap_or_default()
+                    .into_boxed_slice(),
+            )
+        })
+    }
+
+    /// The entries after the header: the data, then the extras.
+    fn entries(&self) -> impl DoubleEndedIterator<Item = (&Key, &Value)> + ExactSizeIterator {
+        self.0
+            .get(1..)
+            .unwrap_or_default()
+            .iter()
+            .map(|slot| match slot {
+                Slot::Entry(k, v) => (k, v),
+                Slot::Head(_) => (&NO_KEY, &Value::Null), // never: one header, first
+            })
     }
 
     /// How many extra entries follow the data.
     fn extras(&self) -> usize {
+        let flags = self.head().flags;
         [EXTRA_CATEGORY, EXTRA_TYPE, EXTRA_TIME]
             .iter()
-            .filter(|&&f| self.flags & f != 0)
+            .filter(|&&f| flags & f != 0)
             .count()
     }
 
     fn extra(&self, flag: u8) -> Option<&Value> {
-        if self.flags & flag == 0 {
+        let flags = self.head().flags;
+        if flags & flag == 0 {
             return None;
         }
-        let before = [EXTRA_CATEGORY, EXTRA_TYPE, EXTRA_TIME]
+        let after = [EXTRA_CATEGORY, EXTRA_TYPE, EXTRA_TIME]
             .iter()
-            .take_while(|&&f| f != flag)
-            .filter(|&&f| self.flags & f != 0)
+            .skip_while(|&&f| f != flag)
+            .skip(1)
+            .filter(|&&f| flags & f != 0)
             .count();
-        let start = self.data.len() - self.extras();
-        self.data.get(start + before).map(|(_, v)| v)
+        self.entries().rev().nth(after).map(|(_, v)| v)
     }
 
     /// The category, if any.
     pub(crate) fn category(&self) -> Option<&str> {
-        if self.flags & CATEGORY != 0 {
-            self.text.get(..self.category_len as usize)
+        let head = self.head();
+        if head.flags & CATEGORY != 0 {
+            head.text.get(..head.category_len as usize)
         } else {
             self.extra(EXTRA_CATEGORY).and_then(Value::as_str)
         }
@@ -227,12 +359,13 @@ impl CompactCrumb {
 
     /// The message, if any.
     pub(crate) fn message(&self) -> Option<&str> {
-        let start = if self.flags & CATEGORY != 0 {
-            self.category_len as usize
+        let head = self.head();
+        let start = if head.flags & CATEGORY != 0 {
+            head.category_len as usize
         } else {
             0
         };
-        (self.flags & MESSAGE != 0).then(|| self.text.get(start..).unwrap_or_default())
+        (head.flags & MESSAGE != 0).then(|| head.text.get(start..).unwrap_or_default())
     }
 
     /// The type (`"default"` unless set).
@@ -242,17 +375,20 @@ impl CompactCrumb {
             .unwrap_or(DEFAULT_TYPE)
     }
 
+    pub(crate) fn level(&self) -> Level {
+        self.head().level
+    }
+
     /// The data entries, sorted by key.
-    pub(crate) fn data(&self) -> &[(Key, Value)] {
-        self.data
-            .get(..self.data.len() - self.extras())
-            .unwrap_or_default()
+    pub(crate) fn data(&self) -> impl ExactSizeIterator<Item = (&Key, &Value)> {
+        let len = self.entries().len() - self.extras();
+        self.entries().take(len)
     }
 
     /// Since the epoch, or before it (`Err`).
     fn since_epoch(&self) -> Result<Duration, Duration> {
         let Some(Value::Array(t)) = self.extra(EXTRA_TIME) else {
-            return Ok(Duration::from_nanos(self.nanos));
+            return Ok(Duration::from_nanos(self.head().nanos));
         };
         let n = |i: usize| t.get(i).and_then(Value::as_u64).unwrap_or(0);
         let d = Duration::new(n(1), u32::try_from(n(2)).unwrap_or(0));
@@ -276,11 +412,10 @@ impl CompactCrumb {
             timestamp: self.timestamp(),
             ty: self.ty().to_owned(),
             category: self.category().map(str::to_owned),
-            level: self.level,
+            level: self.level(),
             message: self.message().map(str::to_owned),
             data: self
                 .data()
-                .iter()
                 .map(|(k, v)| (k.to_string(), v.clone()))
                 .collect::<Map<String, Value>>(),
         }
@@ -290,248 +425,25 @@ impl CompactCrumb {
     /// the values of sensitive data keys replaced as `crate::pii::strip_breadcrumb` does when
     /// `strip` is set. Fails where serde fails (a timestamp before the epoch).
     pub(crate) fn write_json(&self, strip: bool) -> serde_json::Result<Vec<u8>> {
-        serde_json::to_vec(&Json { crumb: self, strip })
+        serde_json::to_vec(&json::Json { crumb: self, strip })
+    }
+
+    /// Whether `self` and `other` are the same stored breadcrumb.
+    #[cfg(test)]
+    pub(crate) fn ptr_eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+
+    /// Tells, when called, whether the breadcrumb is still allocated.
+    #[cfg(test)]
+    pub(crate) fn liveness(&self) -> impl Fn() -> bool + use<> {
+        let weak = Arc::downgrade(&self.0);
+        move || weak.strong_count() > 0
     }
 }
 
-impl fmt::Debug for CompactCrumb {
+impl fmt::Debug for StoredCrumb {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         self.to_breadcrumb().fmt(f)
-    }
-}
-
-/// A compact breadcrumb as serde writes a `Breadcrumb`: the same fields in the same order, the
-/// same omissions.
-struct Json<'a> {
-    crumb: &'a CompactCrumb,
-    strip: bool,
-}
-
-impl Serialize for Json<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let c = self.crumb;
-        let mut out = s.serialize_struct("Breadcrumb", 6)?;
-        // As sentry-types' `ts_seconds_float`: whole seconds as an integer.
-        match c.since_epoch() {
-            Ok(d) if d.subsec_nanos() == 0 => out.serialize_field("timestamp", &d.as_secs())?,
-            Ok(d) => out.serialize_field("timestamp", &d.as_secs_f64())?,
-            Err(_) => {
-                return Err(S::Error::custom(format!(
-                    "invalid `SystemTime` instance: {:?}",
-                    c.timestamp()
-                )));
-            }
-        }
-        let ty = c.ty();
-        if ty != DEFAULT_TYPE {
-            out.serialize_field("type", ty)?;
-        }
-        if let Some(category) = c.category() {
-            out.serialize_field("category", category)?;
-        }
-        if c.level != Level::Info {
-            out.serialize_field("level", &c.level)?;
-        }
-        if let Some(message) = c.message() {
-            out.serialize_field("message", message)?;
-        }
-        if !c.data().is_empty() {
-            out.serialize_field(
-                "data",
-                &Data {
-                    data: c.data(),
-                    strip: self.strip,
-                },
-            )?;
-        }
-        out.end()
-    }
-}
-
-struct Data<'a> {
-    data: &'a [(Key, Value)],
-    strip: bool,
-}
-
-impl Serialize for Data<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut map = s.serialize_map(Some(self.data.len()))?;
-        for (key, value) in self.data {
-            if self.strip && crate::pii::is_sensitive(key) {
-                map.serialize_entry(&**key, crate::pii::FILTERED)?;
-            } else {
-                map.serialize_entry(&**key, value)?;
-            }
-        }
-        map.end()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::client::test_rng::Rng;
-
-    impl Rng {
-        fn crumb_text(&mut self) -> String {
-            const PIECES: [&str; 10] = [
-                "a", "default", "é", "\n", "\"q\"", "\\", "日本", "password", "x-1", "",
-            ];
-            let n = self.below(6);
-            (0..n).map(|_| PIECES[self.below(10) as usize]).collect()
-        }
-
-        fn crumb_value(&mut self, depth: u32) -> Value {
-            match self.below(if depth > 2 { 6 } else { 8 }) {
-                0 => Value::Null,
-                1 => Value::from(self.below(3) == 0),
-                2 => Value::from(self.below(1 << 40)),
-                3 => Value::from(-(self.below(1000) as i64)),
-                4 => Value::from(self.below(1_000_000) as f64 / 7.0),
-                5 => Value::from(if self.chance(3) {
-                    crate::pii::FILTERED.to_owned()
-                } else {
-                    self.crumb_text()
-                }),
-                6 => Value::Array(
-                    (0..self.below(3))
-                        .map(|_| self.crumb_value(depth + 1))
-                        .collect(),
-                ),
-                _ => Value::Object(
-                    (0..self.below(3))
-                        .map(|_| (self.crumb_text(), self.crumb_value(depth + 1)))
-                        .collect(),
-                ),
-            }
-        }
-
-        fn timestamp(&mut self) -> SystemTime {
-            let secs = Duration::from_secs(1_700_000_000 + self.below(1000));
-            match self.below(8) {
-                0 => SystemTime::UNIX_EPOCH + secs,
-                1 => SystemTime::UNIX_EPOCH - secs, // not serialisable
-                2 => SystemTime::UNIX_EPOCH + Duration::from_secs(20_000_000_000), // past 2554
-                3 => SystemTime::UNIX_EPOCH,
-                _ => SystemTime::UNIX_EPOCH + secs + Duration::from_nanos(self.below(1 << 30)),
-            }
-        }
-
-        fn breadcrumb(&mut self) -> Breadcrumb {
-            const TYPES: [&str; 4] = ["default", "http", "", "navigation"];
-            const LEVELS: [Level; 5] = [
-                Level::Debug,
-                Level::Info,
-                Level::Warning,
-                Level::Error,
-                Level::Fatal,
-            ];
-            const KEYS: [&str; 6] = [
-                "password",
-                "api_key",
-                "[cut]",
-                "order_id",
-                "é",
-                "Auth-Token",
-            ];
-            let mut data = Map::new();
-            for _ in 0..self.below(5) {
-                let key = if self.chance(2) {
-                    KEYS[self.below(6) as usize].to_owned()
-                } else {
-                    self.crumb_text()
-                };
-                data.insert(key, self.crumb_value(0));
-            }
-            Breadcrumb {
-                timestamp: self.timestamp(),
-                ty: TYPES[self.below(4) as usize].to_owned(),
-                category: self.chance(3).then(|| self.crumb_text()).or(None),
-                level: LEVELS[self.below(5) as usize],
-                message: (!self.chance(4)).then(|| self.crumb_text()),
-                data,
-            }
-        }
-    }
-
-    fn serde_json_of(crumb: &Breadcrumb, strip: bool) -> Option<Vec<u8>> {
-        let mut crumb = crumb.clone();
-        if strip {
-            crate::pii::strip_breadcrumb(&mut crumb);
-        }
-        serde_json::to_vec(&crumb).ok()
-    }
-
-    #[test]
-    fn json_is_what_serde_writes_for_the_breadcrumb_stripped_or_not() {
-        let mut rng = Rng(0x2545_F491_4F6C_DD1D);
-        let mut stripped = 0;
-        for i in 0..5000 {
-            let crumb = rng.breadcrumb();
-            let compact = CompactCrumb::from(crumb.clone());
-            for strip in [false, true] {
-                let ours = compact.write_json(strip).ok();
-                let theirs = serde_json_of(&crumb, strip);
-                assert_eq!(
-                    ours.as_deref().map(String::from_utf8_lossy),
-                    theirs.as_deref().map(String::from_utf8_lossy),
-                    "case {i}: {crumb:?}"
-                );
-                stripped += usize::from(strip && serde_json_of(&crumb, false) != theirs);
-            }
-        }
-        assert!(stripped > 100, "the cases strip personal data ({stripped})");
-    }
-
-    #[test]
-    fn to_breadcrumb_gives_back_the_breadcrumb_it_was_made_from() {
-        let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
-        for _ in 0..5000 {
-            let crumb = rng.breadcrumb();
-            assert_eq!(CompactCrumb::from(crumb.clone()).to_breadcrumb(), crumb);
-        }
-    }
-
-    #[test]
-    fn a_category_and_a_message_share_one_text_and_none_is_not_empty() {
-        let crumb = Breadcrumb {
-            category: Some(String::new()),
-            message: None,
-            ..Breadcrumb::default()
-        };
-        let compact = CompactCrumb::from(crumb);
-        assert_eq!((compact.category(), compact.message()), (Some(""), None));
-        let compact = CompactCrumb::from(Breadcrumb {
-            category: None,
-            message: Some("m".into()),
-            ..Breadcrumb::default()
-        });
-        assert_eq!((compact.category(), compact.message()), (None, Some("m")));
-        assert_eq!(compact.ty(), "default");
-        assert!(compact.data().is_empty());
-    }
-
-    #[test]
-    fn the_compact_form_takes_48_bytes() {
-        assert_eq!(std::mem::size_of::<CompactCrumb>(), 48);
-    }
-
-    #[cfg(feature = "tracing")]
-    #[test]
-    fn sorted_draft_data_keeps_the_value_recorded_last_per_key() {
-        let mut draft = CrumbDraft::new(Level::Info, "t", None, Vec::new());
-        for (k, v) in [("b", 1), ("a", 2), ("b", 3), ("c", 4), ("a", 5)] {
-            draft.data.push((Key::Borrowed(k), Value::from(v)));
-        }
-        draft.sort_data();
-        let data: Vec<_> = draft.data.iter().map(|(k, v)| (&**k, v.clone())).collect();
-        assert_eq!(
-            data,
-            [
-                ("a", Value::from(5)),
-                ("b", Value::from(3)),
-                ("c", Value::from(4))
-            ]
-        );
     }
 }
