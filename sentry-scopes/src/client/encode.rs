@@ -54,10 +54,16 @@ fn merged_raw_event(
     finish_event(&mut event, defaults.send_default_pii);
     let atts = attachments(&refs, false);
     let max = defaults.max_breadcrumbs;
-    if let Some(payload) =
-        event_payload(&mut event, &refs, max).filter(|p| p.len() <= MAX_EVENT_BYTES)
-    {
-        return writer(&event, &payload, &atts).finish_encoded();
+    // Written straight into the envelope; an item over 1 MiB is taken out again and the
+    // event goes the typed way, which cuts it to fit.
+    let id = event.event_id;
+    let written = writer(id, &atts, |buf| {
+        let start = buf.len();
+        event_payload(&mut event, &refs, max, buf)?;
+        (buf.len() - start <= MAX_EVENT_BYTES).then_some(())
+    });
+    if let Some(out) = written {
+        return out.finish_encoded();
     }
     apply_tags_and_breadcrumbs(&mut event, &refs, max);
     typed_event(event, &atts).map_or_else(
@@ -78,21 +84,27 @@ pub(crate) fn typed_event(
         }
         payload = serde_json::to_vec(&event).ok()?;
     }
-    Some(writer(&event, &payload, attachments).finish())
+    let write = |buf: &mut Vec<u8>| {
+        buf.extend_from_slice(&payload);
+        Some(())
+    };
+    Some(writer(event.event_id, attachments, write)?.finish())
 }
 
-/// An envelope writer holding the event item and the attachments.
-fn writer(event: &Event<'static>, payload: &[u8], attachments: &[Attachment]) -> Writer {
-    let mut out = Writer::new(Some(event.event_id));
-    out.item(
-        ItemKind::Event,
-        payload,
-        vec![Loss::new(Category::Error, 1)],
-    );
+/// An envelope writer holding the event item that `write` appends to its bytes, and the
+/// attachments; `None` when `write` gives `None`.
+fn writer(
+    event_id: Uuid,
+    attachments: &[Attachment],
+    write: impl FnOnce(&mut Vec<u8>) -> Option<()>,
+) -> Option<Writer> {
+    let mut out = Writer::new(Some(event_id));
+    let losses = vec![Loss::new(Category::Error, 1)];
+    out.item_with(ItemKind::Event, losses, write)?;
     for a in attachments {
         out.attachment(a);
     }
-    out
+    Some(out)
 }
 
 /// A transaction on its way to the transport: as its span tree recorded it, or whole

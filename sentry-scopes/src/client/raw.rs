@@ -20,44 +20,51 @@ pub(crate) fn event_payload(
     event: &mut Event<'static>,
     layers: &[&ScopeData],
     max_breadcrumbs: usize,
-) -> Option<Vec<u8>> {
+    buf: &mut Vec<u8>,
+) -> Option<()> {
     // The event's own tags and breadcrumbs are merged with the scopes' here, not by serde.
     let own_tags = std::mem::take(&mut event.tags);
     let own_crumbs = std::mem::take(&mut event.breadcrumbs.values);
-    let payload = payload(event, &own_tags, &own_crumbs, layers, max_breadcrumbs);
+    let written = payload(event, &own_tags, &own_crumbs, layers, max_breadcrumbs, buf);
     event.tags = own_tags;
     event.breadcrumbs.values = own_crumbs;
-    payload
+    written
 }
 
-/// The event item's JSON: `event` as serde writes it, with `"tags"` and `"breadcrumbs"` added.
+/// Appends the event item's JSON to `buf`: `event` as serde writes it, with `"tags"` and
+/// `"breadcrumbs"` added. `buf` is reserved for it first, so that a large event is not copied
+/// again and again as the buffer grows.
 fn payload(
     event: &Event<'static>,
     own_tags: &Map<String, String>,
     own_crumbs: &[Breadcrumb],
     layers: &[&ScopeData],
     max_breadcrumbs: usize,
-) -> Option<Vec<u8>> {
-    let mut buf = Vec::with_capacity(4096);
-    serde_json::to_writer(&mut buf, event).ok()?;
-    if buf.pop() != Some(b'}') {
+    buf: &mut Vec<u8>,
+) -> Option<()> {
+    let scoped = scoped_breadcrumbs(layers, max_breadcrumbs);
+    let tags = merged_tags(layers, own_tags);
+    // The stored breadcrumbs' JSON and ~48 bytes a tag; the rest fits the first 4 kB.
+    let crumbs: usize = scoped.iter().map(|c| c.json().len() + 1).sum();
+    buf.reserve(4096 + crumbs + 48 * tags.len());
+    let start = buf.len();
+    serde_json::to_writer(&mut *buf, event).ok()?;
+    if buf.len() == start || buf.pop() != Some(b'}') {
         return None; // an event always serialises as an object
     }
 
-    let tags = merged_tags(layers, own_tags);
     if !tags.is_empty() {
-        key(&mut buf, "tags")?;
+        key(buf, "tags")?;
         buf.push(b'{');
         for (k, v) in &tags {
-            key(&mut buf, k)?;
-            serde_json::to_writer(&mut buf, v).ok()?;
+            key(buf, k)?;
+            serde_json::to_writer(&mut *buf, v).ok()?;
         }
         buf.push(b'}');
     }
 
     // The newest `max_breadcrumbs` of the event's own followed by the scopes'; one that cannot
     // be serialised is left out.
-    let scoped = scoped_breadcrumbs(layers, max_breadcrumbs);
     let skip = (own_crumbs.len() + scoped.len()).saturating_sub(max_breadcrumbs);
     let own = own_crumbs
         .iter()
@@ -65,7 +72,7 @@ fn payload(
     let stored = scoped.iter().map(|c| Cow::Borrowed(c.json()));
     let mut crumbs = own.chain(stored).skip(skip).filter(|j| !j.is_empty());
     if let Some(first) = crumbs.next() {
-        key(&mut buf, "breadcrumbs")?;
+        key(buf, "breadcrumbs")?;
         buf.extend_from_slice(b"{\"values\":[");
         buf.extend_from_slice(&first);
         for json in crumbs {
@@ -75,7 +82,7 @@ fn payload(
         buf.extend_from_slice(b"]}");
     }
     buf.push(b'}');
-    Some(buf)
+    Some(())
 }
 
 /// Starts the member `key` of the object being written into `buf`.
@@ -198,7 +205,8 @@ mod tests {
 
     fn raw(mut event: Event<'static>, layers: &[&ScopeData], max: usize) -> serde_json::Value {
         finish_event(&mut event, false);
-        let bytes = event_payload(&mut event, layers, max).unwrap();
+        let mut bytes = Vec::new();
+        event_payload(&mut event, layers, max, &mut bytes).unwrap();
         let parsed: Event<'static> = serde_json::from_slice(&bytes).unwrap();
         serde_json::to_value(&parsed).unwrap()
     }
