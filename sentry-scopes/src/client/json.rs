@@ -1,5 +1,6 @@
-//! JSON pieces written by hand for the payloads `raw_transaction.rs` writes without serde: the
-//! same bytes serde_json and sentry-types' serialisers write, at a fraction of the cost.
+//! JSON pieces written by hand for what `raw_transaction.rs` and `raw.rs` write without serde
+//! (transactions; an event's tags): the same bytes serde_json and sentry-types' serialisers
+//! write, at a fraction of the cost.
 //!
 //! - strings are escaped eight bytes at a time: most bytes need no escape, and serde_json looks
 //!   each one up on its own;

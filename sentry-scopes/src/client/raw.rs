@@ -10,6 +10,7 @@
 
 use std::borrow::Cow;
 
+use super::json;
 use crate::protocol::{Breadcrumb, Event, Map};
 use crate::scope::ScopeData;
 use crate::scope::merge::{scoped_breadcrumbs, scoped_tags};
@@ -54,11 +55,11 @@ fn payload(
     }
 
     if !tags.is_empty() {
-        key(buf, "tags")?;
+        json::key(buf, "tags");
         buf.push(b'{');
         for (k, v) in &tags {
-            key(buf, k)?;
-            serde_json::to_writer(&mut *buf, v).ok()?;
+            json::key_escaped(buf, k);
+            json::string(buf, v);
         }
         buf.push(b'}');
     }
@@ -72,7 +73,7 @@ fn payload(
     let stored = scoped.iter().map(|c| Cow::Borrowed(c.json()));
     let mut crumbs = own.chain(stored).skip(skip).filter(|j| !j.is_empty());
     if let Some(first) = crumbs.next() {
-        key(buf, "breadcrumbs")?;
+        json::key(buf, "breadcrumbs");
         buf.extend_from_slice(b"{\"values\":[");
         buf.extend_from_slice(&first);
         for json in crumbs {
@@ -82,17 +83,6 @@ fn payload(
         buf.extend_from_slice(b"]}");
     }
     buf.push(b'}');
-    Some(())
-}
-
-/// Starts the member `key` of the object being written into `buf`.
-#[inline]
-fn key(buf: &mut Vec<u8>, key: &str) -> Option<()> {
-    if buf.last() != Some(&b'{') {
-        buf.push(b',');
-    }
-    serde_json::to_writer(&mut *buf, key).ok()?;
-    buf.push(b':');
     Some(())
 }
 
