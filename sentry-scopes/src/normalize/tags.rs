@@ -61,6 +61,7 @@ pub(crate) fn tag<'a>(
 
 /// The common case, decided on bytes alone: a key of key characters and a value of printable
 /// ASCII without surrounding spaces, both within the limits, and a name that is not reserved.
+/// This runs for every tag set, so the bytes are checked by table and eight at a time.
 fn already_acceptable(key: &[u8], value: &[u8]) -> bool {
     let (Some(&first), Some(&last)) = (value.first(), value.last()) else {
         return false;
@@ -70,11 +71,44 @@ fn already_acceptable(key: &[u8], value: &[u8]) -> bool {
         && value.len() <= MAX_TAG_VALUE_CHARS
         && first != b' '
         && last != b' '
-        && key
-            .iter()
-            .all(|&b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b':' | b'-'))
-        && value.iter().all(|&b| (0x20..0x7f).contains(&b))
-        && !RESERVED.iter().any(|r| r.as_bytes() == key)
+        && key.iter().all(|&b| KEY_BYTES[usize::from(b)])
+        && printable_ascii(value)
+        && !matches!(
+            key,
+            b"release" | b"dist" | b"user" | b"filename" | b"function"
+        )
+}
+
+/// Which bytes a key may hold as it is: `a-z A-Z 0-9 _ . : -`.
+const KEY_BYTES: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        table[b] = c.is_ascii_alphanumeric() || matches!(c, b'_' | b'.' | b':' | b'-');
+        b += 1;
+    }
+    table
+};
+
+/// Whether every byte is printable ASCII (0x20 to 0x7e).
+fn printable_ascii(bytes: &[u8]) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let mut chunks = bytes.chunks_exact(8);
+    for chunk in &mut chunks {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        let w = u64::from_le_bytes(word);
+        // A byte below 0x20 borrows into its own high bit; one of 0x7f and above has it set,
+        // in `w` or once 1 is added (bytes below 0x80 carry into nothing else).
+        let control = w.wrapping_sub(0x20 * ONES) & !w & HIGH;
+        let high = (w | w.wrapping_add(ONES)) & HIGH;
+        if control | high != 0 {
+            return false;
+        }
+    }
+    chunks.remainder().iter().all(|b| (0x20..0x7f).contains(b))
 }
 
 fn tag_key(key: &str) -> Result<Cow<'_, str>, Rejected> {
@@ -210,6 +244,30 @@ mod tests {
             }
         }
         assert!(already_acceptable(b"route", b"/checkout"));
+    }
+
+    #[test]
+    fn printable_ascii_checks_every_byte_as_a_byte_loop_would() {
+        const EDGES: [u8; 10] = [0, 0x1f, 0x20, 0x21, b' ', b'a', 0x7e, 0x7f, 0x80, 0xff];
+        let mut rng = crate::client::test_rng::Rng(0x5DEE_CE66_D1A4_F87D);
+        for _ in 0..20_000 {
+            let len = rng.below(40) as usize;
+            let bytes: Vec<u8> = (0..len)
+                .map(|_| {
+                    if rng.chance(8) {
+                        EDGES[rng.below(10) as usize]
+                    } else {
+                        b'a' + rng.below(26) as u8
+                    }
+                })
+                .collect();
+            let expected = bytes.iter().all(|b| (0x20..0x7f).contains(b));
+            assert_eq!(printable_ascii(&bytes), expected, "{bytes:?}");
+        }
+        for b in 0..=255u8 {
+            let key_char = b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b':' | b'-');
+            assert_eq!(KEY_BYTES[usize::from(b)], key_char, "{b:#x}");
+        }
     }
 
     #[test]
