@@ -135,3 +135,55 @@ impl Client {
         }
     }
 }
+
+#[cfg(all(test, feature = "test"))]
+mod tests {
+    use super::*;
+    use crate::transport::testing::TestTransport;
+
+    #[test]
+    fn the_client_lookup_follows_swaps_and_keeps_no_removed_client_alive() {
+        crate::test::with_captured_events(|| {
+            let installed = Client::current().expect("a client is installed");
+            let other = Arc::new(Client::new(
+                ClientOptions::default(),
+                None,
+                TestTransport::new(),
+                Arc::default(),
+            ));
+            let before = Client::swap(Some(other.clone()));
+            let found = Client::current().expect("the new client");
+            assert!(Arc::ptr_eq(&found, &other), "this thread sees the swap");
+            drop(found);
+            // A thread that looked the client up, and stays alive without looking again.
+            let (looked, wait) = (std::sync::mpsc::channel(), std::sync::mpsc::channel::<()>());
+            let other_at = Arc::as_ptr(&other) as usize;
+            drop(other);
+            let elsewhere = std::thread::spawn(move || {
+                let seen = Client::current().is_some_and(|c| Arc::as_ptr(&c) as usize == other_at);
+                let _ = looked.0.send(seen);
+                let _ = wait.1.recv();
+            });
+            assert_eq!(
+                looked.1.recv().ok(),
+                Some(true),
+                "another thread sees it too"
+            );
+
+            let removed = Client::swap(before);
+            let found = Client::current().expect("the first client again");
+            assert!(Arc::ptr_eq(&found, &installed));
+            let gone = removed
+                .as_ref()
+                .map(Arc::downgrade)
+                .expect("the swapped-out client");
+            drop(removed);
+            assert!(
+                gone.upgrade().is_none(),
+                "no thread keeps a removed client alive"
+            );
+            let _ = wait.0.send(());
+            let _ = elsewhere.join();
+        });
+    }
+}
