@@ -63,6 +63,11 @@ impl Defaults {
         self.server_name.as_deref()
     }
 
+    /// The SDK info every event and transaction carries.
+    pub(crate) fn sdk(&self) -> &ClientSdkInfo {
+        &self.sdk
+    }
+
     /// The SDK info every transaction carries, as JSON (empty if it could not be written).
     pub(crate) fn sdk_json(&self) -> &[u8] {
         &self.sdk_json
@@ -77,6 +82,21 @@ impl Defaults {
 
     /// Fills an event's unset fields.
     pub(crate) fn fill_event(&self, event: &mut Event<'static>) {
+        self.fill_event_fields(event);
+        self.fill_event_host(event);
+    }
+
+    /// The default contexts and the SDK info of [`fill_event`](Self::fill_event), which the raw
+    /// path writes from JSON made once instead (`raw.rs`).
+    pub(crate) fn fill_event_host(&self, event: &mut Event<'static>) {
+        crate::contexts::fill(&mut event.contexts);
+        if event.sdk.is_none() {
+            event.sdk = Some(Cow::Owned(self.sdk.clone()));
+        }
+    }
+
+    /// [`fill_event`](Self::fill_event) but for [`fill_event_host`](Self::fill_event_host).
+    pub(crate) fn fill_event_fields(&self, event: &mut Event<'static>) {
         self.fill_id(event);
         if event.release.is_none() {
             event.release.clone_from(&self.release);
@@ -90,12 +110,8 @@ impl Defaults {
         if event.dist.is_none() {
             event.dist.clone_from(&self.dist);
         }
-        crate::contexts::fill(&mut event.contexts);
         event.platform = "native".into();
         crate::stacktrace::attach_debug_meta(event);
-        if event.sdk.is_none() {
-            event.sdk = Some(Cow::Owned(self.sdk.clone()));
-        }
     }
 
     /// Fills a transaction's unset fields.

@@ -50,7 +50,7 @@ fn merged_raw_event(
 ) -> Encoded {
     let refs: Vec<&ScopeData> = layers.iter().map(|l| &**l).collect();
     apply_except_tags_and_breadcrumbs(&mut event, &refs, &isolation.propagation);
-    defaults.fill_event(&mut event);
+    defaults.fill_event_fields(&mut event);
     finish_event(&mut event, defaults.send_default_pii);
     let atts = attachments(&refs, false);
     let max = defaults.max_breadcrumbs;
@@ -59,12 +59,13 @@ fn merged_raw_event(
     let id = event.event_id;
     let written = writer(id, &atts, |buf| {
         let start = buf.len();
-        event_payload(&mut event, &refs, max, buf)?;
+        event_payload(&mut event, &refs, max, Some(defaults), buf)?;
         (buf.len() - start <= MAX_EVENT_BYTES).then_some(())
     });
     if let Some(out) = written {
         return out.finish_encoded();
     }
+    defaults.fill_event_host(&mut event);
     apply_tags_and_breadcrumbs(&mut event, &refs, max);
     typed_event(event, &atts).map_or_else(
         || Writer::new(None).finish_encoded(),

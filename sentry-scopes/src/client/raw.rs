@@ -10,39 +10,58 @@
 
 use std::borrow::Cow;
 
+use super::defaults::Defaults;
 use super::json;
-use crate::protocol::{Breadcrumb, Event, Map};
+use super::raw_transaction::{TraceView, write_trace};
+use crate::contexts::ContextJson;
+use crate::protocol::{Breadcrumb, Context, Event, Map};
 use crate::scope::ScopeData;
 use crate::scope::merge::{scoped_breadcrumbs, scoped_tags};
 
 /// The event item's JSON for `event` (merged with everything but `layers`' tags and
-/// breadcrumbs), with those two fields written from the layers. `event` is left as it was.
+/// breadcrumbs), with those two fields written from the layers, and with `host`'s default
+/// contexts and SDK info written from their JSON (an event filled with
+/// [`Defaults::fill_event_fields`] only). `event` is left as it was.
 pub(crate) fn event_payload(
     event: &mut Event<'static>,
     layers: &[&ScopeData],
     max_breadcrumbs: usize,
+    host: Option<&Defaults>,
     buf: &mut Vec<u8>,
 ) -> Option<()> {
-    // The event's own tags and breadcrumbs are merged with the scopes' here, not by serde.
-    let own_tags = std::mem::take(&mut event.tags);
-    let own_crumbs = std::mem::take(&mut event.breadcrumbs.values);
-    let written = payload(event, &own_tags, &own_crumbs, layers, max_breadcrumbs, buf);
-    event.tags = own_tags;
-    event.breadcrumbs.values = own_crumbs;
+    // The event's own tags, breadcrumbs and contexts are merged here, not by serde.
+    let own = Own {
+        tags: std::mem::take(&mut event.tags),
+        crumbs: std::mem::take(&mut event.breadcrumbs.values),
+        contexts: std::mem::take(&mut event.contexts),
+    };
+    let written = payload(event, &own, layers, max_breadcrumbs, host, buf);
+    event.tags = own.tags;
+    event.breadcrumbs.values = own.crumbs;
+    event.contexts = own.contexts;
     written
 }
 
-/// Appends the event item's JSON to `buf`: `event` as serde writes it, with `"tags"` and
-/// `"breadcrumbs"` added. `buf` is reserved for it first, so that a large event is not copied
-/// again and again as the buffer grows.
+/// What [`event_payload`] takes out of the event to write itself.
+struct Own {
+    tags: Map<String, String>,
+    crumbs: Vec<Breadcrumb>,
+    contexts: Map<String, Context>,
+}
+
+/// Appends the event item's JSON to `buf`: `event` as serde writes it, with `"tags"`,
+/// `"breadcrumbs"`, `"contexts"` and (from `host`, when the event has none) `"sdk"` added.
+/// `buf` is reserved for it first, so that a large event is not copied again and again as the
+/// buffer grows.
 fn payload(
     event: &Event<'static>,
-    own_tags: &Map<String, String>,
-    own_crumbs: &[Breadcrumb],
+    taken: &Own,
     layers: &[&ScopeData],
     max_breadcrumbs: usize,
+    host: Option<&Defaults>,
     buf: &mut Vec<u8>,
 ) -> Option<()> {
+    let (own_tags, own_crumbs) = (&taken.tags, &taken.crumbs);
     let scoped = scoped_breadcrumbs(layers, max_breadcrumbs);
     let tags = merged_tags(layers, own_tags);
     // The stored breadcrumbs' JSON and ~48 bytes a tag; the rest fits the first 4 kB.
@@ -82,6 +101,57 @@ fn payload(
         }
         buf.extend_from_slice(b"]}");
     }
+    let defaults = host.map_or(&[][..], |_| crate::contexts::defaults_json());
+    contexts(buf, &taken.contexts, defaults)?;
+    if let Some(host) = host.filter(|_| event.sdk.is_none()) {
+        json::key(buf, "sdk");
+        if host.sdk_json().is_empty() {
+            serde_json::to_writer(&mut *buf, host.sdk()).ok()?;
+        } else {
+            buf.extend_from_slice(host.sdk_json());
+        }
+    }
+    buf.push(b'}');
+    Some(())
+}
+
+/// A context to write: the event's, or a process default already written as JSON.
+enum Ctx<'a> {
+    Typed(&'a Context),
+    Json(&'a [u8]),
+}
+
+/// `"contexts"`: the event's own (its own and the scopes', merged before), and each process
+/// default whose key the event does not have, in key order as serde writes the map; a trace
+/// context hex-encoded from its ids.
+fn contexts(buf: &mut Vec<u8>, own: &Map<String, Context>, defaults: &[ContextJson]) -> Option<()> {
+    let mut all: Vec<(&str, Ctx<'_>)> = own
+        .iter()
+        .map(|(k, v)| (k.as_str(), Ctx::Typed(v)))
+        .collect();
+    let own_len = all.len();
+    all.extend(
+        defaults
+            .iter()
+            .filter(|(k, _)| !own.contains_key(*k))
+            .map(|(k, json)| (*k, Ctx::Json(json))),
+    );
+    if all.is_empty() {
+        return Some(());
+    }
+    if all.len() > own_len {
+        all.sort_unstable_by(|a, b| a.0.cmp(b.0)); // the keys are unique
+    }
+    json::key(buf, "contexts");
+    buf.push(b'{');
+    for (k, v) in all {
+        json::key_escaped(buf, k);
+        match v {
+            Ctx::Typed(Context::Trace(t)) => write_trace(buf, &TraceView::from(&**t))?,
+            Ctx::Typed(c) => serde_json::to_writer(&mut *buf, c).ok()?,
+            Ctx::Json(json) => buf.extend_from_slice(json),
+        }
+    }
     buf.push(b'}');
     Some(())
 }
@@ -110,9 +180,11 @@ pub(crate) fn merged_tags<'a>(
 mod tests {
     use std::time::{Duration, SystemTime};
 
+    use serde_json::Value;
+
     use super::*;
     use crate::client::finish::finish_event;
-    use crate::protocol::Level;
+    use crate::protocol::{Level, SpanId, SpanStatus, TraceContext};
     use crate::scope::StoredCrumb;
     use crate::scope::merge::apply_tags_and_breadcrumbs;
 
@@ -196,7 +268,7 @@ mod tests {
     fn raw(mut event: Event<'static>, layers: &[&ScopeData], max: usize) -> serde_json::Value {
         finish_event(&mut event, false);
         let mut bytes = Vec::new();
-        event_payload(&mut event, layers, max, &mut bytes).unwrap();
+        event_payload(&mut event, layers, max, None, &mut bytes).unwrap();
         let parsed: Event<'static> = serde_json::from_slice(&bytes).unwrap();
         serde_json::to_value(&parsed).unwrap()
     }
@@ -212,5 +284,56 @@ mod tests {
             tagged += usize::from(expected.get("tags").is_some());
         }
         assert!(tagged > 300, "the cases must carry tags: {tagged}");
+    }
+
+    /// The event item as raw JSON and as the typed path writes it, both filled with `defaults`.
+    fn both_filled(event: &Event<'static>, defaults: &Defaults) -> (Value, Value) {
+        let mut typed = event.clone();
+        defaults.fill_event_host(&mut typed);
+        let mut raw = event.clone();
+        let mut bytes = Vec::new();
+        event_payload(&mut raw, &[], 100, Some(defaults), &mut bytes).unwrap();
+        let raw: Value = serde_json::from_slice(&bytes).unwrap();
+        (raw, serde_json::to_value(&typed).unwrap())
+    }
+
+    #[test]
+    fn default_contexts_and_sdk_are_spliced_in_as_the_typed_path_fills_them() {
+        let defaults = Defaults::new(&crate::ClientOptions::default());
+        let trace = TraceContext {
+            parent_span_id: Some(SpanId::default()),
+            op: Some("http.server".into()),
+            description: Some("GET /\"q\"".into()),
+            status: Some(SpanStatus::Ok),
+            origin: Some("manual".into()),
+            data: [("k".to_owned(), Value::from(1.5))].into_iter().collect(),
+            ..TraceContext::default()
+        };
+        let mut event = Event {
+            message: Some("m".into()),
+            // Whole seconds: serde_json does not parse every float back to the same bits.
+            timestamp: SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000),
+            ..Event::default()
+        };
+        let (raw, typed) = both_filled(&event, &defaults);
+        assert_eq!(raw, typed);
+        assert!(typed["contexts"].get("rust").is_some() && typed.get("sdk").is_some());
+
+        event.contexts.insert("trace".into(), trace.into());
+        event
+            .contexts
+            .insert("os".into(), Context::Other(Map::new()));
+        event
+            .contexts
+            .insert("app".into(), Context::Other(Map::new()));
+        event.sdk = Some(Cow::Owned(crate::protocol::ClientSdkInfo {
+            name: "own".into(),
+            version: "1".into(),
+            integrations: Vec::new(),
+            packages: Vec::new(),
+        }));
+        let (raw, typed) = both_filled(&event, &defaults);
+        assert_eq!(raw, typed, "the event's own contexts and SDK win");
+        assert_eq!(raw["sdk"]["name"], "own");
     }
 }

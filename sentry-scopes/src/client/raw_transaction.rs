@@ -14,7 +14,8 @@ mod spans;
 
 use std::time::SystemTime;
 
-use self::spans::{SpanView, TraceView, write_span, write_trace};
+use self::spans::{SpanView, write_span};
+pub(super) use self::spans::{TraceView, write_trace};
 use super::defaults::Defaults;
 use super::finish::finish_transaction;
 use super::json::{self, key, key_escaped};
