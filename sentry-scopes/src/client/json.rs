@@ -295,6 +295,21 @@ mod tests {
     }
 
     #[test]
+    fn an_escape_is_found_at_every_place_of_a_short_string() {
+        for len in 0..18 {
+            for at in 0..=len {
+                for c in ['"', '\\', '\n', '\u{1f}', 'é'] {
+                    let mut s: String = "x".repeat(len);
+                    s.insert(at, c);
+                    let mut out = Vec::new();
+                    string(&mut out, &s);
+                    assert_eq!(out, serde_json::to_vec(&s).unwrap(), "{s:?}");
+                }
+            }
+        }
+    }
+
+    #[test]
     fn ids_are_written_as_their_display() {
         for _ in 0..100 {
             let (span, trace) = (SpanId::default(), TraceId::default());
