@@ -9,14 +9,15 @@
 //! `tests/raw_capture.rs` and the randomised test below).
 
 use std::borrow::Cow;
+use std::sync::Arc;
 
 use super::defaults::Defaults;
 use super::json;
 use super::raw_transaction::{TraceView, write_trace};
 use crate::contexts::ContextJson;
 use crate::protocol::{Breadcrumb, Context, Event, Map};
-use crate::scope::ScopeData;
 use crate::scope::merge::{scoped_breadcrumbs, scoped_tags};
+use crate::scope::{EncodeEntry, Encoded, MapEntry as Entry, ScopeData};
 
 /// The event item's JSON for `event` (merged with everything but `layers`' tags and
 /// breadcrumbs), with those two fields written from the layers, and with `host`'s default
@@ -63,25 +64,17 @@ fn payload(
 ) -> Option<()> {
     let (own_tags, own_crumbs) = (&taken.tags, &taken.crumbs);
     let scoped = scoped_breadcrumbs(layers, max_breadcrumbs);
-    let tags = merged_tags(layers, own_tags);
     // The stored breadcrumbs' JSON and ~48 bytes a tag; the rest fits the first 4 kB.
     let crumbs: usize = scoped.iter().map(|c| c.json().len() + 1).sum();
-    buf.reserve(4096 + crumbs + 48 * tags.len());
+    let tags: usize = layers.iter().map(|l| l.tags.len_hint()).sum();
+    buf.reserve(4096 + crumbs + 48 * (tags + own_tags.len()));
     let start = buf.len();
     serde_json::to_writer(&mut *buf, event).ok()?;
     if buf.len() == start || buf.pop() != Some(b'}') {
         return None; // an event always serialises as an object
     }
 
-    if !tags.is_empty() {
-        json::key(buf, "tags");
-        buf.push(b'{');
-        for (k, v) in &tags {
-            json::key_escaped(buf, k);
-            json::string(buf, v);
-        }
-        buf.push(b'}');
-    }
+    write_tags(buf, layers, own_tags);
 
     // The newest `max_breadcrumbs` of the event's own followed by the scopes'; one that cannot
     // be serialised is left out.
@@ -113,6 +106,83 @@ fn payload(
     }
     buf.push(b'}');
     Some(())
+}
+
+/// `"tags"`, unless there are none. When they all come from one scope whose map is large,
+/// its shared entries are copied as the JSON encoded once for them, with the scope's own later
+/// writes put in their places; else the merged tags are written one by one.
+fn write_tags(buf: &mut Vec<u8>, layers: &[&ScopeData], own: &Map<String, String>) {
+    let at = buf.len();
+    json::key(buf, "tags");
+    buf.push(b'{');
+    let open = buf.len();
+    let mut with_tags = layers.iter().filter(|l| !l.tags.is_empty());
+    let only = match (with_tags.next(), with_tags.next()) {
+        (Some(only), None) if own.is_empty() => only.tags.encoded(),
+        _ => None,
+    };
+    if let Some((encoded, top)) = only {
+        overlay(buf, encoded, top);
+    } else {
+        for (k, v) in merged_tags(layers, own) {
+            tag_member(buf, k, v);
+        }
+    }
+    if buf.len() == open {
+        buf.truncate(at); // no tags: no member
+    } else {
+        buf.push(b'}');
+    }
+}
+
+/// Writes `"key":"value"`, after a comma unless it is the first member.
+fn tag_member(buf: &mut Vec<u8>, key: &str, value: &str) {
+    if buf.last() != Some(&b'{') {
+        buf.push(b',');
+    }
+    tag_json(buf, key, value);
+}
+
+/// Writes `"key":"value"`.
+fn tag_json(buf: &mut Vec<u8>, key: &str, value: &str) {
+    json::string(buf, key);
+    buf.push(b':');
+    json::string(buf, value);
+}
+
+/// A tag map's shared entries are encoded as the members of `"tags"`.
+impl EncodeEntry for Arc<str> {
+    fn encode(out: &mut Vec<u8>, key: &str, value: &Self) {
+        tag_json(out, key, value);
+    }
+}
+
+/// The members of `encoded` (a map's shared entries) with `top` (its later writes, sorted;
+/// `None` removes) put in their places: runs of shared entries are copied whole.
+fn overlay(buf: &mut Vec<u8>, encoded: &Encoded, top: &[Entry<Arc<str>>]) {
+    let copy = |buf: &mut Vec<u8>, from: usize, to: usize| {
+        let run = encoded.run(from, to);
+        if !run.is_empty() {
+            if buf.last() != Some(&b'{') {
+                buf.push(b',');
+            }
+            buf.extend_from_slice(run);
+        }
+    };
+    let mut next = 0;
+    for (key, value) in top {
+        let rest = encoded.keys.get(next..).unwrap_or_default();
+        let before = rest.partition_point(|k| **k < **key);
+        copy(buf, next, next + before);
+        next += before;
+        if encoded.keys.get(next).is_some_and(|k| **k == **key) {
+            next += 1; // shadowed by the write
+        }
+        if let Some(value) = value {
+            tag_member(buf, key, value);
+        }
+    }
+    copy(buf, next, encoded.keys.len());
 }
 
 /// A context to write: the event's, or a process default already written as JSON.
@@ -335,5 +405,64 @@ mod tests {
         let (raw, typed) = both_filled(&event, &defaults);
         assert_eq!(raw, typed, "the event's own contexts and SDK win");
         assert_eq!(raw["sdk"]["name"], "own");
+    }
+
+    /// Keys that pass the tag rules as they are, so that removals hit set keys.
+    fn tag_key(rng: &mut Rng) -> String {
+        format!("k.{:03}", rng.below(120))
+    }
+
+    #[test]
+    fn a_large_maps_tags_are_copied_from_its_shared_encoding_with_later_writes_in_place() {
+        let mut rng = Rng(0x0DDB_1A5E_5BAD_5EED);
+        let mut cached = 0;
+        for seed in 0..150 {
+            let mut parent = ScopeData::default();
+            for _ in 0..33 + rng.below(60) {
+                let (k, long) = (tag_key(&mut rng), rng.chance(8));
+                let v = rng.event_text(long);
+                parent.set_tag(k.into(), v.into());
+            }
+            for round in 0..6 {
+                let mut fork = parent.clone();
+                for _ in 0..rng.below(12) {
+                    let k = tag_key(&mut rng);
+                    if rng.chance(4) {
+                        fork.remove_tag(&k);
+                    } else {
+                        let v = rng.event_text(false);
+                        fork.set_tag(k.into(), v.into());
+                    }
+                }
+                let (empty, also_empty) = (ScopeData::default(), ScopeData::default());
+                let refs = [&empty, &also_empty, &fork];
+                cached += usize::from(fork.tags.encoded().is_some());
+                let event = Event {
+                    timestamp: SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000),
+                    ..Event::default()
+                };
+                let expected = typed(event.clone(), &refs, 100);
+                assert_eq!(
+                    raw(event, &refs, 100),
+                    expected,
+                    "seed {seed}, round {round}"
+                );
+                // The parent writes on: its tree base folds now and then, which must drop
+                // the encoding of the entries it had.
+                for _ in 0..rng.below(10) {
+                    let k = tag_key(&mut rng);
+                    if rng.chance(3) {
+                        parent.remove_tag(&k);
+                    } else {
+                        let v = rng.event_text(false);
+                        parent.set_tag(k.into(), v.into());
+                    }
+                }
+            }
+        }
+        assert!(
+            cached > 600,
+            "the cases must take the encoded path: {cached}"
+        );
     }
 }

@@ -33,6 +33,7 @@ pub use self::data::ScopeData;
 pub(crate) use self::data::{StoredAttachment, arc_str};
 pub(crate) use self::finished::{FinishedTransaction, SpanRecord};
 pub(crate) use self::ids::unit as random_unit;
+pub(crate) use self::map::{EncodeEntry, Encoded, Entry as MapEntry};
 pub use self::processors::{EventProcessor, TransactionProcessor};
 pub use self::propagation::PropagationContext;
 pub(crate) use self::request::RequestSource;

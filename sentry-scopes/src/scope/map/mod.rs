@@ -25,6 +25,12 @@
 //! folding the `top` it inherited (that would cost it ~9 path copies of `base`, whenever its
 //! parent's `top` happened to be full). A chain of forks each adding a key (deep nesting) grows
 //! `top` past that; at [`TOP_LIMIT`] keys any value folds, which bounds the array.
+//!
+//! A tree `base` never changes once shared (a fold copies it first), so its entries can be
+//! encoded once and the bytes reused by every capture of every fork that shares it
+//! ([`ScopeMap::encoded`]: the raw event writer copies a scope's 100 tags as one run of bytes
+//! and writes only the fork's own `top` entries). The encoding is made on first use and
+//! dropped with the base; a fold, which changes the entries, starts without one.
 
 use std::cmp::Ordering;
 use std::fmt;
@@ -32,6 +38,7 @@ use std::iter::{Peekable, once};
 use std::sync::Arc;
 
 use imbl::OrdMap;
+use once_cell::race::OnceBox;
 
 /// `top` is folded into `base` once it holds more keys than this (by a value that has taken as
 /// many writes itself).
@@ -44,7 +51,7 @@ const TOP_LIMIT: usize = 32;
 const FLAT_LIMIT: usize = 32;
 
 /// A key and its value in `top`; `None` marks a removed `base` key.
-type Entry<V> = (Arc<str>, Option<V>);
+pub(crate) type Entry<V> = (Arc<str>, Option<V>);
 
 /// A key and its value in a flat `base`.
 type Pair<V> = (Arc<str>, V);
@@ -52,7 +59,51 @@ type Pair<V> = (Arc<str>, V);
 /// The folded entries: a sorted array while small (`None` when empty), else an `OrdMap`.
 enum Base<V> {
     Flat(Option<Arc<[Pair<V>]>>),
-    Tree(OrdMap<Arc<str>, V>),
+    Tree(Arc<TreeBase<V>>),
+}
+
+/// A large base: the map, and its entries encoded once for whoever writes them out
+/// ([`ScopeMap::encoded`]). Shared by every fork that did not fold its writes into it.
+struct TreeBase<V> {
+    map: OrdMap<Arc<str>, V>,
+    encoded: OnceBox<Encoded>,
+}
+
+impl<V: Clone> Clone for TreeBase<V> {
+    /// A copy to change: the encoding is of the old entries, so it is not kept.
+    fn clone(&self) -> Self {
+        Self {
+            map: self.map.clone(),
+            encoded: OnceBox::new(),
+        }
+    }
+}
+
+/// How the entries of a map with values of this type are encoded for [`ScopeMap::encoded`]
+/// (one way per type, so that every reader of the shared encoding agrees on it).
+pub(crate) trait EncodeEntry {
+    /// Appends the entry `key`: `self` to `out`.
+    fn encode(out: &mut Vec<u8>, key: &str, value: &Self);
+}
+
+/// A tree base's entries in key order, each written by [`EncodeEntry`] and separated by
+/// commas, with where each one ends and its key.
+pub(crate) struct Encoded {
+    pub(crate) bytes: Vec<u8>,
+    pub(crate) ends: Vec<usize>,
+    pub(crate) keys: Vec<Arc<str>>,
+}
+
+impl Encoded {
+    /// The bytes of the entries `from..to` (with the commas between them).
+    pub(crate) fn run(&self, from: usize, to: usize) -> &[u8] {
+        if from >= to {
+            return &[];
+        }
+        let end = |i: usize| self.ends.get(i).copied().unwrap_or(0);
+        let start = from.checked_sub(1).map_or(0, |i| end(i) + 1);
+        self.bytes.get(start..end(to - 1)).unwrap_or_default()
+    }
 }
 
 /// A persistent string-keyed map: a shared base plus an overlay of recent writes.
@@ -98,28 +149,28 @@ impl<V: Clone> Base<V> {
                 let i = flat.binary_search_by(|(k, _)| (**k).cmp(key)).ok()?;
                 Some(&flat[i].1)
             }
-            Self::Tree(tree) => tree.get(key),
+            Self::Tree(tree) => tree.map.get(key),
         }
     }
 
     fn is_empty(&self) -> bool {
         match self {
             Self::Flat(flat) => flat.is_none(),
-            Self::Tree(tree) => tree.is_empty(),
+            Self::Tree(tree) => tree.map.is_empty(),
         }
     }
 
     fn len(&self) -> usize {
         match self {
             Self::Flat(_) => self.flat().len(),
-            Self::Tree(tree) => tree.len(),
+            Self::Tree(tree) => tree.map.len(),
         }
     }
 
     fn iter(&self) -> BaseIter<'_, V> {
         match self {
             Self::Flat(_) => BaseIter::Flat(self.flat().iter()),
-            Self::Tree(tree) => BaseIter::Tree(tree.iter()),
+            Self::Tree(tree) => BaseIter::Tree(tree.map.iter()),
         }
     }
 
@@ -127,6 +178,9 @@ impl<V: Clone> Base<V> {
     /// past [`FLAT_LIMIT`] keys) for an array.
     fn fold(&mut self, top: &[Entry<V>]) {
         if let Self::Tree(tree) = self {
+            let tree = Arc::make_mut(tree);
+            tree.encoded = OnceBox::new();
+            let tree = &mut tree.map;
             for (k, v) in top {
                 match v {
                     Some(v) => {
@@ -147,7 +201,10 @@ impl<V: Clone> Base<V> {
         // Counted first (comparisons only), so the array is allocated once, at its size.
         let len = union().count();
         let folded = if len > FLAT_LIMIT {
-            Self::Tree(union().map(owned).collect())
+            Self::Tree(Arc::new(TreeBase {
+                map: union().map(owned).collect(),
+                encoded: OnceBox::new(),
+            }))
         } else if len == 0 {
             Self::Flat(None)
         } else {
@@ -314,6 +371,36 @@ impl<V: Clone> ScopeMap<V> {
         }
     }
 
+    /// For a large map (its base a tree): the base's entries as [`EncodeEntry`] writes them,
+    /// encoded once per base version and shared by every fork of it, and the writes made over
+    /// them since (sorted; `None` removes). `None` for a small map, whose entries are cheaper
+    /// to write each time.
+    pub(crate) fn encoded(&self) -> Option<(&Encoded, &[Entry<V>])>
+    where
+        V: EncodeEntry,
+    {
+        let Base::Tree(tree) = &self.base else {
+            return None;
+        };
+        let encoded = tree.encoded.get_or_init(|| {
+            let mut out = Encoded {
+                bytes: Vec::new(),
+                ends: Vec::with_capacity(tree.map.len()),
+                keys: Vec::with_capacity(tree.map.len()),
+            };
+            for (k, v) in &tree.map {
+                if !out.bytes.is_empty() {
+                    out.bytes.push(b',');
+                }
+                V::encode(&mut out.bytes, k, v);
+                out.ends.push(out.bytes.len());
+                out.keys.push(k.clone());
+            }
+            Box::new(out)
+        });
+        Some((encoded, self.top()))
+    }
+
     /// An upper bound of the number of entries, for reserving.
     pub(crate) fn len_hint(&self) -> usize {
         self.base.len() + self.top().len()
@@ -389,130 +476,4 @@ where
 }
 
 #[cfg(test)]
-mod tests {
-    use std::collections::BTreeMap;
-
-    use super::*;
-
-    /// Drives a `ScopeMap` and a `BTreeMap` through the same writes (single, batched, removals),
-    /// with forks taken along the way, and checks they agree after every step.
-    #[test]
-    fn agrees_with_a_btreemap_across_forks_flattens_removals_and_batches() {
-        let mut state = 0x2545_f491_4f6c_dd1d_u64;
-        let mut next = move || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state
-        };
-        let mut map: ScopeMap<Arc<str>> = ScopeMap::default();
-        let mut model: BTreeMap<String, String> = BTreeMap::new();
-        let mut forks = Vec::new();
-        for step in 0..3_000 {
-            let key = format!("k{}", next() % 60);
-            if next() % 4 == 0 {
-                map.remove(&key);
-                model.remove(&key);
-            } else if next() % 3 == 0 {
-                // A batch of 0 to 5 writes, keys possibly repeated: the last one wins.
-                let batch: Vec<(String, String)> = (0..next() % 6)
-                    .map(|i| (format!("k{}", next() % 60), format!("v{step}.{i}")))
-                    .collect();
-                map.insert_many(
-                    batch
-                        .iter()
-                        .map(|(k, v)| (Arc::from(k.as_str()), Arc::from(v.as_str()))),
-                );
-                model.extend(batch);
-            } else {
-                let value = format!("v{step}");
-                map.insert(Arc::from(key.as_str()), Arc::from(value.as_str()));
-                model.insert(key, value);
-            }
-            if step % 97 == 0 {
-                forks.push((map.clone(), model.clone()));
-            }
-            let got: Vec<_> = map
-                .iter()
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect();
-            let want: Vec<_> = model.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
-            assert_eq!(got, want, "step {step}");
-            assert_eq!(map.is_empty(), model.is_empty());
-            for k in ["k0", "k1", "k59", "absent"] {
-                assert_eq!(map.get(k).map(|v| &**v), model.get(k).map(String::as_str));
-            }
-        }
-        for (fork, model) in forks {
-            let got: Vec<_> = fork.iter().map(|(k, _)| k.to_string()).collect();
-            assert_eq!(got, model.keys().cloned().collect::<Vec<_>>());
-        }
-    }
-
-    #[test]
-    fn a_fork_never_folds_the_top_it_inherited() {
-        let mut parent: ScopeMap<u32> = ScopeMap::default();
-        for i in 0..(1000 + FLATTEN_AT) {
-            parent.insert(Arc::from(format!("k{i:04}").as_str()), 0);
-        }
-        // Bring the parent's top to the limit, whatever the phase of its folds.
-        while parent.top().len() < FLATTEN_AT {
-            parent.insert(Arc::from(format!("x{}", parent.top().len()).as_str()), 0);
-        }
-        assert_eq!(parent.top().len(), FLATTEN_AT);
-        let base_before = parent.base.len();
-        let mut fork = parent.clone();
-        fork.insert(Arc::from("new"), 1);
-        assert_eq!(
-            fork.top().len(),
-            FLATTEN_AT + 1,
-            "the fork wrote into its top only"
-        );
-        assert_eq!(fork.base.len(), base_before);
-        // The parent itself, writing on, still folds.
-        parent.insert(Arc::from("more"), 1);
-        assert!(parent.top().is_empty());
-    }
-
-    #[test]
-    fn base_is_an_array_up_to_the_limit_and_a_tree_beyond() {
-        let mut map: ScopeMap<u32> = ScopeMap::default();
-        for i in 0..20 {
-            map.insert(Arc::from(format!("k{i:02}").as_str()), i);
-        }
-        assert!(matches!(map.base, Base::Flat(Some(_))));
-        for i in 20..60 {
-            map.insert(Arc::from(format!("k{i:02}").as_str()), i);
-        }
-        assert!(matches!(map.base, Base::Tree(_)));
-        assert_eq!(map.iter().count(), 60);
-        assert_eq!(map.get("k07"), Some(&7));
-        assert_eq!(map.get("k42"), Some(&42));
-    }
-
-    #[test]
-    fn a_chain_of_forks_folds_at_the_limit() {
-        let mut map: ScopeMap<u32> = ScopeMap::default();
-        for i in 0..100 {
-            map = map.clone(); // each level is a fork with one write, as in deep nesting
-            map.insert(Arc::from(format!("level{i:03}").as_str()), i);
-            assert!(map.top().len() <= TOP_LIMIT);
-        }
-        assert_eq!(map.iter().count(), 100);
-        assert_eq!(map.get("level042"), Some(&42));
-    }
-
-    #[test]
-    fn layered_puts_upper_over_lower_without_applying_removals() {
-        let mut lower: ScopeMap<u32> = ScopeMap::default();
-        lower.insert(Arc::from("a"), 1);
-        lower.insert(Arc::from("b"), 1);
-        let mut upper = lower.clone();
-        upper.remove("b");
-        upper.insert(Arc::from("a"), 2);
-        upper.insert(Arc::from("c"), 2);
-        let out = ScopeMap::layered(&lower, &upper);
-        let got: Vec<_> = out.iter().map(|(k, v)| (k.to_string(), *v)).collect();
-        assert_eq!(got, [("a".into(), 2), ("b".into(), 1), ("c".into(), 2)]);
-    }
-}
+mod tests;
