@@ -125,4 +125,7 @@
 //! ([`EncodedEnvelope`](crate::EncodedEnvelope)). When neither an event processor nor
 //! `before_send` is set, the event is not built as an [`Event`](crate::Event) first: its tags and
 //! breadcrumbs are written to JSON straight from the scopes, by the same rules, and each stored
-//! breadcrumb is serialised once for all the events that carry it.
+//! breadcrumb is serialised once for all the events that carry it. A scope with more than 32
+//! tags keeps them encoded too, once per version, for every event captured in it or in a fork
+//! of it. What that costs in memory: about the size of each sent breadcrumb, and of such a tag
+//! map, again, for as long as a scope holds them.
