@@ -27,8 +27,8 @@ use crate::context::{active_snapshot, global, thread};
 use crate::debug::call_user;
 use crate::protocol::{Category, Event, Uuid};
 use crate::scope::merge::{
-    apply_except_tags_and_breadcrumbs, apply_tags_and_breadcrumbs, apply_to_transaction,
-    attachments, fill_trace,
+    active_span, apply_except_tags_and_breadcrumbs, apply_tags_and_breadcrumbs,
+    apply_to_transaction, attachments, fill_trace,
 };
 use crate::scope::{Scope, ScopeData};
 use crate::transport::{DiscardReason, EncodedEnvelope};
@@ -61,7 +61,6 @@ pub(crate) fn capture(
     if !sampled_in(client.options().sample_rate) {
         return drop_as(DiscardReason::SampleRate); // S01
     }
-    limits::trim_event(&mut event);
 
     // 2. merge
     let (isolation, current_handle, current) = active_snapshot();
@@ -101,17 +100,21 @@ pub(crate) fn capture(
     let before_send = client.options().before_send.as_ref();
     let processors = layers.iter().flat_map(|l| l.processors.iter());
     if before_send.is_none() && processors.clone().next().is_none() {
-        // 3.-5. deferred: nothing needs the event as an `Event`, so the merge, finish and
-        // encoding run where the bytes are needed (the HTTP transport's thread). Scope data is
-        // immutable; a span is not, so its trace context is taken now.
+        // 3.-5. deferred: nothing needs the event as an `Event`, so the merge, finish (which
+        // cuts the event to Relay's limits) and encoding run where the bytes are needed (the
+        // HTTP transport's thread). Scope data is immutable, the propagation context included;
+        // a span is not, so its trace context is taken now.
         client.defaults().fill_id(&mut event);
         let refs: Vec<&ScopeData> = layers.iter().map(|l| &**l).collect();
-        fill_trace(&mut event.contexts, &refs, &isolation_data.propagation);
+        if active_span(&refs).is_some() {
+            fill_trace(&mut event.contexts, &refs, &isolation_data.propagation);
+        }
         let envelope =
             encode::deferred_event(event, layers, isolation_data, client.defaults().clone());
         return hand_over(&client, &isolation, envelope);
     }
 
+    limits::trim_event(&mut event); // what processors and `before_send` see is within limits
     let refs: Vec<&ScopeData> = layers.iter().map(|l| &**l).collect();
     apply_except_tags_and_breadcrumbs(&mut event, &refs, &isolation_data.propagation);
     client.defaults().fill_event(&mut event);
