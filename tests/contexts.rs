@@ -101,6 +101,27 @@ fn a_scope_context_of_the_same_key_wins_over_the_sdk_s() {
 }
 
 #[test]
+fn a_scope_s_trace_context_wins_over_the_propagation_context_on_both_paths() {
+    let mine = ctx(json!({"trace_id": "set by hand"}));
+    let capture = || {
+        set_context("trace", mine.clone());
+        capture_message("m", Level::Info);
+    };
+    let raw = with_captured_events(capture);
+    let typed = with_captured_events_options(ClientOptions::new().before_send(Some), capture);
+    assert_eq!(
+        raw[0].contexts.get("trace"),
+        Some(&mine),
+        "written from the scopes"
+    );
+    assert_eq!(
+        typed[0].contexts.get("trace"),
+        Some(&mine),
+        "built as an Event"
+    );
+}
+
+#[test]
 fn the_event_s_own_context_wins_over_the_sdk_s() {
     let mine = ctx(json!({"version": "from the event"}));
     let events = with_captured_events(|| {
