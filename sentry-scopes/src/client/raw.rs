@@ -412,6 +412,19 @@ mod tests {
         format!("k.{:03}", rng.below(120))
     }
 
+    /// `n` tags set on `data`, or removed from it one time in `remove_one_in`.
+    fn random_writes(rng: &mut Rng, data: &mut ScopeData, n: u64, remove_one_in: u64) {
+        for _ in 0..n {
+            let k = tag_key(rng);
+            if rng.chance(remove_one_in) {
+                data.remove_tag(&k);
+            } else {
+                let v = rng.event_text(false);
+                data.set_tag(k.into(), v.into());
+            }
+        }
+    }
+
     #[test]
     fn a_large_maps_tags_are_copied_from_its_shared_encoding_with_later_writes_in_place() {
         let mut rng = Rng(0x0DDB_1A5E_5BAD_5EED);
@@ -425,15 +438,8 @@ mod tests {
             }
             for round in 0..6 {
                 let mut fork = parent.clone();
-                for _ in 0..rng.below(12) {
-                    let k = tag_key(&mut rng);
-                    if rng.chance(4) {
-                        fork.remove_tag(&k);
-                    } else {
-                        let v = rng.event_text(false);
-                        fork.set_tag(k.into(), v.into());
-                    }
-                }
+                let writes = rng.below(12);
+                random_writes(&mut rng, &mut fork, writes, 4);
                 let (empty, also_empty) = (ScopeData::default(), ScopeData::default());
                 let refs = [&empty, &also_empty, &fork];
                 cached += usize::from(fork.tags.encoded().is_some());
@@ -449,15 +455,8 @@ mod tests {
                 );
                 // The parent writes on: its tree base folds now and then, which must drop
                 // the encoding of the entries it had.
-                for _ in 0..rng.below(10) {
-                    let k = tag_key(&mut rng);
-                    if rng.chance(3) {
-                        parent.remove_tag(&k);
-                    } else {
-                        let v = rng.event_text(false);
-                        parent.set_tag(k.into(), v.into());
-                    }
-                }
+                let writes = rng.below(10);
+                random_writes(&mut rng, &mut parent, writes, 3);
             }
         }
         assert!(

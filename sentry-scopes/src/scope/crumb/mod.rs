@@ -429,7 +429,7 @@ impl StoredCrumb {
     }
 
     /// Whether `self` and `other` are the same stored breadcrumb.
-    #[cfg(test)]
+    #[cfg(all(test, feature = "tracing"))]
     pub(crate) fn ptr_eq(&self, other: &Self) -> bool {
         Arc::ptr_eq(&self.0, &other.0)
     }
