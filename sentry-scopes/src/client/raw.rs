@@ -13,8 +13,7 @@ use std::sync::Arc;
 
 use super::defaults::Defaults;
 use super::json;
-use super::raw_transaction::{TraceView, write_trace};
-use crate::contexts::ContextJson;
+use super::raw_transaction::{Ctx, write_contexts};
 use crate::protocol::{Breadcrumb, Context, Event, Map};
 use crate::scope::merge::{scoped_breadcrumbs, scoped_tags};
 use crate::scope::{EncodeEntry, Encoded, MapEntry as Entry, ScopeData};
@@ -94,8 +93,16 @@ fn payload(
         }
         buf.extend_from_slice(b"]}");
     }
+    // The event's contexts (its own and the scopes', merged before) and the process defaults.
     let defaults = host.map_or(&[][..], |_| crate::contexts::defaults_json());
-    contexts(buf, &taken.contexts, defaults)?;
+    let mut contexts = Vec::with_capacity(taken.contexts.len() + defaults.len());
+    contexts.extend(
+        taken
+            .contexts
+            .iter()
+            .map(|(k, v)| (k.as_str(), Ctx::Typed(v))),
+    );
+    write_contexts(buf, contexts, defaults)?;
     if let Some(host) = host.filter(|_| event.sdk.is_none()) {
         json::key(buf, "sdk");
         if host.sdk_json().is_empty() {
@@ -137,10 +144,8 @@ fn write_tags(buf: &mut Vec<u8>, layers: &[&ScopeData], own: &Map<String, String
 
 /// Writes `"key":"value"`, after a comma unless it is the first member.
 fn tag_member(buf: &mut Vec<u8>, key: &str, value: &str) {
-    if buf.last() != Some(&b'{') {
-        buf.push(b',');
-    }
-    tag_json(buf, key, value);
+    json::key_escaped(buf, key);
+    json::string(buf, value);
 }
 
 /// Writes `"key":"value"`.
@@ -183,47 +188,6 @@ fn overlay(buf: &mut Vec<u8>, encoded: &Encoded, top: &[Entry<Arc<str>>]) {
         }
     }
     copy(buf, next, encoded.keys.len());
-}
-
-/// A context to write: the event's, or a process default already written as JSON.
-enum Ctx<'a> {
-    Typed(&'a Context),
-    Json(&'a [u8]),
-}
-
-/// `"contexts"`: the event's own (its own and the scopes', merged before), and each process
-/// default whose key the event does not have, in key order as serde writes the map; a trace
-/// context hex-encoded from its ids.
-fn contexts(buf: &mut Vec<u8>, own: &Map<String, Context>, defaults: &[ContextJson]) -> Option<()> {
-    let mut all: Vec<(&str, Ctx<'_>)> = own
-        .iter()
-        .map(|(k, v)| (k.as_str(), Ctx::Typed(v)))
-        .collect();
-    let own_len = all.len();
-    all.extend(
-        defaults
-            .iter()
-            .filter(|(k, _)| !own.contains_key(*k))
-            .map(|(k, json)| (*k, Ctx::Json(json))),
-    );
-    if all.is_empty() {
-        return Some(());
-    }
-    if all.len() > own_len {
-        all.sort_unstable_by(|a, b| a.0.cmp(b.0)); // the keys are unique
-    }
-    json::key(buf, "contexts");
-    buf.push(b'{');
-    for (k, v) in all {
-        json::key_escaped(buf, k);
-        match v {
-            Ctx::Typed(Context::Trace(t)) => write_trace(buf, &TraceView::from(&**t))?,
-            Ctx::Typed(c) => serde_json::to_writer(&mut *buf, c).ok()?,
-            Ctx::Json(json) => buf.extend_from_slice(json),
-        }
-    }
-    buf.push(b'}');
-    Some(())
 }
 
 /// The tags as the typed path sends them: the scopes' sorted union with the event's own

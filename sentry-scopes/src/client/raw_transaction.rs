@@ -15,13 +15,14 @@ mod spans;
 use std::time::SystemTime;
 
 use self::spans::{SpanView, write_span};
-pub(super) use self::spans::{TraceView, write_trace};
+use self::spans::{TraceView, write_trace};
 use super::defaults::Defaults;
 use super::finish::finish_transaction;
 use super::json::{self, key, key_escaped};
 use super::raw::merged_tags;
+use crate::contexts::ContextJson;
 use crate::pii::{FILTERED, is_sensitive};
-use crate::protocol::{Context, Map, Transaction, User, Uuid, Value};
+use crate::protocol::{Context, Map, TraceContext, Transaction, User, Uuid, Value};
 use crate::scope::merge::{
     active_span, scoped_contexts, scoped_extra, scoped_request, scoped_user,
 };
@@ -247,13 +248,13 @@ fn extra(
     Some(())
 }
 
-/// One context value to write; small, as the list of them is sorted.
-enum Ctx<'a> {
+/// One context value to write.
+pub(in crate::client) enum Ctx<'a> {
     Typed(&'a Context),
+    /// A `trace` context filled in from the active span or the propagation context.
+    Filled(&'a TraceContext),
     /// The `trace` context of a recorded root span.
     Root(&'a SpanRecord),
-    /// The `trace` context filled in from the active span or the propagation context.
-    Filled,
     /// A default context, written once per process.
     Json(&'a [u8]),
 }
@@ -268,8 +269,7 @@ fn contexts(
     trace: &PropagationContext,
 ) -> Option<()> {
     let scoped = scoped_contexts(layers);
-    let defaults = crate::contexts::defaults_json();
-    let mut all: Vec<(&str, Ctx<'_>)> = Vec::with_capacity(4 + scoped.len() + defaults.len());
+    let mut all: Vec<(&str, Ctx<'_>)> = Vec::with_capacity(4 + scoped.len());
     match own {
         Own::Map(own) => all.extend(own.iter().map(|(k, v)| (k.as_str(), Ctx::Typed(v)))),
         Own::Root(root) => all.push(("trace", Ctx::Root(root))),
@@ -279,18 +279,33 @@ fn contexts(
         all.sort_by(|a, b| a.0.cmp(b.0));
         all.dedup_by(|later, earlier| later.0 == earlier.0);
     }
-    let has = |all: &[(&str, Ctx<'_>)], name: &str| all.iter().any(|(k, _)| *k == name);
-    let filled = (!has(&all, "trace")).then(|| match active_span(layers) {
+    let filled = (!all.iter().any(|(k, _)| *k == "trace")).then(|| match active_span(layers) {
         Some(span) => span.trace_context(),
         None => trace.to_trace_context(),
     });
-    if filled.is_some() {
-        all.push(("trace", Ctx::Filled));
+    if let Some(filled) = &filled {
+        all.push(("trace", Ctx::Filled(filled)));
     }
+    write_contexts(out, all, crate::contexts::defaults_json())
+}
+
+/// Writes `"contexts"` (nothing when there are none): `all` (unique keys), and each of the
+/// process `defaults` whose key is not among them, in key order as serde writes a map; a
+/// typed `trace` context is written from its ids.
+pub(in crate::client) fn write_contexts<'a>(
+    out: &mut Vec<u8>,
+    mut all: Vec<(&'a str, Ctx<'a>)>,
+    defaults: &'a [ContextJson],
+) -> Option<()> {
+    let own = all.len();
+    all.reserve(defaults.len());
     for (name, json) in defaults {
-        if !has(&all, name) {
+        if !all[..own].iter().any(|(k, _)| k == name) {
             all.push((name, Ctx::Json(json)));
         }
+    }
+    if all.is_empty() {
+        return Some(());
     }
     all.sort_unstable_by(|a, b| a.0.cmp(b.0)); // the keys are unique
     key(out, "contexts");
@@ -299,8 +314,8 @@ fn contexts(
         key_escaped(out, k);
         match v {
             Ctx::Typed(Context::Trace(t)) => write_trace(out, &TraceView::from(&**t))?,
+            Ctx::Filled(t) => write_trace(out, &TraceView::from(t))?,
             Ctx::Root(root) => write_trace(out, &TraceView::from(root))?,
-            Ctx::Filled => write_trace(out, &TraceView::from(filled.as_ref()?))?,
             Ctx::Typed(c) => serde_json::to_writer(&mut *out, c).ok()?,
             Ctx::Json(json) => out.extend_from_slice(json),
         }

@@ -10,7 +10,7 @@ use crate::scope::SpanRecord;
 use sentry_types::protocol::v7::Span;
 
 /// The fields of a `trace` context, from the context or from a recorded root span.
-pub(in crate::client) struct TraceView<'a> {
+pub(super) struct TraceView<'a> {
     span_id: &'a SpanId,
     trace_id: &'a TraceId,
     parent_span_id: Option<&'a SpanId>,
@@ -53,7 +53,7 @@ impl<'a> From<&'a SpanRecord> for TraceView<'a> {
 }
 
 /// A `trace` context, as serde writes `Context::Trace`.
-pub(in crate::client) fn write_trace(out: &mut Vec<u8>, t: &TraceView<'_>) -> Option<()> {
+pub(super) fn write_trace(out: &mut Vec<u8>, t: &TraceView<'_>) -> Option<()> {
     out.extend_from_slice(b"{\"type\":\"trace\"");
     key(out, "span_id");
     json::span_id(out, t.span_id);
