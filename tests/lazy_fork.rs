@@ -1,6 +1,6 @@
 //! A `#[with_scope]` without items is entered lazily: nothing is copied until the first write
-//! inside it; an `#[isolation_scope]` without items takes a snapshot of the isolation data and
-//! forks nothing until the first access inside it. These tests pin that the laziness is
+//! inside it; an `#[isolation_scope]` takes a snapshot of the isolation data (with its items
+//! written to it) and installs nothing until the first access inside it. These tests pin that the laziness is
 //! invisible: every write inside still stays inside, every restore still happens, and a fork of
 //! a shared scope is still a snapshot (scope-model.md F01, F02, F03, F05, F07).
 
@@ -269,4 +269,68 @@ fn a_panic_inside_a_bare_isolation_fork_restores_the_parent() {
         msg();
     });
     assert!(tag_keys(&events[0]).is_empty());
+}
+
+#[sentry_scopes::isolation_scope(tag("request", id))]
+fn request(id: u32, body: impl FnOnce()) {
+    body();
+}
+
+#[test]
+fn an_isolation_forks_items_and_top_level_setters_stay_inside_it() {
+    let events = with_captured_events(|| {
+        set_tag("outer", 1);
+        request(7, || {
+            set_tag("inner", 1);
+            msg();
+        });
+        request(8, || {}); // nothing inside accesses the scopes
+        msg();
+    });
+    assert_eq!(
+        common::tags(&events[0]),
+        [("inner", "1"), ("outer", "1"), ("request", "7")]
+    );
+    assert_eq!(tag_keys(&events[1]), ["outer"]);
+}
+
+#[test]
+fn an_isolation_fork_with_items_does_not_see_writes_through_a_handle_to_its_parent() {
+    let events = with_captured_events(|| {
+        let outer = sentry_scopes::get_isolation_scope();
+        request(1, || {
+            outer.set_tag("late", 1);
+            msg();
+        });
+    });
+    assert_eq!(tag_keys(&events[0]), ["request"]);
+}
+
+#[test]
+fn an_isolation_handle_kept_from_inside_a_fork_keeps_that_forks_data() {
+    // The handle of a fork that nothing kept is reused by the next fork on the thread; one
+    // that was kept must never be.
+    with_captured_events(|| {
+        let mut kept = None;
+        request(1, || kept = Some(sentry_scopes::get_isolation_scope()));
+        request(2, || set_tag("second", 1));
+        request(3, || drop(sentry_scopes::get_isolation_scope()));
+        let kept = kept.expect("the body ran");
+        assert_eq!(kept.data().tag("request"), Some("1"));
+        assert_eq!(kept.data().tag("second"), None);
+    });
+}
+
+#[test]
+fn an_isolation_fork_with_items_inside_a_shared_current_scope_is_installed_at_once() {
+    let events = with_captured_events(|| {
+        let current = get_current_scope(); // a shared current scope: forks are taken eagerly
+        request(4, || {
+            current.set_tag("through_handle", 1);
+            msg();
+        });
+        msg();
+    });
+    assert_eq!(tag_keys(&events[0]), ["request"]);
+    assert_eq!(tag_keys(&events[1]), ["through_handle"]);
 }

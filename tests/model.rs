@@ -118,7 +118,7 @@ impl Sdk {
             let handles = || {
                 let inner = match op {
                     Op::WithScope(i) | Op::WithIsolationScope(i) => i,
-                    Op::MacroScope(i) | Op::MacroIsolationScope(i) => i,
+                    Op::MacroScope(_, i) | Op::MacroIsolationScope(_, i) => i,
                     Op::UseScope(_, i) | Op::UseIsolationScope(_, i) => i,
                     _ => return None,
                 };
@@ -155,14 +155,21 @@ impl Sdk {
                         );
                     });
                 }
-                Op::MacroScope(inner) | Op::MacroIsolationScope(inner) => {
+                Op::MacroScope(item, inner) | Op::MacroIsolationScope(item, inner) => {
                     let outer = handles();
-                    let isolation = matches!(op, Op::MacroIsolationScope(_));
-                    let fork = if isolation {
+                    let isolation = matches!(op, Op::MacroIsolationScope(..));
+                    let mut fork = if isolation {
                         sentry_scopes::__private::fork_isolation()
                     } else {
                         sentry_scopes::__private::fork_current()
                     };
+                    // What the macro writes for `tag("item", v)`.
+                    if let Some(v) = item {
+                        static KEY: sentry_scopes::__private::Key =
+                            sentry_scopes::__private::Key::new("item");
+                        let value = sentry_scopes::__private::tag_value(v);
+                        sentry_scopes::__private::set_tags(fork.target(), [(&KEY, value)]);
+                    }
                     let _guard = fork.enter();
                     let block_fn: fn() -> Scope = if isolation {
                         get_isolation_scope

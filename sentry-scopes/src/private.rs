@@ -35,12 +35,12 @@ pub use self::key::Key;
 pub use self::on_err::OnErr;
 pub use self::span::{FnSpan, SpanFuture, no_err, span_future, span_name, span_op, start_span};
 pub use self::values::{
-    ContextValue, Extra, ExtraValue, Fingerprint, Tag, TagValue, Text, UserValue, context, debug,
-    display, extra_value, fingerprint, fingerprint_part, level, set_context, set_extra,
-    set_fingerprint, set_level, set_tags, set_transaction, set_user, tag_value, transaction_name,
-    user_value,
+    ContextValue, Extra, ExtraValue, Fingerprint, Tag, TagValue, Text, UserField, UserValue,
+    context, debug, display, extra_value, fingerprint, fingerprint_part, level, set_context,
+    set_extra, set_fingerprint, set_level, set_tags, set_transaction, set_user, tag_value,
+    transaction_name, user_value,
 };
-use crate::context::thread::{Active, Current, fork_active};
+use crate::context::thread::{Active, Current, with_active};
 pub use crate::context::{ScopeFuture, ScopeGuard};
 pub use crate::protocol::Level;
 use crate::scope::{Scope, ScopeData};
@@ -59,12 +59,28 @@ pub const SCOPES_SIZE: usize = size_of::<Option<Active>>();
 
 /// A fork of the active scopes, prepared before it is entered. Not public API.
 pub struct Fork {
-    /// `None`: a fork of the current scope nothing was written to yet, taken when entered.
-    active: Option<Active>,
-    /// The forked isolation data, once an item writes to it.
-    isolation: Option<Arc<ScopeData>>,
+    /// `None` until an item writes: a fork nothing was written to is taken when entered.
+    taken: Option<Taken>,
+    /// Whether an item wrote to the current data (`span(..)`).
+    current_written: bool,
     /// Whether the isolation scope is forked too (`#[isolation_scope]`).
     forks_isolation: bool,
+}
+
+/// The parts of the active pair a fork has taken, for its items to write to.
+struct Taken {
+    isolation: Isolation,
+    /// The forked current data (copy-on-write).
+    current: Arc<ScopeData>,
+}
+
+/// The isolation side of a taken fork.
+enum Isolation {
+    /// `#[with_scope]`: the active isolation handle, which the fork keeps.
+    Handle(Scope),
+    /// `#[isolation_scope]`: the forked isolation data (copy-on-write), which becomes a new
+    /// isolation scope when the fork is entered.
+    Data(Arc<ScopeData>),
 }
 
 /// Forks the current scope (`#[with_scope]`). Copies nothing: a fork without items is entered
@@ -73,8 +89,8 @@ pub struct Fork {
 #[must_use]
 pub fn fork_current() -> Fork {
     Fork {
-        active: None,
-        isolation: None,
+        taken: None,
+        current_written: false,
         forks_isolation: false,
     }
 }
@@ -85,8 +101,8 @@ pub fn fork_current() -> Fork {
 #[must_use]
 pub fn fork_isolation() -> Fork {
     Fork {
-        active: None,
-        isolation: None,
+        taken: None,
+        current_written: false,
         forks_isolation: true,
     }
 }
@@ -95,42 +111,59 @@ impl Fork {
     /// The data the macro items write to: the forked isolation data for `#[isolation_scope]`,
     /// else the forked current data (copy-on-write). Not public API.
     pub fn target(&mut self) -> &mut ScopeData {
-        if !self.forks_isolation {
-            return forked_current(&mut self.active);
+        let forks_isolation = self.forks_isolation;
+        let taken = self.taken.get_or_insert_with(|| take(forks_isolation));
+        match &mut taken.isolation {
+            Isolation::Data(data) => Arc::make_mut(data),
+            Isolation::Handle(_) => Arc::make_mut(&mut taken.current),
         }
-        let active = self.active.get_or_insert_with(fork_active);
-        Arc::make_mut(
-            self.isolation
-                .get_or_insert_with(|| active.isolation.data()),
-        )
     }
 
     /// Makes the span of `span(..)` active in the fork. It goes on the forked **current**
     /// scope for both attributes: the span active outside may sit on the current scope, which
     /// is more specific than the isolation scope. Not public API.
     pub fn set_span(&mut self, span: &FnSpan) {
-        forked_current(&mut self.active).span = Some(span.span().clone());
+        let forks_isolation = self.forks_isolation;
+        let taken = self.taken.get_or_insert_with(|| take(forks_isolation));
+        Arc::make_mut(&mut taken.current).span = Some(span.span().clone());
+        self.current_written = true;
     }
 
     fn into_active(self) -> Active {
-        let mut active = self.active.unwrap_or_else(fork_active);
-        if self.forks_isolation {
-            let data = self.isolation.unwrap_or_else(|| active.isolation.data());
-            active.isolation = Scope::from_data(data);
+        let Taken { isolation, current } = self.taken.unwrap_or_else(|| take(self.forks_isolation));
+        Active {
+            isolation: match isolation {
+                Isolation::Handle(handle) => handle,
+                Isolation::Data(data) => crate::context::pooled_scope(data),
+            },
+            current: Current::Inline(current),
         }
-        active
     }
 
-    /// Installs the fork on this thread until the guard drops. Not public API.
+    /// Installs the fork on this thread until the guard drops. A fork whose items wrote only
+    /// to the isolation data is entered lazily, like one without items: the new isolation
+    /// scope is installed on the first access to the scopes inside. Not public API.
     #[inline]
     pub fn enter(self) -> ScopeGuard {
-        if self.active.is_some() || self.isolation.is_some() {
-            return ScopeGuard::enter(self.into_active());
+        match self.taken {
+            Some(Taken {
+                isolation: Isolation::Data(isolation),
+                current,
+            }) if !self.current_written => {
+                return ScopeGuard::fork_isolation_from(isolation, current);
+            }
+            Some(taken) => {
+                return ScopeGuard::enter(
+                    Fork {
+                        taken: Some(taken),
+                        ..self
+                    }
+                    .into_active(),
+                );
+            }
+            None => {}
         }
-        // Nothing was taken: nothing to drop either (`forget` skips the drop glue).
-        let forks_isolation = self.forks_isolation;
-        std::mem::forget(self);
-        if forks_isolation {
+        if self.forks_isolation {
             ScopeGuard::fork_isolation()
         } else {
             ScopeGuard::fork_current()
@@ -144,16 +177,29 @@ impl Fork {
     }
 }
 
-/// The forked current data of a fork (copy-on-write), taking the fork now if it is lazy.
-fn forked_current(active: &mut Option<Active>) -> &mut ScopeData {
-    let active = active.get_or_insert_with(fork_active);
-    if let Current::Shared(s) = &active.current {
-        active.current = Current::Inline(s.data());
-    }
-    match &mut active.current {
-        Current::Inline(d) => Arc::make_mut(d),
-        Current::Shared(_) => unreachable!("made inline above"),
-    }
+/// The parts of the active pair a fork writes to, in one access to the pair: the isolation
+/// handle (or, when the fork takes the isolation scope too, its data) and the current data.
+/// A shared current scope's data is copied: the fork must not write through its handle.
+fn take(forks_isolation: bool) -> Taken {
+    with_active(|a| Taken {
+        isolation: if forks_isolation {
+            Isolation::Data(a.isolation.data())
+        } else {
+            Isolation::Handle(a.isolation.clone())
+        },
+        current: a.current.data(),
+    })
+    .unwrap_or_else(|| {
+        let fresh = Active::fresh();
+        Taken {
+            isolation: if forks_isolation {
+                Isolation::Data(fresh.isolation.data())
+            } else {
+                Isolation::Handle(fresh.isolation)
+            },
+            current: fresh.current.data(),
+        }
+    })
 }
 
 /// Leaves the scopes `guard` entered and binds them, with every change the synchronous part of

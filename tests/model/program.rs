@@ -51,12 +51,13 @@ pub(crate) enum Op {
     Write(Target, Write),
     WithScope(Vec<Op>),
     WithIsolationScope(Vec<Op>),
-    /// The fork `#[with_scope]` without arguments enters (lazy: taken on first access); the
-    /// same semantics as `WithScope`, the block scope taken when it is used.
-    MacroScope(Vec<Op>),
-    /// The fork `#[isolation_scope]` without arguments enters; the semantics of
-    /// `WithIsolationScope`.
-    MacroIsolationScope(Vec<Op>),
+    /// The fork `#[with_scope]` enters (without items: lazy, taken on first access); the
+    /// same semantics as `WithScope`, the block scope taken when it is used. `Some(v)`: the
+    /// macro item `tag("item", v)`, written to the fork before it is entered.
+    MacroScope(Option<u8>, Vec<Op>),
+    /// The fork `#[isolation_scope]` enters; the semantics of `WithIsolationScope`. `Some(v)`:
+    /// the item `tag("item", v)`, written to the forked isolation scope.
+    MacroIsolationScope(Option<u8>, Vec<Op>),
     /// `use_scope(&detached[i], ..)`: that scope itself is C inside (F09).
     UseScope(u8, Vec<Op>),
     /// `use_isolation_scope(&detached[i], ..)`: that scope is I, C is forked (F10).
@@ -259,8 +260,10 @@ pub(crate) fn op() -> impl Strategy<Value = Op> {
         prop_oneof![
             3 => vec(inner.clone(), 0..8).prop_map(Op::WithScope),
             3 => vec(inner.clone(), 0..8).prop_map(Op::WithIsolationScope),
-            2 => vec(inner.clone(), 0..8).prop_map(Op::MacroScope),
-            2 => vec(inner.clone(), 0..8).prop_map(Op::MacroIsolationScope),
+            2 => (prop::option::of(0..4u8), vec(inner.clone(), 0..8))
+                .prop_map(|(item, ops)| Op::MacroScope(item, ops)),
+            2 => (prop::option::of(0..4u8), vec(inner.clone(), 0..8))
+                .prop_map(|(item, ops)| Op::MacroIsolationScope(item, ops)),
             1 => (0..2u8, vec(inner.clone(), 0..8)).prop_map(|(d, ops)| Op::UseScope(d, ops)),
             1 => (0..2u8, vec(inner, 0..8)).prop_map(|(d, ops)| Op::UseIsolationScope(d, ops)),
         ]

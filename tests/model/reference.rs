@@ -202,9 +202,12 @@ impl Model {
                     let idx = Self::resolve(*t, f);
                     self.scopes[idx].apply(w, self.max, &mut self.seq);
                 }
-                Op::WithScope(inner) | Op::MacroScope(inner) => {
+                Op::WithScope(inner) | Op::MacroScope(_, inner) => {
                     let cur = self.fork(f.cur);
                     let block = cur;
+                    if let Op::MacroScope(Some(v), _) = op {
+                        self.scopes[cur].apply(&Write::Tag("item", *v), self.max, &mut self.seq);
+                    }
                     self.run(
                         inner,
                         Frame {
@@ -215,8 +218,11 @@ impl Model {
                         },
                     );
                 }
-                Op::WithIsolationScope(inner) | Op::MacroIsolationScope(inner) => {
+                Op::WithIsolationScope(inner) | Op::MacroIsolationScope(_, inner) => {
                     let (iso, cur) = (self.fork(f.iso), self.fork(f.cur)); // F06: both forked
+                    if let Op::MacroIsolationScope(Some(v), _) = op {
+                        self.scopes[iso].apply(&Write::Tag("item", *v), self.max, &mut self.seq);
+                    }
                     self.run(
                         inner,
                         Frame {

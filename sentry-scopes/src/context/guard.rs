@@ -3,7 +3,9 @@
 use std::marker::PhantomData;
 
 use super::thread::{self, Active, Current};
-use crate::scope::Scope;
+use std::sync::Arc;
+
+use crate::scope::{Scope, ScopeData};
 
 /// Keeps a pair of scopes active on this thread until dropped, then restores the previous pair,
 /// on every exit path including a panic.
@@ -54,6 +56,19 @@ impl ScopeGuard {
         match thread::enter_lazy_isolation() {
             0 => Self::enter(thread::with_active(Active::fork_both).unwrap_or_else(Active::fresh)),
             depth => Self::at(depth),
+        }
+    }
+
+    /// Enters a fork of both scopes whose isolation data an `#[isolation_scope]` item already
+    /// wrote (`current` is the current data, unchanged): lazily, as for a fork without items,
+    /// when the current scope is not shared; else installed now.
+    pub(crate) fn fork_isolation_from(isolation: Arc<ScopeData>, current: Arc<ScopeData>) -> Self {
+        match thread::enter_lazy_isolation_data(isolation) {
+            Ok(depth) => Self::at(depth),
+            Err(isolation) => Self::enter(Active {
+                isolation: super::pool::with_data(isolation),
+                current: Current::Inline(current),
+            }),
         }
     }
 
@@ -124,8 +139,12 @@ impl Drop for ScopeGuard {
     #[inline]
     fn drop(&mut self) {
         if self.depth != 0 {
-            // The pair the guard installed is dropped here, after the slot's borrow has ended.
-            drop(thread::leave(self.depth));
+            // The pair the guard installed is dropped here, after the slot's borrow has ended;
+            // an isolation handle nothing else holds is kept as the thread's spare.
+            if let Some(Active { isolation, current }) = thread::leave(self.depth) {
+                drop(current);
+                super::pool::give_back(isolation);
+            }
         }
     }
 }

@@ -1,9 +1,9 @@
-//! One spare scope handle per thread, for `with_scope(|scope| ..)` and
-//! `with_isolation_scope(|scope| ..)`.
+//! One spare scope handle per thread, for `with_scope(|scope| ..)`,
+//! `with_isolation_scope(|scope| ..)` and the isolation scope of `#[isolation_scope]` with items.
 //!
-//! The closure needs a handle before it runs, and most closures drop it when they return: the
-//! handle is then kept for the next call on this thread instead of freeing its cell and
-//! allocating another. A handle that the closure cloned and kept is not reused; it lives on
+//! The closure needs a handle before it runs, and most closures drop it when they return (an
+//! isolation fork's handle goes when its guard does): the handle is then kept for the next
+//! fork on this thread instead of freeing its cell and allocating another. A handle that the closure cloned and kept is not reused; it lives on
 //! as any other handle does. A spare holds this thread's placeholder data, never a scope's, so
 //! keeping it retains nothing.
 
@@ -28,9 +28,24 @@ pub(crate) fn take() -> Scope {
         .unwrap_or_else(|| Scope::from_data(placeholder()))
 }
 
+/// A handle no other handle shares, holding `data`: this thread's spare, or a new one.
+pub(crate) fn with_data(data: Arc<ScopeData>) -> Scope {
+    let mut scope = take();
+    // The placeholder the spare held: never scope data, so dropping it here runs nothing.
+    drop(scope.put(data));
+    scope
+}
+
 /// Keeps `scope` as this thread's spare if nothing else holds it, emptied first; drops it
 /// otherwise. The data it held is dropped here, outside every borrow.
-pub(crate) fn give_back(mut scope: Scope) {
+#[inline]
+pub(crate) fn give_back(scope: Scope) {
+    if !scope.maybe_shared() {
+        keep(scope);
+    }
+}
+
+fn keep(mut scope: Scope) {
     if let Ok(data) = scope.replace_unique(placeholder()) {
         drop(data);
         // During thread teardown the spare is dropped instead.

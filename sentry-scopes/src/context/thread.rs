@@ -217,7 +217,7 @@ fn take_pending(slot: &mut Slot, m: &Marks) {
     for (depth, pending) in slot.pending.drain(..) {
         slot.saved.push((depth, Some(active.clone())));
         match pending {
-            Pending::Isolation(snapshot) => active.isolation = Scope::from_data(snapshot),
+            Pending::Isolation(snapshot) => active.isolation = super::pool::with_data(snapshot),
             Pending::IsolationHandle(handle) => active.isolation = handle,
             Pending::Current(handle) => active.current = Current::Shared(handle),
         }
@@ -302,6 +302,36 @@ pub(crate) fn enter_lazy() -> usize {
 /// 0 when the current scope is a shared handle (or during thread teardown): fork eagerly then.
 pub(crate) fn enter_lazy_isolation() -> usize {
     enter_lazy_isolation_with(None)
+}
+
+/// [`enter_lazy_isolation`] with the fork's isolation data prepared (`#[isolation_scope]` with
+/// items wrote to a copy of the isolation data, taken with the current data unchanged): it
+/// becomes the isolation scope on the first access inside. Gives `data` back when the fork
+/// must be taken eagerly.
+pub(crate) fn enter_lazy_isolation_data(data: Arc<ScopeData>) -> Result<usize, Arc<ScopeData>> {
+    if marks(|m| m.shared.get()) {
+        return Err(data);
+    }
+    let mut data = Some(data);
+    let depth = SLOT
+        .try_with(|slot| {
+            let slot = &mut *slot.borrow_mut();
+            let depth = marks(|m| {
+                let depth = m.depth.get() + 1;
+                m.depth.set(depth);
+                m.pending.set(true);
+                depth
+            });
+            if let Some(data) = data.take() {
+                slot.pending.push((depth, Pending::Isolation(data)));
+            }
+            depth
+        })
+        .unwrap_or(0);
+    match data {
+        None => Ok(depth),
+        Some(data) => Err(data),
+    }
 }
 
 /// [`enter_lazy_isolation`] with the fork's handle: the snapshot goes into `handle` (which no

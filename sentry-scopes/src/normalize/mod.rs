@@ -5,7 +5,10 @@
 mod tags;
 mod value;
 
-pub(crate) use self::tags::{normalize_tag_map, tag};
+pub(crate) use self::tags::{
+    Rejected as TagRejected, normalize_tag_map, tag, tag_key, value as tag_value,
+    value_as_is as tag_value_as_is,
+};
 #[cfg(feature = "tracing")]
 pub(crate) use self::value::bound_breadcrumb_pairs;
 pub(crate) use self::value::{

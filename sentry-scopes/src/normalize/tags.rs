@@ -111,7 +111,8 @@ fn printable_ascii(bytes: &[u8]) -> bool {
     chunks.remainder().iter().all(|b| (0x20..0x7f).contains(b))
 }
 
-fn tag_key(key: &str) -> Result<Cow<'_, str>, Rejected> {
+/// A key as [`tag`] makes it (for keys checked once, apart from their values).
+pub(crate) fn tag_key(key: &str) -> Result<Cow<'_, str>, Rejected> {
     let trimmed = key.trim();
     if trimmed.is_empty() {
         return Err(Rejected::EmptyKey);
@@ -135,6 +136,24 @@ fn tag_key(key: &str) -> Result<Cow<'_, str>, Rejected> {
 
 fn key_char(c: char) -> bool {
     c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | ':' | '-')
+}
+
+/// A value as [`tag`] makes it, borrowing where nothing had to change.
+pub(crate) fn value(value: &str) -> Result<Cow<'_, str>, Rejected> {
+    if value_as_is(value) {
+        return Ok(Cow::Borrowed(value));
+    }
+    tag_value(value)
+}
+
+/// Whether [`value`] keeps `value` as it is, decided on bytes alone (the common case).
+pub(crate) fn value_as_is(value: &str) -> bool {
+    let bytes = value.as_bytes();
+    matches!((bytes.first(), bytes.last()), (Some(&first), Some(&last))
+        if bytes.len() <= MAX_TAG_VALUE_CHARS
+            && first != b' '
+            && last != b' '
+            && printable_ascii(bytes))
 }
 
 fn tag_value(value: &str) -> Result<Cow<'_, str>, Rejected> {

@@ -1,7 +1,11 @@
 //! Keys the macros write: string literals, turned into the shared strings scope maps use once
 //! per call site instead of once per fork.
 
+use std::borrow::Cow;
 use std::sync::{Arc, OnceLock};
+
+use crate::normalize::{TagRejected, tag_key};
+use crate::scope::CheckedKey;
 
 /// A tag, extra or context key written in a macro. The macro puts each in a `static` at its
 /// call site, so a fork that sets it takes a reference count instead of allocating.
@@ -10,6 +14,8 @@ use std::sync::{Arc, OnceLock};
 pub struct Key {
     text: &'static str,
     shared: OnceLock<Arc<str>>,
+    /// The key as a tag key (`normalize::tag_key`): checked once per call site, not per write.
+    tag: OnceLock<Result<Arc<str>, TagRejected>>,
 }
 
 impl Key {
@@ -19,12 +25,23 @@ impl Key {
         Self {
             text,
             shared: OnceLock::new(),
+            tag: OnceLock::new(),
         }
     }
 
     /// The key as a shared string, made on first use. Not public API.
     pub(crate) fn get(&self) -> Arc<str> {
         self.shared.get_or_init(|| Arc::from(self.text)).clone()
+    }
+
+    /// The key as a tag key, made acceptable to Relay on first use, or why it cannot be one.
+    pub(crate) fn tag_key(&self) -> CheckedKey {
+        let key = self.tag.get_or_init(|| match tag_key(self.text) {
+            Ok(Cow::Borrowed(k)) if k.len() == self.text.len() => Ok(self.get()),
+            Ok(k) => Ok(Arc::from(&*k)),
+            Err(why) => Err(why),
+        });
+        key.clone().map_err(|why| (self.text, why))
     }
 }
 

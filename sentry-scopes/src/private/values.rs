@@ -38,6 +38,13 @@ pub trait TagValue {
     /// The tag text. Not public API.
     #[doc(hidden)]
     fn __tag(&self) -> Arc<str>;
+
+    /// The text as an owned `String` (a `user` field): copied straight from a string, without
+    /// the shared string in between. Not public API.
+    #[doc(hidden)]
+    fn __string(&self) -> String {
+        String::from(&*self.__tag())
+    }
 }
 
 /// Values an `extra` or `context` entry accepts: what [`TagValue`] accepts, floats,
@@ -68,11 +75,19 @@ impl TagValue for str {
     fn __tag(&self) -> Arc<str> {
         tag_from_str(self)
     }
+
+    fn __string(&self) -> String {
+        String::from(self)
+    }
 }
 
 impl TagValue for String {
     fn __tag(&self) -> Arc<str> {
         tag_from_str(self)
+    }
+
+    fn __string(&self) -> String {
+        String::from(&**self)
     }
 }
 
@@ -80,11 +95,19 @@ impl TagValue for Box<str> {
     fn __tag(&self) -> Arc<str> {
         tag_from_str(self)
     }
+
+    fn __string(&self) -> String {
+        String::from(&**self)
+    }
 }
 
 impl TagValue for Cow<'_, str> {
     fn __tag(&self) -> Arc<str> {
         tag_from_str(self)
+    }
+
+    fn __string(&self) -> String {
+        String::from(&**self)
     }
 }
 
@@ -92,11 +115,19 @@ impl TagValue for Arc<str> {
     fn __tag(&self) -> Arc<str> {
         tag_from_arc(self)
     }
+
+    fn __string(&self) -> String {
+        String::from(&**self)
+    }
 }
 
 impl TagValue for Text {
     fn __tag(&self) -> Arc<str> {
         tag_from_arc(&self.0)
+    }
+
+    fn __string(&self) -> String {
+        String::from(&*self.0)
     }
 }
 
@@ -116,11 +147,19 @@ impl<T: TagValue + ?Sized> TagValue for &T {
     fn __tag(&self) -> Arc<str> {
         (**self).__tag()
     }
+
+    fn __string(&self) -> String {
+        (**self).__string()
+    }
 }
 
 impl<T: TagValue + ?Sized> TagValue for &mut T {
     fn __tag(&self) -> Arc<str> {
         (**self).__tag()
+    }
+
+    fn __string(&self) -> String {
+        (**self).__string()
     }
 }
 
@@ -237,9 +276,13 @@ pub fn tag_value<T: TagValue + ?Sized>(value: &T) -> Tag {
     Tag(value.__tag())
 }
 
+/// A prepared `user` field value. Not public API.
+#[derive(Clone, Debug)]
+pub struct UserField(String);
+
 /// Converts a `user` field value. Not public API.
-pub fn user_value<T: UserFieldValue + ?Sized>(value: &T) -> Tag {
-    Tag(value.__tag())
+pub fn user_value<T: UserFieldValue + ?Sized>(value: &T) -> UserField {
+    UserField(value.__string())
 }
 
 /// Converts an `extra` or `context` value. Not public API.
@@ -297,7 +340,7 @@ pub fn context<const N: usize>(entries: [(&str, Extra); N]) -> ContextValue {
 
 /// A prepared user, built field by field in source order. Not public API.
 #[derive(Clone, Debug, Default)]
-pub struct UserValue(User);
+pub struct UserValue(Arc<User>);
 
 impl UserValue {
     /// An empty user. Not public API.
@@ -308,30 +351,30 @@ impl UserValue {
 
     /// Sets `id`. Not public API.
     #[must_use]
-    pub fn id(mut self, value: Tag) -> Self {
-        self.0.id = Some(String::from(&*value.0));
+    pub fn id(mut self, value: UserField) -> Self {
+        Arc::make_mut(&mut self.0).id = Some(value.0);
         self
     }
 
     /// Sets `email`. Not public API.
     #[must_use]
-    pub fn email(mut self, value: Tag) -> Self {
-        self.0.email = Some(String::from(&*value.0));
+    pub fn email(mut self, value: UserField) -> Self {
+        Arc::make_mut(&mut self.0).email = Some(value.0);
         self
     }
 
     /// Sets `username`. Not public API.
     #[must_use]
-    pub fn username(mut self, value: Tag) -> Self {
-        self.0.username = Some(String::from(&*value.0));
+    pub fn username(mut self, value: UserField) -> Self {
+        Arc::make_mut(&mut self.0).username = Some(value.0);
         self
     }
 
     /// Sets `ip_address`; a value that is not an IP address (nor `{{auto}}`) is dropped.
     /// Not public API.
     #[must_use]
-    pub fn ip_address(mut self, value: Tag) -> Self {
-        self.0.ip_address = value.0.parse().ok();
+    pub fn ip_address(mut self, value: UserField) -> Self {
+        Arc::make_mut(&mut self.0).ip_address = value.0.parse().ok();
         self
     }
 }
@@ -342,7 +385,7 @@ impl UserValue {
 /// Sets every tag of one macro, in source order (a later write of a key wins), with one
 /// rebuild of the tag map's overlay. Not public API.
 pub fn set_tags<const N: usize>(scope: &mut ScopeData, tags: [(&Key, Tag); N]) {
-    scope.set_tag_array(tags.map(|(k, v)| (k.get(), v.0)));
+    scope.set_tag_array(tags.map(|(k, v)| (k.tag_key(), v.0)));
 }
 
 /// Sets an extra value. Not public API.
@@ -357,7 +400,7 @@ pub fn set_context(scope: &mut ScopeData, name: &Key, value: ContextValue) {
 
 /// Sets the user. Not public API.
 pub fn set_user(scope: &mut ScopeData, value: UserValue) {
-    scope.set_user(Some(Arc::new(value.0)));
+    scope.set_user(Some(value.0));
 }
 
 /// Sets the level. Not public API.
@@ -420,9 +463,9 @@ mod tests {
     #[test]
     fn user_fields_and_invalid_ip() {
         let user = UserValue::new()
-            .id(tag_value("7"))
-            .ip_address(tag_value("10.0.0.1"))
-            .username(tag_value("ann"));
+            .id(user_value("7"))
+            .ip_address(user_value("10.0.0.1"))
+            .username(user_value("ann"));
         assert_eq!(user.0.id.as_deref(), Some("7"));
         assert_eq!(
             user.0.ip_address.map(|ip| ip.to_string()).as_deref(),
@@ -430,10 +473,30 @@ mod tests {
         );
         assert!(
             UserValue::new()
-                .ip_address(tag_value("nope"))
+                .ip_address(user_value("nope"))
                 .0
                 .ip_address
                 .is_none()
         );
+    }
+
+    #[test]
+    fn a_user_field_is_the_text_a_tag_of_the_same_value_gets() {
+        fn same<T: TagValue + ?Sized>(value: &T) {
+            assert_eq!(user_value(value).0, &*tag_value(value).0);
+        }
+        same("plain");
+        same(&String::from("owned"));
+        same(&Box::<str>::from("boxed"));
+        same(&Cow::Borrowed("cow"));
+        same(&Arc::<str>::from("shared"));
+        same(&display(&4.5));
+        same(&debug(&"quoted"));
+        same(&42_u64);
+        same(&-7_i32);
+        same(&true);
+        same(&'c');
+        same(&&&"deep");
+        same(&&mut String::from("mut"));
     }
 }

@@ -14,7 +14,12 @@ use super::processors::{EventProcessor, TransactionProcessor};
 use super::propagation::PropagationContext;
 use super::request::RequestSource;
 use super::span::Span;
+use crate::normalize::TagRejected;
 use crate::protocol::{Attachment, Breadcrumb, Context, Level, User, Uuid, Value};
+
+/// A tag key checked once (a macro's key): the key as it is kept, or the key as written and
+/// why it cannot be a tag key.
+pub(crate) type CheckedKey = Result<Arc<str>, (&'static str, TagRejected)>;
 
 /// A scope attachment and whether transaction events carry it too (scope-model.md 2.1, A02).
 #[derive(Debug)]
@@ -182,16 +187,27 @@ impl ScopeData {
             .insert_many(tags.into_iter().filter_map(|(k, v)| acceptable_tag(k, v)));
     }
 
-    /// [`set_tags`](Self::set_tags) for a fixed number of tags (what a macro writes); one
-    /// allocation when every tag is acceptable as it is.
-    pub(crate) fn set_tag_array<const N: usize>(&mut self, tags: [(Arc<str>, Arc<str>); N]) {
-        let fixed = tags.map(|(k, v)| acceptable_tag(k, v));
-        if fixed.iter().all(Option::is_some) {
-            // Every entry is `Some`: the default is never used.
-            self.tags.insert_array(fixed.map(Option::unwrap_or_default));
-        } else {
-            self.tags.insert_many(fixed.into_iter().flatten());
+    /// [`set_tags`](Self::set_tags) for a fixed number of tags (what a macro writes), whose
+    /// keys were checked once per call site; one allocation when every value is acceptable as
+    /// it is.
+    pub(crate) fn set_tag_array<const N: usize>(&mut self, tags: [(CheckedKey, Arc<str>); N]) {
+        if tags
+            .iter()
+            .all(|(key, value)| key.is_ok() && crate::normalize::tag_value_as_is(value))
+        {
+            // Every key is `Ok`: the fallback is never used.
+            let tags = tags.map(|(key, value)| (key.unwrap_or_else(|(k, _)| Arc::from(k)), value));
+            self.tags.insert_array(tags);
+            return;
         }
+        let fixed = tags.into_iter().filter_map(|(key, value)| match key {
+            Ok(key) => acceptable_value(key, value),
+            Err((key, why)) => {
+                crate::debug::log(|| format!("tag {key:?} dropped: {why}"));
+                None
+            }
+        });
+        self.tags.insert_many(fixed);
     }
 
     pub(crate) fn remove_tag(&mut self, key: &str) {
@@ -302,6 +318,18 @@ fn acceptable_tag(key: Arc<str>, value: Arc<str>) -> Option<(Arc<str>, Arc<str>)
             Some((key, value))
         }
         Ok((k, v)) => Some((Arc::from(&*k), Arc::from(&*v))),
+        Err(why) => {
+            crate::debug::log(|| format!("tag {key:?} dropped: {why}"));
+            None
+        }
+    }
+}
+
+/// The tag with its value made acceptable (`normalize::tag_value`), for a key that already is.
+fn acceptable_value(key: Arc<str>, value: Arc<str>) -> Option<(Arc<str>, Arc<str>)> {
+    match crate::normalize::tag_value(&value) {
+        Ok(Cow::Borrowed(v)) if v.len() == value.len() => Some((key, value)),
+        Ok(v) => Some((key, Arc::from(&*v))),
         Err(why) => {
             crate::debug::log(|| format!("tag {key:?} dropped: {why}"));
             None

@@ -30,7 +30,7 @@ pub(crate) use self::breadcrumbs::StoredCrumb;
 #[cfg(feature = "tracing")]
 pub(crate) use self::crumb::{CrumbDraft, Key as CrumbKey, scratch_data};
 pub use self::data::ScopeData;
-pub(crate) use self::data::{StoredAttachment, arc_str};
+pub(crate) use self::data::{CheckedKey, StoredAttachment, arc_str};
 pub(crate) use self::finished::{FinishedTransaction, SpanRecord};
 pub(crate) use self::ids::unit as random_unit;
 pub(crate) use self::map::{EncodeEntry, Encoded, Entry as MapEntry};
@@ -105,6 +105,13 @@ impl Scope {
         Self {
             cell: Arc::new(Cell::WriteMostly(Mutex::new(data))),
         }
+    }
+
+    /// Whether another handle may share this one's cell: a load, for a quick no before
+    /// [`replace_unique`](Self::replace_unique).
+    #[inline]
+    pub(crate) fn maybe_shared(&self) -> bool {
+        Arc::strong_count(&self.cell) != 1
     }
 
     /// Puts `data` into this handle's cell and returns what it held, when no other handle
@@ -246,7 +253,7 @@ impl Scope {
         if tags.is_empty() {
             return;
         }
-        self.update(|d| d.set_tags(tags.iter().cloned()));
+        self.update_with(tags, |d, tags| d.set_tags(tags));
     }
 
     /// Removes a tag from this scope only; a tag of a lower scope shows through again.

@@ -323,12 +323,12 @@ impl<V: Clone> ScopeMap<V> {
     /// into its one allocation.
     pub(crate) fn insert_array<const N: usize>(&mut self, entries: [(Arc<str>, V); N]) {
         let old = self.top().len();
-        let top: Arc<[Entry<V>]> = self
-            .top()
-            .iter()
-            .cloned()
-            .chain(entries.map(|(k, v)| (k, Some(v))))
-            .collect();
+        let entries = entries.map(|(k, v)| (k, Some(v)));
+        let top: Arc<[Entry<V>]> = if old == 0 {
+            Arc::from(entries)
+        } else {
+            self.top().iter().cloned().chain(entries).collect()
+        };
         self.replace_top(top, old);
     }
 
