@@ -143,6 +143,39 @@ fn tags_relay_rejects_are_fixed_or_dropped_on_the_way_in() {
     assert_eq!(keys.len(), 6, "{keys:?}");
 }
 
+#[sentry_scopes::with_scope(
+    tag("control", "a\nb"),
+    tag("empty", " "),
+    tag("long", "v".repeat(300)),
+    tag("kept", value)
+)]
+fn macro_tags(value: &str) {
+    sentry_scopes::capture_message("macro tags", Level::Info);
+}
+
+#[test]
+fn macro_tag_values_relay_rejects_are_fixed_or_dropped_like_set_tag_ones() {
+    // A macro's keys are checked when it expands; its values at each write.
+    let _serial = serial();
+    let events = with_captured_events(|| {
+        macro_tags("first");
+        macro_tags(" second ");
+        macro_tags("");
+    });
+    let long = "v".repeat(197) + "...";
+    for (event, kept) in events.iter().zip([Some("first"), Some("second"), None]) {
+        let tags: Vec<_> = event
+            .tags
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        let mut expected = vec![("control", "a b")];
+        expected.extend(kept.map(|v| ("kept", v)));
+        expected.push(("long", long.as_str()));
+        assert_eq!(tags, expected);
+    }
+}
+
 /// An error whose formatting impls panic.
 struct Hostile;
 

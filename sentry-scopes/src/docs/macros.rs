@@ -193,10 +193,13 @@
 //!
 //! A fork without items is entered lazily: `#[with_scope]` records a depth on the thread and
 //! copies nothing; `#[isolation_scope]` takes a snapshot of the isolation data (one reference
-//! count) and records a depth. The fork is taken on the first access inside it (a write, a
-//! capture, a handle asked for, a guard entered), with the same result as an eager fork: what
-//! is written inside stays inside, and a write through a handle to the parent after entry
-//! does not reach it.
+//! count) and records a depth. So does an `#[isolation_scope]` whose items write only to the
+//! isolation scope (all but `span(..)`): its snapshot is the copy they wrote to. The fork is
+//! taken on the first access inside it (a write, a capture, a handle asked for, a guard
+//! entered), with the same result as an eager fork: what is written inside stays inside, and
+//! a write through a handle to the parent after entry does not reach it. Tag keys are checked
+//! when the macro expands (a key the server would drop does not compile), so at run time only
+//! the values are, at each write, and fixed or dropped as `set_tag` fixes or drops them.
 //!
 //! ```
 //! use sentry_scopes::__private as p;
