@@ -12,6 +12,7 @@ mod crumb;
 mod data;
 mod finished;
 mod ids;
+mod keys;
 mod list;
 mod map;
 pub(crate) mod merge;
@@ -33,6 +34,7 @@ pub use self::data::ScopeData;
 pub(crate) use self::data::{CheckedKey, StoredAttachment, arc_str};
 pub(crate) use self::finished::{FinishedTransaction, SpanRecord};
 pub(crate) use self::ids::unit as random_unit;
+pub(crate) use self::keys::shared_key;
 pub(crate) use self::map::{EncodeEntry, Encoded, Entry as MapEntry};
 pub use self::processors::{EventProcessor, TransactionProcessor};
 pub use self::propagation::PropagationContext;
@@ -236,7 +238,10 @@ impl Scope {
 
     /// Sets a tag. Tags are indexed and searchable on the server.
     pub fn set_tag(&self, key: impl AsRef<str>, value: impl ToString) {
-        let (key, value) = (arc_str(key), Arc::<str>::from(value.to_string()));
+        let (key, value) = (
+            shared_key(key.as_ref()),
+            Arc::<str>::from(value.to_string()),
+        );
         self.update_with((key, value), |d, (k, v)| d.set_tag(k, v));
     }
 
@@ -248,7 +253,7 @@ impl Scope {
     {
         let tags: Vec<(Arc<str>, Arc<str>)> = tags
             .into_iter()
-            .map(|(k, v)| (arc_str(k), Arc::from(v.to_string())))
+            .map(|(k, v)| (shared_key(k.as_ref()), Arc::from(v.to_string())))
             .collect();
         if tags.is_empty() {
             return;
@@ -267,7 +272,7 @@ impl Scope {
     pub fn set_extra(&self, key: impl AsRef<str>, value: impl Into<Value>) {
         let mut value = value.into();
         normalize::bound_value(&mut value, normalize::MAX_DEPTH - 1);
-        let (key, value) = (arc_str(key), Arc::new(value));
+        let (key, value) = (shared_key(key.as_ref()), Arc::new(value));
         self.update_with((key, value), |d, (k, v)| d.set_extra(k, v));
     }
 
@@ -282,7 +287,7 @@ impl Scope {
     pub fn set_context(&self, key: impl AsRef<str>, value: impl Into<Context>) {
         let mut value = value.into();
         normalize::bound_context(&mut value);
-        let (key, value) = (arc_str(key), Arc::new(value));
+        let (key, value) = (shared_key(key.as_ref()), Arc::new(value));
         self.update_with((key, value), |d, (k, v)| d.set_context(k, v));
     }
 

@@ -136,7 +136,7 @@ impl SpanState {
 fn tags_of(values: &Map<String, Value>) -> Vec<(Arc<str>, Arc<str>)> {
     values
         .iter()
-        .map(|(k, v)| (arc_str(k), arc_str(tag_value(v))))
+        .map(|(k, v)| (crate::scope::shared_key(k), arc_str(tag_value(v))))
         .collect()
 }
 
