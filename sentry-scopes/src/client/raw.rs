@@ -9,14 +9,13 @@
 //! `tests/raw_capture.rs` and the randomised test below).
 
 use std::borrow::Cow;
-use std::sync::Arc;
 
 use super::defaults::Defaults;
 use super::json;
 use super::raw_transaction::{Ctx, write_contexts};
 use crate::protocol::{Breadcrumb, Context, Event, Map};
 use crate::scope::merge::{scoped_breadcrumbs, scoped_tags};
-use crate::scope::{EncodeEntry, Encoded, MapEntry as Entry, ScopeData};
+use crate::scope::{EncodeEntry, Encoded, MapEntry as Entry, ScopeData, TagText};
 
 /// The event item's JSON for `event` (merged with everything but `layers`' tags and
 /// breadcrumbs), with those two fields written from the layers, and with `host`'s default
@@ -156,7 +155,7 @@ fn tag_json(buf: &mut Vec<u8>, key: &str, value: &str) {
 }
 
 /// A tag map's shared entries are encoded as the members of `"tags"`.
-impl EncodeEntry for Arc<str> {
+impl EncodeEntry for TagText {
     fn encode(out: &mut Vec<u8>, key: &str, value: &Self) {
         tag_json(out, key, value);
     }
@@ -164,7 +163,7 @@ impl EncodeEntry for Arc<str> {
 
 /// The members of `encoded` (a map's shared entries) with `top` (its later writes, sorted;
 /// `None` removes) put in their places: runs of shared entries are copied whole.
-fn overlay(buf: &mut Vec<u8>, encoded: &Encoded, top: &[Entry<Arc<str>>]) {
+fn overlay(buf: &mut Vec<u8>, encoded: &Encoded, top: &[Entry<TagText>]) {
     let copy = |buf: &mut Vec<u8>, from: usize, to: usize| {
         let run = encoded.run(from, to);
         if !run.is_empty() {

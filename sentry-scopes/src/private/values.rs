@@ -11,11 +11,11 @@ use std::sync::Arc;
 use super::bounds::{DebugValue, DisplayValue, FingerprintPart, TransactionName, UserFieldValue};
 use super::key::Key;
 use crate::protocol::{Context, Level, Map, User, Value};
-use crate::scope::ScopeData;
+use crate::scope::{ScopeData, TagText};
 
 /// A prepared tag value. Not public API.
 #[derive(Clone, Debug)]
-pub struct Tag(Arc<str>);
+pub struct Tag(TagText);
 
 /// A prepared extra or context value. Not public API.
 #[derive(Clone, Debug)]
@@ -37,13 +37,13 @@ pub struct Text(Arc<str>);
 pub trait TagValue {
     /// The tag text. Not public API.
     #[doc(hidden)]
-    fn __tag(&self) -> Arc<str>;
+    fn __tag(&self) -> TagText;
 
     /// The text as an owned `String` (a `user` field): copied straight from a string, without
     /// the shared string in between. Not public API.
     #[doc(hidden)]
     fn __string(&self) -> String {
-        String::from(&*self.__tag())
+        String::from(self.__tag().as_str())
     }
 }
 
@@ -63,16 +63,16 @@ pub trait ExtraValue {
 
 // The scope makes tags acceptable to the server when they are set (`normalize::tags`), so the
 // text is taken as it is here.
-fn tag_from_str(s: &str) -> Arc<str> {
-    Arc::from(s)
+fn tag_from_str(s: &str) -> TagText {
+    TagText::new(s)
 }
 
-fn tag_from_arc(s: &Arc<str>) -> Arc<str> {
-    s.clone()
+fn tag_from_arc(s: &Arc<str>) -> TagText {
+    TagText::new(&**s)
 }
 
 impl TagValue for str {
-    fn __tag(&self) -> Arc<str> {
+    fn __tag(&self) -> TagText {
         tag_from_str(self)
     }
 
@@ -82,7 +82,7 @@ impl TagValue for str {
 }
 
 impl TagValue for String {
-    fn __tag(&self) -> Arc<str> {
+    fn __tag(&self) -> TagText {
         tag_from_str(self)
     }
 
@@ -92,7 +92,7 @@ impl TagValue for String {
 }
 
 impl TagValue for Box<str> {
-    fn __tag(&self) -> Arc<str> {
+    fn __tag(&self) -> TagText {
         tag_from_str(self)
     }
 
@@ -102,7 +102,7 @@ impl TagValue for Box<str> {
 }
 
 impl TagValue for Cow<'_, str> {
-    fn __tag(&self) -> Arc<str> {
+    fn __tag(&self) -> TagText {
         tag_from_str(self)
     }
 
@@ -112,7 +112,7 @@ impl TagValue for Cow<'_, str> {
 }
 
 impl TagValue for Arc<str> {
-    fn __tag(&self) -> Arc<str> {
+    fn __tag(&self) -> TagText {
         tag_from_arc(self)
     }
 
@@ -122,7 +122,7 @@ impl TagValue for Arc<str> {
 }
 
 impl TagValue for Text {
-    fn __tag(&self) -> Arc<str> {
+    fn __tag(&self) -> TagText {
         tag_from_arc(&self.0)
     }
 
@@ -132,19 +132,19 @@ impl TagValue for Text {
 }
 
 impl TagValue for bool {
-    fn __tag(&self) -> Arc<str> {
-        Arc::from(if *self { "true" } else { "false" })
+    fn __tag(&self) -> TagText {
+        TagText::new_static(if *self { "true" } else { "false" })
     }
 }
 
 impl TagValue for char {
-    fn __tag(&self) -> Arc<str> {
+    fn __tag(&self) -> TagText {
         tag_from_str(self.encode_utf8(&mut [0; 4]))
     }
 }
 
 impl<T: TagValue + ?Sized> TagValue for &T {
-    fn __tag(&self) -> Arc<str> {
+    fn __tag(&self) -> TagText {
         (**self).__tag()
     }
 
@@ -154,7 +154,7 @@ impl<T: TagValue + ?Sized> TagValue for &T {
 }
 
 impl<T: TagValue + ?Sized> TagValue for &mut T {
-    fn __tag(&self) -> Arc<str> {
+    fn __tag(&self) -> TagText {
         (**self).__tag()
     }
 
@@ -166,8 +166,8 @@ impl<T: TagValue + ?Sized> TagValue for &mut T {
 macro_rules! integers {
     ($($t:ty),*) => {$(
         impl TagValue for $t {
-            fn __tag(&self) -> Arc<str> {
-                Arc::from(self.to_string())
+            fn __tag(&self) -> TagText {
+                smol_str::ToSmolStr::to_smolstr(self)
             }
         }
         impl ExtraValue for $t {

@@ -21,6 +21,10 @@ use crate::protocol::{Attachment, Breadcrumb, Context, Level, User, Uuid, Value}
 /// why it cannot be a tag key.
 pub(crate) type CheckedKey = Result<Arc<str>, (&'static str, TagRejected)>;
 
+/// A tag value as a scope keeps it: up to 23 bytes inline, longer text shared; cloned without
+/// an allocation either way.
+pub(crate) type TagText = smol_str::SmolStr;
+
 /// A scope attachment and whether transaction events carry it too (scope-model.md 2.1, A02).
 #[derive(Debug)]
 pub(crate) struct StoredAttachment {
@@ -43,7 +47,7 @@ pub(crate) struct StoredAttachment {
 /// ```
 #[derive(Clone, Debug, Default)]
 pub struct ScopeData {
-    pub(crate) tags: ScopeMap<Arc<str>>,
+    pub(crate) tags: ScopeMap<TagText>,
     pub(crate) extra: ScopeMap<Arc<Value>>,
     pub(crate) contexts: ScopeMap<Arc<Context>>,
     pub(crate) user: Option<Arc<User>>,
@@ -175,14 +179,14 @@ impl ScopeData {
 
     /// Sets a tag, made acceptable to Relay first (`normalize::tag`); a tag that cannot be
     /// is dropped with a debug log line.
-    pub(crate) fn set_tag(&mut self, key: Arc<str>, value: Arc<str>) {
+    pub(crate) fn set_tag(&mut self, key: Arc<str>, value: TagText) {
         if let Some((key, value)) = acceptable_tag(key, value) {
             self.tags.insert(key, value);
         }
     }
 
     /// Sets the tags in order (a later write of a key wins) with one write of the tag map.
-    pub(crate) fn set_tags(&mut self, tags: impl IntoIterator<Item = (Arc<str>, Arc<str>)>) {
+    pub(crate) fn set_tags(&mut self, tags: impl IntoIterator<Item = (Arc<str>, TagText)>) {
         self.tags
             .insert_many(tags.into_iter().filter_map(|(k, v)| acceptable_tag(k, v)));
     }
@@ -190,7 +194,7 @@ impl ScopeData {
     /// [`set_tags`](Self::set_tags) for a fixed number of tags (what a macro writes), whose
     /// keys were checked once per call site; one allocation when every value is acceptable as
     /// it is.
-    pub(crate) fn set_tag_array<const N: usize>(&mut self, tags: [(CheckedKey, Arc<str>); N]) {
+    pub(crate) fn set_tag_array<const N: usize>(&mut self, tags: [(CheckedKey, TagText); N]) {
         if tags
             .iter()
             .all(|(key, value)| key.is_ok() && crate::normalize::tag_value_as_is(value))
@@ -310,14 +314,14 @@ impl ScopeData {
 }
 
 /// The tag as Relay accepts it, reusing the shared strings when nothing had to change.
-fn acceptable_tag(key: Arc<str>, value: Arc<str>) -> Option<(Arc<str>, Arc<str>)> {
+fn acceptable_tag(key: Arc<str>, value: TagText) -> Option<(Arc<str>, TagText)> {
     match crate::normalize::tag(&key, &value) {
         Ok((Cow::Borrowed(k), Cow::Borrowed(v)))
             if k.len() == key.len() && v.len() == value.len() =>
         {
             Some((key, value))
         }
-        Ok((k, v)) => Some((Arc::from(&*k), Arc::from(&*v))),
+        Ok((k, v)) => Some((Arc::from(&*k), TagText::from(&*v))),
         Err(why) => {
             crate::debug::log(|| format!("tag {key:?} dropped: {why}"));
             None
@@ -326,10 +330,10 @@ fn acceptable_tag(key: Arc<str>, value: Arc<str>) -> Option<(Arc<str>, Arc<str>)
 }
 
 /// The tag with its value made acceptable (`normalize::tag_value`), for a key that already is.
-fn acceptable_value(key: Arc<str>, value: Arc<str>) -> Option<(Arc<str>, Arc<str>)> {
+fn acceptable_value(key: Arc<str>, value: TagText) -> Option<(Arc<str>, TagText)> {
     match crate::normalize::tag_value(&value) {
         Ok(Cow::Borrowed(v)) if v.len() == value.len() => Some((key, value)),
-        Ok(v) => Some((key, Arc::from(&*v))),
+        Ok(v) => Some((key, TagText::from(&*v))),
         Err(why) => {
             crate::debug::log(|| format!("tag {key:?} dropped: {why}"));
             None
@@ -349,10 +353,10 @@ mod tests {
     #[test]
     fn update_from_gives_upper_keys_precedence_and_keeps_lower_only_keys() {
         let mut lower = ScopeData::default();
-        lower.set_tag(arc_str("a"), arc_str("lower"));
-        lower.set_tag(arc_str("only_lower"), arc_str("1"));
+        lower.set_tag(arc_str("a"), TagText::new("lower"));
+        lower.set_tag(arc_str("only_lower"), TagText::new("1"));
         let mut upper = ScopeData::default();
-        upper.set_tag(arc_str("a"), arc_str("upper"));
+        upper.set_tag(arc_str("a"), TagText::new("upper"));
         upper.set_level(Some(Level::Fatal));
         lower.update_from(&upper, 100);
         assert_eq!(lower.tag("a"), Some("upper"));
@@ -363,7 +367,7 @@ mod tests {
     #[test]
     fn clear_keeps_processors_and_changes_trace() {
         let mut data = ScopeData::default();
-        data.set_tag(arc_str("a"), arc_str("1"));
+        data.set_tag(arc_str("a"), TagText::new("1"));
         data.add_processor(EventProcessor::new(Some));
         let trace = data.propagation.trace_id();
         data.clear();

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use super::breadcrumbs::{StoredCrumb, merge_sorted};
 use super::map::ScopeMap;
-use super::{PropagationContext, RequestSource, ScopeData};
+use super::{PropagationContext, RequestSource, ScopeData, TagText};
 
 use crate::protocol::{Attachment, Context, Event, Map, Transaction, User, Value};
 use sentry_types::protocol::v7::Request;
@@ -87,7 +87,7 @@ pub(crate) fn scoped_breadcrumbs<'a>(layers: &[&'a ScopeData], max: usize) -> Ve
 }
 
 /// The tags of `layers`, sorted by key, each with the most specific layer's value.
-pub(crate) fn scoped_tags<'a>(layers: &[&'a ScopeData]) -> Vec<(&'a str, &'a Arc<str>)> {
+pub(crate) fn scoped_tags<'a>(layers: &[&'a ScopeData]) -> Vec<(&'a str, &'a TagText)> {
     union(layers, |l| &l.tags)
 }
 

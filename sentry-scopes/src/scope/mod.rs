@@ -31,7 +31,7 @@ pub(crate) use self::breadcrumbs::StoredCrumb;
 #[cfg(feature = "tracing")]
 pub(crate) use self::crumb::{CrumbDraft, Key as CrumbKey, scratch_data};
 pub use self::data::ScopeData;
-pub(crate) use self::data::{CheckedKey, StoredAttachment, arc_str};
+pub(crate) use self::data::{CheckedKey, StoredAttachment, TagText, arc_str};
 pub(crate) use self::finished::{FinishedTransaction, SpanRecord};
 pub(crate) use self::ids::unit as random_unit;
 pub(crate) use self::keys::shared_key;
@@ -238,10 +238,7 @@ impl Scope {
 
     /// Sets a tag. Tags are indexed and searchable on the server.
     pub fn set_tag(&self, key: impl AsRef<str>, value: impl ToString) {
-        let (key, value) = (
-            shared_key(key.as_ref()),
-            Arc::<str>::from(value.to_string()),
-        );
+        let (key, value) = (shared_key(key.as_ref()), TagText::from(value.to_string()));
         self.update_with((key, value), |d, (k, v)| d.set_tag(k, v));
     }
 
@@ -251,9 +248,9 @@ impl Scope {
         K: AsRef<str>,
         V: ToString,
     {
-        let tags: Vec<(Arc<str>, Arc<str>)> = tags
+        let tags: Vec<(Arc<str>, TagText)> = tags
             .into_iter()
-            .map(|(k, v)| (shared_key(k.as_ref()), Arc::from(v.to_string())))
+            .map(|(k, v)| (shared_key(k.as_ref()), TagText::from(v.to_string())))
             .collect();
         if tags.is_empty() {
             return;

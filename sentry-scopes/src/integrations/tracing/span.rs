@@ -12,12 +12,12 @@ use super::fields::{Fields, SentryFields, tag_value};
 use crate::context::thread::{self, Current, with_active};
 use crate::context::update_current;
 use crate::protocol::{Map, Value};
-use crate::scope::{ScopeData, Span, SpanGuard, arc_str};
+use crate::scope::{ScopeData, Span, SpanGuard, TagText, shared_key};
 
 /// What a span stores in its extensions.
 pub(super) struct SpanState {
     /// The span's fields, as tags for its scope (empty without span scopes).
-    tags: Vec<(Arc<str>, Arc<str>)>,
+    tags: Vec<(Arc<str>, TagText)>,
     /// The Sentry span, finished when the state is dropped (the tracing span closed).
     sentry: Option<SentrySpan>,
     /// The span's current scope, once forked; `None` while it is entered (it is in the
@@ -133,14 +133,14 @@ impl SpanState {
     }
 }
 
-fn tags_of(values: &Map<String, Value>) -> Vec<(Arc<str>, Arc<str>)> {
+fn tags_of(values: &Map<String, Value>) -> Vec<(Arc<str>, TagText)> {
     values
         .iter()
-        .map(|(k, v)| (crate::scope::shared_key(k), arc_str(tag_value(v))))
+        .map(|(k, v)| (shared_key(k), TagText::from(tag_value(v))))
         .collect()
 }
 
-fn set_tags(data: &mut ScopeData, tags: &[(Arc<str>, Arc<str>)]) {
+fn set_tags(data: &mut ScopeData, tags: &[(Arc<str>, TagText)]) {
     for (k, v) in tags {
         data.set_tag(k.clone(), v.clone());
     }
@@ -193,7 +193,7 @@ mod tests {
             }
             let parent = with_active(|a| a.current.data()).unwrap();
             let mut state = SpanState {
-                tags: vec![(arc_str("order_id"), arc_str("7"))],
+                tags: vec![(shared_key("order_id"), TagText::new("7"))],
                 sentry: None,
                 current: None,
             };
