@@ -186,9 +186,14 @@ impl ScopeData {
     }
 
     /// Sets the tags in order (a later write of a key wins) with one write of the tag map.
-    pub(crate) fn set_tags(&mut self, tags: impl IntoIterator<Item = (Arc<str>, TagText)>) {
-        self.tags
-            .insert_many(tags.into_iter().filter_map(|(k, v)| acceptable_tag(k, v)));
+    /// The acceptable ones are kept in `tags`' own buffer, so that the new overlay is built
+    /// from a list of known length, in one allocation.
+    pub(crate) fn set_tags(&mut self, tags: Vec<(Arc<str>, TagText)>) {
+        let tags: Vec<_> = tags
+            .into_iter()
+            .filter_map(|(k, v)| acceptable_tag(k, v))
+            .collect();
+        self.tags.insert_many(tags);
     }
 
     /// [`set_tags`](Self::set_tags) for a fixed number of tags (what a macro writes), whose
