@@ -130,14 +130,9 @@ impl Fork {
     }
 
     fn into_active(self) -> Active {
-        let Taken { isolation, current } = self.taken.unwrap_or_else(|| take(self.forks_isolation));
-        Active {
-            isolation: match isolation {
-                Isolation::Handle(handle) => handle,
-                Isolation::Data(data) => crate::context::pooled_scope(data),
-            },
-            current: Current::Inline(current),
-        }
+        self.taken
+            .unwrap_or_else(|| take(self.forks_isolation))
+            .into_active()
     }
 
     /// Installs the fork on this thread until the guard drops. A fork whose items wrote only
@@ -149,24 +144,10 @@ impl Fork {
             Some(Taken {
                 isolation: Isolation::Data(isolation),
                 current,
-            }) if !self.current_written => {
-                return ScopeGuard::fork_isolation_from(isolation, current);
-            }
-            Some(taken) => {
-                return ScopeGuard::enter(
-                    Fork {
-                        taken: Some(taken),
-                        ..self
-                    }
-                    .into_active(),
-                );
-            }
-            None => {}
-        }
-        if self.forks_isolation {
-            ScopeGuard::fork_isolation()
-        } else {
-            ScopeGuard::fork_current()
+            }) if !self.current_written => ScopeGuard::fork_isolation_from(isolation, current),
+            Some(taken) => ScopeGuard::enter(taken.into_active()),
+            None if self.forks_isolation => ScopeGuard::fork_isolation(),
+            None => ScopeGuard::fork_current(),
         }
     }
 
@@ -181,25 +162,27 @@ impl Fork {
 /// handle (or, when the fork takes the isolation scope too, its data) and the current data.
 /// A shared current scope's data is copied: the fork must not write through its handle.
 fn take(forks_isolation: bool) -> Taken {
-    with_active(|a| Taken {
+    let parts = |a: &Active| Taken {
         isolation: if forks_isolation {
             Isolation::Data(a.isolation.data())
         } else {
             Isolation::Handle(a.isolation.clone())
         },
         current: a.current.data(),
-    })
-    .unwrap_or_else(|| {
-        let fresh = Active::fresh();
-        Taken {
-            isolation: if forks_isolation {
-                Isolation::Data(fresh.isolation.data())
-            } else {
-                Isolation::Handle(fresh.isolation)
+    };
+    with_active(parts).unwrap_or_else(|| parts(&Active::fresh()))
+}
+
+impl Taken {
+    fn into_active(self) -> Active {
+        Active {
+            isolation: match self.isolation {
+                Isolation::Handle(handle) => handle,
+                Isolation::Data(data) => crate::context::pooled_scope(data),
             },
-            current: fresh.current.data(),
+            current: Current::Inline(self.current),
         }
-    })
+    }
 }
 
 /// Leaves the scopes `guard` entered and binds them, with every change the synchronous part of

@@ -1,10 +1,9 @@
 //! `ScopeGuard`: installs a pair of scopes on this thread and restores the previous pair on drop.
 
 use std::marker::PhantomData;
-
-use super::thread::{self, Active, Current};
 use std::sync::Arc;
 
+use super::thread::{self, Active, Current};
 use crate::scope::{Scope, ScopeData};
 
 /// Keeps a pair of scopes active on this thread until dropped, then restores the previous pair,

@@ -3,9 +3,9 @@
 //!
 //! The closure needs a handle before it runs, and most closures drop it when they return (an
 //! isolation fork's handle goes when its guard does): the handle is then kept for the next
-//! fork on this thread instead of freeing its cell and allocating another. A handle that the closure cloned and kept is not reused; it lives on
-//! as any other handle does. A spare holds this thread's placeholder data, never a scope's, so
-//! keeping it retains nothing.
+//! fork on this thread instead of freeing its cell and allocating another. A handle that was
+//! cloned and kept is not reused; it lives on as any other handle does. A spare holds this
+//! thread's placeholder data, never a scope's, so keeping it retains nothing.
 
 use std::cell::Cell;
 use std::sync::Arc;

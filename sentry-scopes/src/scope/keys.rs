@@ -1,11 +1,11 @@
 //! The keys that scope writes through the public setters name (`set_tag("route", ..)`,
 //! `set_extra`, `set_context`), shared per thread instead of allocated per write.
 //!
-//! An application writes the same few keys over and over, once per request or job. Each write
-//! used to allocate its key's shared string and free it again when the scope version went.
+//! An application writes the same few keys over and over, once per request or job; without
+//! sharing, each write allocates its key's string and frees it when the scope version goes.
 //! A small per-thread table remembers the last key seen in each of its slots: a key found
-//! there is one reference count, a key not found is allocated as before and takes the slot.
-//! The table holds at most [`SLOTS`] short strings per thread, and nothing else.
+//! there is one reference count, a key not found is allocated and takes the slot. The table
+//! holds at most [`SLOTS`] short strings per thread, and nothing else.
 
 use std::cell::RefCell;
 use std::sync::Arc;
