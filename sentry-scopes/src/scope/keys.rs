@@ -16,7 +16,8 @@ const SLOTS: usize = 64;
 const LONGEST: usize = 48;
 
 thread_local! {
-    static TABLE: RefCell<[Option<Arc<str>>; SLOTS]> = const { RefCell::new([const { None }; SLOTS]) };
+    static TABLE: RefCell<[Option<Arc<str>>; SLOTS]> =
+        const { RefCell::new([const { None }; SLOTS]) };
 }
 
 /// `key` as the shared string scope maps use: the one this thread used last for the same

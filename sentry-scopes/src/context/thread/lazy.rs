@@ -7,8 +7,9 @@ use super::{Active, Pending, SLOT, marks};
 use crate::scope::{Scope, ScopeData};
 
 /// Enters a lazy fork of the current scope: a depth mark and nothing else. The pair stays in
-/// place until something writes to it ([`with_active_mut`](super::with_active_mut) copies it then). Returns 0 when the
-/// current scope is a shared handle, which must be forked eagerly instead.
+/// place until something writes to it ([`with_active_mut`](super::with_active_mut) copies it
+/// then). Returns 0 when the current scope is a shared handle, which must be forked eagerly
+/// instead.
 #[inline]
 pub(crate) fn enter_lazy() -> usize {
     marks(|m| {
@@ -22,8 +23,9 @@ pub(crate) fn enter_lazy() -> usize {
 }
 
 /// Enters a lazy fork of both scopes: a snapshot of the isolation data and a depth mark; the
-/// fork is taken when something first accesses the pair inside it ([`materialize`](super::materialize)). Returns
-/// 0 when the current scope is a shared handle (or during thread teardown): fork eagerly then.
+/// fork is taken when something first accesses the pair inside it
+/// ([`materialize`](super::materialize)). Returns 0 when the current scope is a shared handle
+/// (or during thread teardown): fork eagerly then.
 pub(crate) fn enter_lazy_isolation() -> usize {
     enter_lazy_isolation_with(None)
 }
@@ -40,12 +42,7 @@ pub(crate) fn enter_lazy_isolation_data(data: Arc<ScopeData>) -> Result<usize, A
     let depth = SLOT
         .try_with(|slot| {
             let slot = &mut *slot.borrow_mut();
-            let depth = marks(|m| {
-                let depth = m.depth.get() + 1;
-                m.depth.set(depth);
-                m.pending.set(true);
-                depth
-            });
+            let depth = mark_pending(false);
             if let Some(data) = data.take() {
                 slot.pending.push((depth, Pending::Isolation(data)));
             }
@@ -101,12 +98,7 @@ fn enter_lazy_isolation_with(handle: Option<&mut Scope>) -> usize {
             };
             // The marks first, the push after: a closure holding the push (and the snapshot's
             // drop on unwind) was too big for LLVM to inline into this path.
-            let depth = marks(|m| {
-                let depth = m.depth.get() + 1;
-                m.depth.set(depth);
-                m.pending.set(true);
-                depth
-            });
+            let depth = mark_pending(false);
             slot.pending.push((depth, pending));
             depth
         })
@@ -117,9 +109,9 @@ fn enter_lazy_isolation_with(handle: Option<&mut Scope>) -> usize {
 
 /// Enters a lazy fork of the current scope whose handle is `handle`: puts the current data into
 /// `handle` (which no other handle may share) and leaves a depth mark; the handle becomes the
-/// current scope when something first accesses the pair inside ([`materialize`](super::materialize)). Returns 0,
-/// `handle` untouched, when the current scope is shared (or during thread teardown): fork
-/// eagerly then.
+/// current scope when something first accesses the pair inside
+/// ([`materialize`](super::materialize)). Returns 0, `handle` untouched, when the current scope
+/// is shared (or during thread teardown): fork eagerly then.
 pub(crate) fn enter_lazy_current(handle: &mut Scope) -> usize {
     if marks(|m| m.shared.get()) {
         return 0;
@@ -131,16 +123,25 @@ pub(crate) fn enter_lazy_current(handle: &mut Scope) -> usize {
         let Ok(parked) = handle.replace_unique(data) else {
             return 0;
         };
-        let depth = marks(|m| {
-            let depth = m.depth.get() + 1;
-            m.depth.set(depth);
-            m.pending.set(true);
-            m.shared.set(true);
-            depth
-        });
+        let depth = mark_pending(true);
         slot.pending.push((depth, Pending::Current(handle.clone())));
         drop(parked); // a placeholder: never holds scope data, so nothing runs here
         depth
     })
     .unwrap_or(0)
+}
+
+/// Counts a lazy fork in the marks: one guard deeper, with a pending fork waiting (and, for a
+/// current-scope fork's handle, a current scope that counts as shared). Returns its depth.
+#[inline]
+fn mark_pending(shared: bool) -> usize {
+    marks(|m| {
+        let depth = m.depth.get() + 1;
+        m.depth.set(depth);
+        m.pending.set(true);
+        if shared {
+            m.shared.set(true);
+        }
+        depth
+    })
 }
