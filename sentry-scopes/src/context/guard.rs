@@ -65,50 +65,73 @@ impl ScopeGuard {
         match thread::enter_lazy_isolation_data(isolation) {
             Ok(depth) => Self::at(depth),
             Err(isolation) => Self::enter(Active {
-                isolation: super::pool::with_data(isolation),
+                isolation: thread::spare_with(isolation),
                 current: Current::Inline(current),
             }),
         }
     }
 
-    /// Enters a fork of the current scope whose handle is `scope`: lazily, as a depth mark,
-    /// when the current scope is not shared (see [`thread`]); else `scope` gets the current
-    /// data and is installed now. During thread teardown `scope` keeps what it held and
-    /// nothing is entered.
-    pub(crate) fn fork_current_into(scope: &mut Scope) -> Self {
-        match thread::enter_lazy_current(scope) {
-            0 => {
-                let Some(active) = thread::with_active(Active::fork_current) else {
-                    return Self::at(0);
-                };
-                drop(scope.put(active.current.data()));
-                Self::enter(Active {
-                    current: Current::Shared(scope.clone()),
-                    ..active
-                })
-            }
-            depth => Self::at(depth),
+    /// Enters a fork of the current scope with a handle of its own, and returns the handle:
+    /// lazily, as a depth mark, when the current scope is not shared (see [`thread`]); else
+    /// the handle gets the current data and is installed now. During thread teardown nothing
+    /// is entered and the handle is a detached scope.
+    #[inline]
+    pub(crate) fn fork_current_handle() -> (Self, Scope) {
+        match thread::enter_lazy_current_handle() {
+            Some((depth, handle)) => (Self::at(depth), handle),
+            None => Self::fork_current_handle_now(),
         }
     }
 
-    /// Enters a fork of both scopes whose isolation handle is `scope`: lazily, as a snapshot in
-    /// `scope` and a depth mark, when the current scope is not shared (see [`thread`]); else
-    /// installed now. During thread teardown `scope` keeps what it held and nothing is entered.
-    pub(crate) fn fork_isolation_into(scope: &mut Scope) -> Self {
-        match thread::enter_lazy_isolation_handle(scope) {
-            0 => {
-                let Some((isolation, current)) =
-                    thread::with_active(|a| (a.isolation.data(), a.current.data()))
-                else {
-                    return Self::at(0);
-                };
-                drop(scope.put(isolation));
-                Self::enter(Active {
-                    isolation: scope.clone(),
-                    current: Current::Inline(current),
-                })
-            }
-            depth => Self::at(depth),
+    #[cold]
+    #[inline(never)]
+    fn fork_current_handle_now() -> (Self, Scope) {
+        let Some((isolation, current)) =
+            thread::with_active(|a| (a.isolation.clone(), a.current.data()))
+        else {
+            return (Self::at(0), Scope::new());
+        };
+        let handle = thread::spare_with(current);
+        let current = Current::Shared(handle.clone());
+        (Self::enter(Active { isolation, current }), handle)
+    }
+
+    /// Enters a fork of both scopes whose isolation handle is returned: lazily, as a snapshot
+    /// in the handle and a depth mark, when the current scope is not shared (see [`thread`]);
+    /// else installed now. During thread teardown nothing is entered and the handle is a
+    /// detached scope.
+    #[inline]
+    pub(crate) fn fork_isolation_handle() -> (Self, Scope) {
+        match thread::enter_lazy_isolation_handle() {
+            Some((depth, handle)) => (Self::at(depth), handle),
+            None => Self::fork_isolation_handle_now(),
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn fork_isolation_handle_now() -> (Self, Scope) {
+        let Some((isolation, current)) =
+            thread::with_active(|a| (a.isolation.data(), a.current.data()))
+        else {
+            return (Self::at(0), Scope::new());
+        };
+        let handle = thread::spare_with(isolation);
+        let active = Active {
+            isolation: handle.clone(),
+            current: Current::Inline(current),
+        };
+        (Self::enter(active), handle)
+    }
+
+    /// Leaves the fork that gave out `handle` ([`fork_current_handle`](Self::fork_current_handle),
+    /// [`fork_isolation_handle`](Self::fork_isolation_handle)), and keeps the handle for the
+    /// next such fork on this thread when nothing else holds it.
+    #[inline]
+    pub(crate) fn leave_handle(mut self, handle: Scope) {
+        match std::mem::take(&mut self.depth) {
+            0 => drop(handle),
+            depth => thread::leave_handle(depth, handle),
         }
     }
 
@@ -142,7 +165,7 @@ impl Drop for ScopeGuard {
             // an isolation handle nothing else holds is kept as the thread's spare.
             if let Some(Active { isolation, current }) = thread::leave(self.depth) {
                 drop(current);
-                super::pool::give_back(isolation);
+                thread::give_back(isolation);
             }
         }
     }

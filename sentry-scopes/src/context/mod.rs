@@ -3,7 +3,6 @@
 mod future;
 mod global;
 mod guard;
-mod pool;
 mod span;
 pub(crate) mod spawn;
 pub(crate) mod thread;
@@ -11,7 +10,7 @@ pub(crate) mod thread;
 pub use self::future::{ScopeFuture, ScopeFutureExt};
 pub(crate) use self::global::global;
 pub use self::guard::ScopeGuard;
-pub(crate) use self::pool::with_data as pooled_scope;
+pub(crate) use self::thread::spare_with as pooled_scope;
 use self::thread::{Active, Current, with_active, with_active_mut};
 use crate::scope::{Scope, ScopeData};
 use std::sync::Arc;
@@ -90,7 +89,7 @@ pub fn configure_scope<R>(which: ScopeType, f: impl FnOnce(&Scope) -> R) -> R {
 /// # assert!(events[1].tags.get("step").is_none());
 /// ```
 pub fn with_scope<R>(f: impl FnOnce(&Scope) -> R) -> R {
-    with_handle(ScopeGuard::fork_current_into, f)
+    with_handle(ScopeGuard::fork_current_handle, f)
 }
 
 /// Runs `f` with forks of both the isolation and the current scope (a new unit of work, such as
@@ -109,18 +108,17 @@ pub fn with_scope<R>(f: impl FnOnce(&Scope) -> R) -> R {
 /// # assert!(events[1].tags.is_empty());
 /// ```
 pub fn with_isolation_scope<R>(f: impl FnOnce(&Scope) -> R) -> R {
-    with_handle(ScopeGuard::fork_isolation_into, f)
+    with_handle(ScopeGuard::fork_isolation_handle, f)
 }
 
-/// Runs `f` inside the fork that `enter` makes with a handle from this thread's spare
-/// (`context/pool.rs`), and gives the handle back afterwards unless `f` kept a clone. On a
-/// panic the handle is dropped after the guard.
-fn with_handle<R>(enter: impl FnOnce(&mut Scope) -> ScopeGuard, f: impl FnOnce(&Scope) -> R) -> R {
-    let mut scope = pool::take();
-    let guard = enter(&mut scope);
+/// Runs `f` inside the fork that `enter` makes with a handle of its own (this thread's spare,
+/// see `thread/spare.rs`), and keeps the handle for the next fork afterwards unless `f` kept a
+/// clone. On a panic the fork is left and the handle dropped.
+#[inline]
+fn with_handle<R>(enter: impl FnOnce() -> (ScopeGuard, Scope), f: impl FnOnce(&Scope) -> R) -> R {
+    let (guard, scope) = enter();
     let r = f(&scope);
-    drop(guard);
-    pool::give_back(scope);
+    guard.leave_handle(scope);
     r
 }
 

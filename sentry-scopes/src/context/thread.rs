@@ -12,7 +12,7 @@
 //! isolation scope, F07, does not reach it) and a depth mark; with items, the snapshot is the
 //! copy they wrote to. The first access to the pair inside it, read or write
 //! ([`with_active`], [`with_active_mut`], entering a guard), turns the snapshot into the
-//! fork's isolation scope (in the thread's spare handle, `context/pool.rs`), saving the pair
+//! fork's isolation scope (in the thread's spare handle, `thread/spare.rs`), saving the pair
 //! below to be restored, exactly as if the fork had been taken eagerly at entry.
 //!
 //! `with_scope(|scope| ..)` and `with_isolation_scope(|scope| ..)` are entered the same way,
@@ -40,6 +40,7 @@ pub(crate) enum Current {
 }
 
 impl Current {
+    #[inline]
     pub(crate) fn data(&self) -> Arc<ScopeData> {
         match self {
             Current::Inline(d) => d.clone(),
@@ -109,6 +110,8 @@ struct Slot {
     /// Lazy forks nothing has accessed yet, innermost last, with their depth. Every entry is
     /// deeper than every saved pair.
     pending: Vec<(usize, Pending)>,
+    /// The handle forks with a handle of their own reuse (`spare.rs`).
+    spare: Spare,
 }
 
 /// A lazy fork waiting for the first access to the pair inside it.
@@ -143,16 +146,24 @@ struct Marks {
 mod lazy;
 #[cfg(feature = "tracing")]
 mod push;
+mod spare;
 pub(crate) use self::lazy::{
-    enter_lazy, enter_lazy_current, enter_lazy_isolation, enter_lazy_isolation_data,
-    enter_lazy_isolation_handle,
+    enter_lazy, enter_lazy_current_handle, enter_lazy_isolation, enter_lazy_isolation_data,
+    enter_lazy_isolation_handle, leave_handle,
 };
 #[cfg(feature = "tracing")]
 pub(crate) use self::push::{pop_current, push_current};
+use self::spare::Spare;
+pub(crate) use self::spare::{give_back, spare_with};
 
 thread_local! {
     static SLOT: RefCell<Slot> = const {
-        RefCell::new(Slot { active: None, saved: Vec::new(), pending: Vec::new() })
+        RefCell::new(Slot {
+            active: None,
+            saved: Vec::new(),
+            pending: Vec::new(),
+            spare: Spare::NONE,
+        })
     };
     static MARKS: Marks = const {
         Marks {
@@ -223,7 +234,7 @@ fn take_pending(slot: &mut Slot, m: &Marks) {
     for (depth, pending) in slot.pending.drain(..) {
         slot.saved.push((depth, Some(active.clone())));
         match pending {
-            Pending::Isolation(snapshot) => active.isolation = super::pool::with_data(snapshot),
+            Pending::Isolation(snapshot) => active.isolation = slot.spare.take(snapshot),
             Pending::IsolationHandle(handle) => active.isolation = handle,
             Pending::Current(handle) => active.current = Current::Shared(handle),
         }

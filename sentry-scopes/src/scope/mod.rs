@@ -118,7 +118,7 @@ impl Scope {
 
     /// Puts `data` into this handle's cell and returns what it held, when no other handle
     /// shares the cell; gives `data` back otherwise. Lets a handle nobody kept be reused
-    /// (`context/pool.rs`) instead of allocating a cell per `with_scope(|scope| ..)`.
+    /// (`context/thread/spare.rs`) instead of allocating a cell per `with_scope(|scope| ..)`.
     #[inline]
     pub(crate) fn replace_unique(
         &mut self,
@@ -130,19 +130,6 @@ impl Scope {
                 data,
             )),
             Some(Cell::ReadMostly(_)) | None => Err(data),
-        }
-    }
-
-    /// Makes this handle hold `data`: in its own cell when no other handle shares it (returning
-    /// what the cell held), else as a new handle of its own.
-    #[inline]
-    pub(crate) fn put(&mut self, data: Arc<ScopeData>) -> Option<Arc<ScopeData>> {
-        match self.replace_unique(data) {
-            Ok(old) => Some(old),
-            Err(data) => {
-                *self = Self::from_data(data);
-                None
-            }
         }
     }
 

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use super::{Active, Pending, SLOT, marks};
+use super::{Active, Pending, SLOT, Slot, marks};
 use crate::scope::{Scope, ScopeData};
 
 /// Enters a lazy fork of the current scope: a depth mark and nothing else. The pair stays in
@@ -27,7 +27,19 @@ pub(crate) fn enter_lazy() -> usize {
 /// ([`materialize`](super::materialize)). Returns 0 when the current scope is a shared handle
 /// (or during thread teardown): fork eagerly then.
 pub(crate) fn enter_lazy_isolation() -> usize {
-    enter_lazy_isolation_with(None)
+    if marks(|m| m.shared.get()) {
+        return 0;
+    }
+    SLOT.try_with(|slot| {
+        let slot = &mut *slot.borrow_mut();
+        let pending = Pending::Isolation(isolation_snapshot(slot));
+        // The marks first, the push after: a closure holding the push (and the snapshot's
+        // drop on unwind) was too big for LLVM to inline into this path.
+        let depth = mark_pending(false);
+        slot.pending.push((depth, pending));
+        depth
+    })
+    .unwrap_or(0)
 }
 
 /// [`enter_lazy_isolation`] with the fork's isolation data prepared (`#[isolation_scope]` with
@@ -55,80 +67,107 @@ pub(crate) fn enter_lazy_isolation_data(data: Arc<ScopeData>) -> Result<usize, A
     }
 }
 
-/// [`enter_lazy_isolation`] with the fork's handle: the snapshot goes into `handle` (which no
-/// other handle may share), which becomes the isolation scope on the first access inside.
-/// Returns 0, `handle` untouched, when the fork must be taken eagerly.
-pub(crate) fn enter_lazy_isolation_handle(handle: &mut Scope) -> usize {
-    enter_lazy_isolation_with(Some(handle))
-}
-
-#[inline]
-fn enter_lazy_isolation_with(handle: Option<&mut Scope>) -> usize {
+/// [`enter_lazy_isolation`] with a handle of its own (`with_isolation_scope(|scope| ..)`): the
+/// thread's spare handle gets the snapshot, and becomes the isolation scope on the first access
+/// inside. Returns the depth and the handle; `None` when the fork must be taken eagerly.
+pub(crate) fn enter_lazy_isolation_handle() -> Option<(usize, Scope)> {
     if marks(|m| m.shared.get()) {
-        return 0;
+        return None;
     }
-    // A snapshot that could not be used, dropped after the borrow: another thread may have
-    // replaced the data it came from, leaving it the last reference.
-    let mut unused = None;
-    let depth = SLOT
-        .try_with(|slot| {
-            let slot = &mut *slot.borrow_mut();
-            // Inside a pending fork the isolation data is that fork's, as of now, not the parent's
-            // live data (which a handle may have written since). A pending current-scope fork
-            // makes the current scope shared, so none is waiting here.
-            let snapshot = match slot.pending.last() {
-                Some((_, Pending::Isolation(snapshot))) => snapshot.clone(),
-                Some((_, Pending::IsolationHandle(outer))) => outer.data(),
-                Some((_, Pending::Current(_))) | None => slot
-                    .active
-                    .get_or_insert_with(Active::fresh)
-                    .isolation
-                    .data(),
-            };
-            let pending = match handle {
-                None => Pending::Isolation(snapshot),
-                Some(handle) => match handle.replace_unique(snapshot) {
-                    // The placeholder it held: never scope data, so dropping it here runs nothing.
-                    Ok(_placeholder) => Pending::IsolationHandle(handle.clone()),
-                    Err(snapshot) => {
-                        unused = Some(snapshot);
-                        return 0;
-                    }
-                },
-            };
-            // The marks first, the push after: a closure holding the push (and the snapshot's
-            // drop on unwind) was too big for LLVM to inline into this path.
-            let depth = mark_pending(false);
-            slot.pending.push((depth, pending));
-            depth
-        })
-        .unwrap_or(0);
-    drop(unused);
-    depth
+    SLOT.try_with(|slot| {
+        let slot = &mut *slot.borrow_mut();
+        let snapshot = isolation_snapshot(slot);
+        let handle = slot.spare.take(snapshot);
+        let depth = mark_pending(false);
+        slot.pending
+            .push((depth, Pending::IsolationHandle(handle.clone())));
+        (depth, handle)
+    })
+    .ok()
 }
 
-/// Enters a lazy fork of the current scope whose handle is `handle`: puts the current data into
-/// `handle` (which no other handle may share) and leaves a depth mark; the handle becomes the
+/// The isolation data a lazy isolation fork entered now forks. Inside a pending fork it is that
+/// fork's, as of now, not the parent's live data (which a handle may have written since). A
+/// pending current-scope fork makes the current scope shared, so none is waiting here.
+#[inline]
+fn isolation_snapshot(slot: &mut Slot) -> Arc<ScopeData> {
+    match slot.pending.last() {
+        Some((_, Pending::Isolation(snapshot))) => snapshot.clone(),
+        Some((_, Pending::IsolationHandle(outer))) => outer.data(),
+        Some((_, Pending::Current(_))) | None => slot
+            .active
+            .get_or_insert_with(Active::fresh)
+            .isolation
+            .data(),
+    }
+}
+
+/// Enters a lazy fork of the current scope with a handle of its own (`with_scope(|scope| ..)`):
+/// the thread's spare handle gets the current data, and a depth mark; the handle becomes the
 /// current scope when something first accesses the pair inside
-/// ([`materialize`](super::materialize)). Returns 0, `handle` untouched, when the current scope
-/// is shared (or during thread teardown): fork eagerly then.
-pub(crate) fn enter_lazy_current(handle: &mut Scope) -> usize {
+/// ([`materialize`](super::materialize)). Returns the depth and the handle; `None` when the
+/// current scope is shared (or during thread teardown): fork eagerly then.
+#[inline]
+pub(crate) fn enter_lazy_current_handle() -> Option<(usize, Scope)> {
     if marks(|m| m.shared.get()) {
-        return 0;
+        return None;
     }
     SLOT.try_with(|slot| {
         let slot = &mut *slot.borrow_mut();
         // Not shared, so no pending current-scope fork: the slot's current data is the parent's.
         let data = slot.active.get_or_insert_with(Active::fresh).current.data();
-        let Ok(parked) = handle.replace_unique(data) else {
-            return 0;
-        };
+        let handle = slot.spare.take(data);
         let depth = mark_pending(true);
         slot.pending.push((depth, Pending::Current(handle.clone())));
-        drop(parked); // a placeholder: never holds scope data, so nothing runs here
-        depth
+        (depth, handle)
     })
-    .unwrap_or(0)
+    .ok()
+}
+
+/// Leaves the fork entered at `depth` that gave out `handle`, and keeps `handle` as the
+/// thread's spare when nothing else holds it. When nothing inside accessed the pair (the fork
+/// is still the innermost pending entry), both happen in one borrow of the slot; else the fork
+/// is left as any guard is ([`leave`](super::leave)).
+#[inline]
+pub(crate) fn leave_handle(depth: usize, handle: Scope) {
+    if marks(|m| m.depth.get() != depth || !m.pending.get()) {
+        return leave_handle_slow(depth, handle);
+    }
+    let left = SLOT.try_with(|slot| {
+        let slot = &mut *slot.borrow_mut();
+        if slot.pending.last().is_none_or(|(d, _)| *d != depth) {
+            return Err(handle);
+        }
+        if let Some((_, entry)) = slot.pending.pop() {
+            marks(|m| {
+                m.depth.set(depth - 1);
+                m.pending.set(!slot.pending.is_empty());
+                // Entered over an unshared current scope, and nothing was installed since.
+                if matches!(entry, Pending::Current(_)) {
+                    m.shared.set(false);
+                }
+            });
+            // Not the last reference to the handle's cell: `handle` is another.
+            drop(entry);
+        }
+        Ok(slot.spare.keep(handle))
+    });
+    match left {
+        // What the handle held, or the handle when it was not kept: dropped outside the borrow.
+        Ok(Ok(left)) => drop(left),
+        // Something inside accessed the pair: the fork was installed.
+        Ok(Err(handle)) => leave_handle_slow(depth, handle),
+        // Thread teardown: the handle went with the slot's closure.
+        Err(_) => {}
+    }
+}
+
+#[inline(never)]
+fn leave_handle_slow(depth: usize, handle: Scope) {
+    // The pair the fork installed holds a clone of `handle`: dropped first, so that `handle`
+    // can be kept.
+    drop(super::leave(depth));
+    super::give_back(handle);
 }
 
 /// Counts a lazy fork in the marks: one guard deeper, with a pending fork waiting (and, for a
