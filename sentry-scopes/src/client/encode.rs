@@ -30,7 +30,7 @@ pub(crate) fn deferred_event(
     let mut summary = vec![(ItemKind::Event, vec![Loss::new(Category::Error, 1)])];
     summary.extend(
         refs.iter()
-            .flat_map(|l| l.attachments.iter())
+            .flat_map(|l| l.seldom.attachments.iter())
             .map(|a| attachment_summary(&a.attachment)),
     );
     let id = Some(event.event_id);
@@ -49,7 +49,7 @@ fn merged_raw_event(
     defaults: &Defaults,
 ) -> Encoded {
     let refs: Vec<&ScopeData> = layers.iter().map(|l| &**l).collect();
-    apply_except_tags_and_breadcrumbs(&mut event, &refs, &isolation.propagation);
+    apply_except_tags_and_breadcrumbs(&mut event, &refs, &isolation.seldom.propagation);
     defaults.fill_event_fields(&mut event);
     finish_event(&mut event, defaults.send_default_pii);
     let atts = attachments(&refs, false);
@@ -177,12 +177,12 @@ pub(crate) fn deferred_transaction(
     defaults: Arc<Defaults>,
 ) -> EncodedEnvelope {
     let mut summary = vec![(ItemKind::Transaction, txn.losses())];
-    let has_attachments = layers.iter().any(|l| !l.attachments.is_empty());
+    let has_attachments = layers.iter().any(|l| !l.seldom.attachments.is_empty());
     if has_attachments {
         summary.extend(
             layers
                 .iter()
-                .flat_map(|l| l.attachments.iter())
+                .flat_map(|l| l.seldom.attachments.iter())
                 .filter(|a| a.add_to_transactions)
                 .map(|a| attachment_summary(&a.attachment)),
         );
@@ -195,7 +195,7 @@ pub(crate) fn deferred_transaction(
             let mut txn = txn;
             let refs = layers.each_ref().map(|l| &**l);
             let mut out = Writer::new(Some(id));
-            let (trace, losses) = (&isolation.propagation, txn.losses());
+            let (trace, losses) = (&isolation.seldom.propagation, txn.losses());
             let written = out.item_with(ItemKind::Transaction, losses, |buf| match &mut txn {
                 TransactionInput::Recorded(t) => {
                     finish_and_write_recorded(t, &refs, trace, &defaults, buf)

@@ -98,7 +98,7 @@ pub(crate) fn capture(
         None => vec![global_data, isolation_data.clone(), current],
     };
     let before_send = client.options().before_send.as_ref();
-    let processors = layers.iter().flat_map(|l| l.processors.iter());
+    let processors = layers.iter().flat_map(|l| l.seldom.processors.iter());
     if before_send.is_none() && processors.clone().next().is_none() {
         // 3.-5. deferred: nothing needs the event as an `Event`, so the merge, finish (which
         // cuts the event to Relay's limits) and encoding run where the bytes are needed (the
@@ -107,7 +107,11 @@ pub(crate) fn capture(
         client.defaults().fill_id(&mut event);
         let refs: Vec<&ScopeData> = layers.iter().map(|l| &**l).collect();
         if active_span(&refs).is_some() {
-            fill_trace(&mut event.contexts, &refs, &isolation_data.propagation);
+            fill_trace(
+                &mut event.contexts,
+                &refs,
+                &isolation_data.seldom.propagation,
+            );
         }
         let envelope =
             encode::deferred_event(event, layers, isolation_data, client.defaults().clone());
@@ -116,7 +120,7 @@ pub(crate) fn capture(
 
     limits::trim_event(&mut event); // what processors and `before_send` see is within limits
     let refs: Vec<&ScopeData> = layers.iter().map(|l| &**l).collect();
-    apply_except_tags_and_breadcrumbs(&mut event, &refs, &isolation_data.propagation);
+    apply_except_tags_and_breadcrumbs(&mut event, &refs, &isolation_data.seldom.propagation);
     client.defaults().fill_event(&mut event);
     apply_tags_and_breadcrumbs(&mut event, &refs, max);
     // 3. process
@@ -175,7 +179,7 @@ pub(crate) fn capture_transaction(txn: impl Into<TransactionInput>) -> Option<Uu
     let before_send = client.options().before_send_transaction.as_ref();
     let no_processors = [&global_data, &isolation_data, &current]
         .iter()
-        .all(|l| l.transaction_processors.is_empty());
+        .all(|l| l.seldom.transaction_processors.is_empty());
     if before_send.is_none() && no_processors {
         // Nothing needs the transaction as a value: merge, finish and encode where the bytes
         // are needed, as for events.
@@ -188,9 +192,12 @@ pub(crate) fn capture_transaction(txn: impl Into<TransactionInput>) -> Option<Uu
     }
     let mut txn = txn.into_typed();
     let layers = [&*global_data, &*isolation_data, &*current];
-    apply_to_transaction(&mut txn, &layers, &isolation_data.propagation);
+    apply_to_transaction(&mut txn, &layers, &isolation_data.seldom.propagation);
     client.defaults().fill_transaction(&mut txn);
-    for p in layers.iter().flat_map(|l| l.transaction_processors.iter()) {
+    for p in layers
+        .iter()
+        .flat_map(|l| l.seldom.transaction_processors.iter())
+    {
         let before = txn.clone();
         match call_user("transaction processor", || (p.0)(txn)) {
             Some(Some(t)) => txn = t,

@@ -2,9 +2,12 @@
 //!
 //! Every field is either a persistent map keyed by `Arc<str>` ([`ScopeMap`], on `imbl`), an
 //! `Arc`, or a small `Copy` value, so cloning a `ScopeData` copies a handful of pointers,
-//! whatever it holds, and a write copies one path of one small map.
+//! whatever it holds, and a write copies one path of one small map. The fields forks seldom
+//! write sit behind one more `Arc` ([`Seldom`]), so the copy a fork writes to copies six
+//! fields, not fifteen.
 
 use std::borrow::Cow;
+use std::fmt;
 use std::sync::Arc;
 
 use super::breadcrumbs::{Breadcrumbs, StoredCrumb};
@@ -45,26 +48,59 @@ pub(crate) struct StoredAttachment {
 /// assert_eq!(snapshot.tag("region"), Some("eu"));
 /// assert_eq!(scope.data().tag("region"), Some("us"));
 /// ```
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Default)]
 pub struct ScopeData {
     pub(crate) tags: ScopeMap<TagText>,
-    pub(crate) extra: ScopeMap<Arc<Value>>,
-    pub(crate) contexts: ScopeMap<Arc<Context>>,
     pub(crate) user: Option<Arc<User>>,
     pub(crate) level: Option<Level>,
-    pub(crate) fingerprint: Option<Arc<[Arc<str>]>>,
-    pub(crate) transaction: Option<Arc<str>>,
     pub(crate) breadcrumbs: Breadcrumbs,
-    pub(crate) attachments: SharedList<Arc<StoredAttachment>>,
-    pub(crate) processors: SharedList<EventProcessor>,
-    pub(crate) transaction_processors: SharedList<TransactionProcessor>,
-    pub(crate) propagation: PropagationContext,
     pub(crate) last_event_id: Option<Uuid>,
     /// The active span: events captured here report its trace context, children start below
     /// it.
     pub(crate) span: Option<Span>,
+    /// What forks seldom write, shared between versions until one does: a fork's copy of the
+    /// data copies the fields above and one reference count.
+    pub(crate) seldom: Arc<Seldom>,
+}
+
+/// The part of a [`ScopeData`] that forks seldom write (extra, contexts, fingerprint,
+/// transaction, attachments, processors, propagation context, request). A version that writes
+/// one of them copies this part once ([`ScopeData::seldom_mut`]); every other version shares it.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Seldom {
+    pub(crate) extra: ScopeMap<Arc<Value>>,
+    pub(crate) contexts: ScopeMap<Arc<Context>>,
+    pub(crate) fingerprint: Option<Arc<[Arc<str>]>>,
+    pub(crate) transaction: Option<Arc<str>>,
+    pub(crate) attachments: SharedList<Arc<StoredAttachment>>,
+    pub(crate) processors: SharedList<EventProcessor>,
+    pub(crate) transaction_processors: SharedList<TransactionProcessor>,
+    pub(crate) propagation: PropagationContext,
     /// The HTTP request of the unit of work this scope covers, set by the tower layer.
     pub(crate) request: Option<RequestSource>,
+}
+
+impl fmt::Debug for ScopeData {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let s = &*self.seldom;
+        f.debug_struct("ScopeData")
+            .field("tags", &self.tags)
+            .field("extra", &s.extra)
+            .field("contexts", &s.contexts)
+            .field("user", &self.user)
+            .field("level", &self.level)
+            .field("fingerprint", &s.fingerprint)
+            .field("transaction", &s.transaction)
+            .field("breadcrumbs", &self.breadcrumbs)
+            .field("attachments", &s.attachments)
+            .field("processors", &s.processors)
+            .field("transaction_processors", &s.transaction_processors)
+            .field("propagation", &s.propagation)
+            .field("last_event_id", &self.last_event_id)
+            .field("span", &self.span)
+            .field("request", &s.request)
+            .finish()
+    }
 }
 
 impl ScopeData {
@@ -82,23 +118,23 @@ impl ScopeData {
     /// The extra value stored under `key`.
     #[must_use]
     pub fn extra(&self, key: &str) -> Option<&Value> {
-        self.extra.get(key).map(|v| &**v)
+        self.seldom.extra.get(key).map(|v| &**v)
     }
 
     /// All extra values, ordered by key.
     pub fn extras(&self) -> impl Iterator<Item = (&str, &Value)> {
-        self.extra.iter().map(|(k, v)| (&**k, &**v))
+        self.seldom.extra.iter().map(|(k, v)| (&**k, &**v))
     }
 
     /// The context stored under `key`.
     #[must_use]
     pub fn context(&self, key: &str) -> Option<&Context> {
-        self.contexts.get(key).map(|v| &**v)
+        self.seldom.contexts.get(key).map(|v| &**v)
     }
 
     /// All contexts, ordered by key.
     pub fn contexts(&self) -> impl Iterator<Item = (&str, &Context)> {
-        self.contexts.iter().map(|(k, v)| (&**k, &**v))
+        self.seldom.contexts.iter().map(|(k, v)| (&**k, &**v))
     }
 
     /// The user of this scope.
@@ -115,13 +151,16 @@ impl ScopeData {
 
     /// The fingerprint of this scope.
     pub fn fingerprint(&self) -> Option<impl Iterator<Item = &str>> {
-        self.fingerprint.as_ref().map(|f| f.iter().map(|s| &**s))
+        self.seldom
+            .fingerprint
+            .as_ref()
+            .map(|f| f.iter().map(|s| &**s))
     }
 
     /// The transaction name of this scope.
     #[must_use]
     pub fn transaction(&self) -> Option<&str> {
-        self.transaction.as_deref()
+        self.seldom.transaction.as_deref()
     }
 
     /// The breadcrumbs stored on this scope, oldest first, each as it was stored (after
@@ -133,19 +172,19 @@ impl ScopeData {
 
     /// The attachments stored on this scope, in the order they were added.
     pub fn attachments(&self) -> impl Iterator<Item = &Attachment> {
-        self.attachments.iter().map(|a| &a.attachment)
+        self.seldom.attachments.iter().map(|a| &a.attachment)
     }
 
     /// How many event processors this scope holds.
     #[must_use]
     pub fn processor_count(&self) -> usize {
-        self.processors.len()
+        self.seldom.processors.len()
     }
 
     /// The propagation context of this scope.
     #[must_use]
     pub fn propagation_context(&self) -> &PropagationContext {
-        &self.propagation
+        &self.seldom.propagation
     }
 
     /// The id of the last event captured while this scope was the active isolation scope.
@@ -165,14 +204,14 @@ impl ScopeData {
     #[must_use]
     pub fn is_empty(&self) -> bool {
         self.tags.is_empty()
-            && self.extra.is_empty()
-            && self.contexts.is_empty()
+            && self.seldom.extra.is_empty()
+            && self.seldom.contexts.is_empty()
             && self.user.is_none()
             && self.level.is_none()
-            && self.fingerprint.is_none()
-            && self.transaction.is_none()
+            && self.seldom.fingerprint.is_none()
+            && self.seldom.transaction.is_none()
             && self.breadcrumbs.is_empty()
-            && self.attachments.is_empty()
+            && self.seldom.attachments.is_empty()
     }
 
     // --- writes: used by `Scope` (under its lock) and by the macros' forks ----------------
@@ -224,19 +263,19 @@ impl ScopeData {
     }
 
     pub(crate) fn set_extra(&mut self, key: Arc<str>, value: Arc<Value>) {
-        self.extra.insert(key, value);
+        self.seldom_mut().extra.insert(key, value);
     }
 
     pub(crate) fn remove_extra(&mut self, key: &str) {
-        self.extra.remove(key);
+        self.seldom_mut().extra.remove(key);
     }
 
     pub(crate) fn set_context(&mut self, key: Arc<str>, value: Arc<Context>) {
-        self.contexts.insert(key, value);
+        self.seldom_mut().contexts.insert(key, value);
     }
 
     pub(crate) fn remove_context(&mut self, key: &str) {
-        self.contexts.remove(key);
+        self.seldom_mut().contexts.remove(key);
     }
 
     pub(crate) fn set_user(&mut self, user: Option<Arc<User>>) {
@@ -248,11 +287,11 @@ impl ScopeData {
     }
 
     pub(crate) fn set_fingerprint(&mut self, fingerprint: Option<Arc<[Arc<str>]>>) {
-        self.fingerprint = fingerprint.filter(|f| !f.is_empty());
+        self.seldom_mut().fingerprint = fingerprint.filter(|f| !f.is_empty());
     }
 
     pub(crate) fn set_transaction(&mut self, name: Option<Arc<str>>) {
-        self.transaction = name;
+        self.seldom_mut().transaction = name;
     }
 
     /// Adds a breadcrumb; `true` when that pushed the oldest one out.
@@ -265,23 +304,29 @@ impl ScopeData {
     }
 
     pub(crate) fn add_attachment(&mut self, attachment: Arc<StoredAttachment>) {
-        self.attachments.push_back(attachment);
+        self.seldom_mut().attachments.push_back(attachment);
     }
 
     pub(crate) fn add_processor(&mut self, processor: EventProcessor) {
-        self.processors.push_back(processor);
+        self.seldom_mut().processors.push_back(processor);
     }
 
     pub(crate) fn add_transaction_processor(&mut self, processor: TransactionProcessor) {
-        self.transaction_processors.push_back(processor);
+        self.seldom_mut()
+            .transaction_processors
+            .push_back(processor);
     }
 
     /// Resets all event data, breadcrumbs and attachments, starts a new trace and forgets the
     /// last event id; keeps the event processors (scope-model.md 2.4, C01).
     pub(crate) fn clear(&mut self) {
+        let seldom = Seldom {
+            processors: self.seldom.processors.clone(),
+            transaction_processors: self.seldom.transaction_processors.clone(),
+            ..Seldom::default()
+        };
         *self = Self {
-            processors: std::mem::take(&mut self.processors),
-            transaction_processors: std::mem::take(&mut self.transaction_processors),
+            seldom: Arc::new(seldom),
             ..Self::default()
         };
     }
@@ -292,29 +337,53 @@ impl ScopeData {
     /// `last_event_id` of `self`.
     pub(crate) fn update_from(&mut self, upper: &ScopeData, max_breadcrumbs: usize) {
         self.tags = ScopeMap::layered(&self.tags, &upper.tags);
-        self.extra = ScopeMap::layered(&self.extra, &upper.extra);
-        self.contexts = ScopeMap::layered(&self.contexts, &upper.contexts);
         if upper.user.is_some() {
             self.user.clone_from(&upper.user);
         }
         if upper.level.is_some() {
             self.level = upper.level;
         }
-        if upper.fingerprint.is_some() {
-            self.fingerprint.clone_from(&upper.fingerprint);
-        }
-        if upper.transaction.is_some() {
-            self.transaction.clone_from(&upper.transaction);
-        }
         if upper.span.is_some() {
             self.span.clone_from(&upper.span);
         }
         self.breadcrumbs
             .merge_from(&upper.breadcrumbs, max_breadcrumbs);
-        self.attachments.append(&upper.attachments);
-        self.processors.append(&upper.processors);
-        self.transaction_processors
+        let upper = &*upper.seldom;
+        if upper.layers_nothing() {
+            return;
+        }
+        let lower = self.seldom_mut();
+        lower.extra = ScopeMap::layered(&lower.extra, &upper.extra);
+        lower.contexts = ScopeMap::layered(&lower.contexts, &upper.contexts);
+        if upper.fingerprint.is_some() {
+            lower.fingerprint.clone_from(&upper.fingerprint);
+        }
+        if upper.transaction.is_some() {
+            lower.transaction.clone_from(&upper.transaction);
+        }
+        lower.attachments.append(&upper.attachments);
+        lower.processors.append(&upper.processors);
+        lower
+            .transaction_processors
             .append(&upper.transaction_processors);
+    }
+
+    /// The seldom-written part, to change it: copied first when another version shares it.
+    pub(crate) fn seldom_mut(&mut self) -> &mut Seldom {
+        Arc::make_mut(&mut self.seldom)
+    }
+}
+
+impl Seldom {
+    /// Whether layering this part over another ([`ScopeData::update_from`]) changes nothing.
+    fn layers_nothing(&self) -> bool {
+        self.extra.is_empty()
+            && self.contexts.is_empty()
+            && self.fingerprint.is_none()
+            && self.transaction.is_none()
+            && self.attachments.is_empty()
+            && self.processors.is_empty()
+            && self.transaction_processors.is_empty()
     }
 }
 
@@ -374,11 +443,11 @@ mod tests {
         let mut data = ScopeData::default();
         data.set_tag(arc_str("a"), TagText::new("1"));
         data.add_processor(EventProcessor::new(Some));
-        let trace = data.propagation.trace_id();
+        let trace = data.seldom.propagation.trace_id();
         data.clear();
         assert!(data.is_empty());
         assert_eq!(data.processor_count(), 1);
-        assert_ne!(data.propagation.trace_id(), trace);
+        assert_ne!(data.seldom.propagation.trace_id(), trace);
     }
 
     #[test]

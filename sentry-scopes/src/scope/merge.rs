@@ -47,26 +47,28 @@ pub(crate) fn apply_except_tags_and_breadcrumbs(
     merge_map(
         &mut event.extra,
         layers,
-        |l| &l.extra,
+        |l| &l.seldom.extra,
         |v| serde_json::Value::clone(v),
     );
     merge_map(
         &mut event.contexts,
         layers,
-        |l| &l.contexts,
+        |l| &l.seldom.contexts,
         |v| Context::clone(v),
     );
     if event.user.is_none() {
         event.user = most_specific(layers, |l| l.user.as_deref().cloned());
     }
     if event.request.is_none() {
-        event.request = most_specific(layers, |l| l.request.as_ref().map(RequestSource::build));
+        event.request = most_specific(layers, |l| {
+            l.seldom.request.as_ref().map(RequestSource::build)
+        });
     }
     if let Some(level) = most_specific(layers, |l| l.level) {
         event.level = level;
     }
     if is_default_fingerprint(&event.fingerprint)
-        && let Some(fp) = most_specific(layers, |l| l.fingerprint.clone())
+        && let Some(fp) = most_specific(layers, |l| l.seldom.fingerprint.clone())
     {
         event.fingerprint = fp
             .iter()
@@ -75,7 +77,9 @@ pub(crate) fn apply_except_tags_and_breadcrumbs(
             .into();
     }
     if event.transaction.is_none() {
-        event.transaction = most_specific(layers, |l| l.transaction.as_deref().map(str::to_owned));
+        event.transaction = most_specific(layers, |l| {
+            l.seldom.transaction.as_deref().map(str::to_owned)
+        });
     }
     fill_trace(&mut event.contexts, layers, trace);
 }
@@ -93,17 +97,19 @@ pub(crate) fn scoped_tags<'a>(layers: &[&'a ScopeData]) -> Vec<(&'a str, &'a Tag
 
 /// The extra values of `layers`, sorted by key, each with the most specific layer's value.
 pub(crate) fn scoped_extra<'a>(layers: &[&'a ScopeData]) -> Vec<(&'a str, &'a Arc<Value>)> {
-    union(layers, |l| &l.extra)
+    union(layers, |l| &l.seldom.extra)
 }
 
 /// The contexts of `layers`, sorted by key, each with the most specific layer's value.
 pub(crate) fn scoped_contexts<'a>(layers: &[&'a ScopeData]) -> Vec<(&'a str, &'a Arc<Context>)> {
-    union(layers, |l| &l.contexts)
+    union(layers, |l| &l.seldom.contexts)
 }
 
 /// The most specific layer's request, built now.
 pub(crate) fn scoped_request(layers: &[&ScopeData]) -> Option<Request> {
-    most_specific(layers, |l| l.request.as_ref().map(RequestSource::build))
+    most_specific(layers, |l| {
+        l.seldom.request.as_ref().map(RequestSource::build)
+    })
 }
 
 /// The most specific layer's user (M05).
@@ -121,13 +127,13 @@ pub(crate) fn apply_to_transaction(
     merge_map(
         &mut txn.extra,
         layers,
-        |l| &l.extra,
+        |l| &l.seldom.extra,
         |v| serde_json::Value::clone(v),
     );
     merge_map(
         &mut txn.contexts,
         layers,
-        |l| &l.contexts,
+        |l| &l.seldom.contexts,
         |v| Context::clone(v),
     );
     if txn.user.is_none() {
@@ -143,7 +149,7 @@ pub(crate) fn apply_to_transaction(
 pub(crate) fn attachments(layers: &[&ScopeData], transaction: bool) -> Vec<Attachment> {
     layers
         .iter()
-        .flat_map(|l| l.attachments.iter())
+        .flat_map(|l| l.seldom.attachments.iter())
         .filter(|a| !transaction || a.add_to_transactions)
         .map(|a| a.attachment.clone())
         .collect()

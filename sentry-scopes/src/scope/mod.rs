@@ -262,7 +262,7 @@ impl Scope {
 
     /// Removes an extra value from this scope only.
     pub fn remove_extra(&self, key: &str) {
-        if self.read(|d| d.extra.contains_key(key)) {
+        if self.read(|d| d.seldom.extra.contains_key(key)) {
             self.update(|d| d.remove_extra(key));
         }
     }
@@ -277,7 +277,7 @@ impl Scope {
 
     /// Removes a context from this scope only.
     pub fn remove_context(&self, key: &str) {
-        if self.read(|d| d.contexts.contains_key(key)) {
+        if self.read(|d| d.seldom.contexts.contains_key(key)) {
             self.update(|d| d.remove_context(key));
         }
     }
@@ -407,12 +407,12 @@ impl Scope {
     /// The propagation context (trace) of this scope.
     #[must_use]
     pub fn propagation_context(&self) -> PropagationContext {
-        self.read(|d| d.propagation.clone())
+        self.read(|d| d.seldom.propagation.clone())
     }
 
     /// Replaces the propagation context, e.g. to continue an incoming trace.
     pub fn set_propagation_context(&self, pc: PropagationContext) {
-        self.update_with(pc, |d, pc| d.propagation = pc);
+        self.update_with(pc, |d, pc| d.seldom_mut().propagation = pc);
     }
 
     /// The id of the last event captured while this scope was the active isolation scope.

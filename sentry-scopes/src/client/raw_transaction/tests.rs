@@ -188,7 +188,7 @@ fn case(
                 layer.set_context(k.into(), Arc::new(rng.context()));
             }
             _ if rng.chance(2) => layer.set_user(Some(Arc::new(rng.user()))),
-            _ => layer.request = Some(RequestSource::fixed(rng.request())),
+            _ => layer.seldom_mut().request = Some(RequestSource::fixed(rng.request())),
         }
     }
     let mut txn = Transaction {
@@ -315,7 +315,7 @@ fn raw_transactions_are_the_json_of_the_typed_path() {
             "seed {seed}: {:#?}",
             differences(&written, &expected)
         );
-        with_scoped_contexts += usize::from(layers.iter().any(|l| !l.contexts.is_empty()));
+        with_scoped_contexts += usize::from(layers.iter().any(|l| !l.seldom.contexts.is_empty()));
         with_user += usize::from(expected.get("user").is_some());
         with_request += usize::from(expected.get("request").is_some());
         filtered += usize::from(expected.to_string().contains(FILTERED));

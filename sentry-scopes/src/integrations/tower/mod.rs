@@ -174,9 +174,10 @@ impl<S> SentryHttpService<S> {
         let mut isolation = ScopeData::clone(&self.base.isolation);
         // Events of the request report the transaction's trace even where it is not the active
         // span (a scope that cleared it); trace headers continue it.
-        isolation.propagation = PropagationContext::of_span(transaction);
-        isolation.set_transaction(Some(arc_str(name)));
-        isolation.request = Some(request::request_source(req));
+        let seldom = isolation.seldom_mut();
+        seldom.propagation = PropagationContext::of_span(transaction);
+        seldom.transaction = Some(arc_str(name));
+        seldom.request = Some(request::request_source(req));
         let mut current = self.base.current.clone();
         Arc::make_mut(&mut current).span = Some(transaction.clone());
         Active {
