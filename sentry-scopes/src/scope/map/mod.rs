@@ -337,7 +337,7 @@ impl<V: Clone> ScopeMap<V> {
     fn replace_top(&mut self, mut top: Arc<[Entry<V>]>, old: usize) {
         let writes = top.len() - old;
         // Unique, so no copy. Stable: a key's old entry, then its new ones in source order.
-        Arc::make_mut(&mut top).sort_by(|a, b| a.0.cmp(&b.0));
+        sort_by_key_stable(Arc::make_mut(&mut top));
         if top.windows(2).any(|w| w[0].0 == w[1].0) {
             let last_of_each = top
                 .iter()
@@ -471,6 +471,23 @@ where
             if let Some((k, Some(v))) = self.top.next() {
                 return Some((k, v));
             }
+        }
+    }
+}
+
+/// Sorts entries by key, keeping the order of equal keys. An overlay holds a few entries, often
+/// nearly sorted: an insertion sort does them in a few comparisons, where the standard stable
+/// sort's set-up cost more than the sorting (≈ 90 instructions for two entries).
+fn sort_by_key_stable<V>(entries: &mut [Entry<V>]) {
+    if entries.len() > 16 {
+        entries.sort_by(|a, b| a.0.cmp(&b.0));
+        return;
+    }
+    for i in 1..entries.len() {
+        let mut j = i;
+        while j > 0 && entries[j - 1].0 > entries[j].0 {
+            entries.swap(j - 1, j);
+            j -= 1;
         }
     }
 }

@@ -123,3 +123,25 @@ fn layered_puts_upper_over_lower_without_applying_removals() {
     let got: Vec<_> = out.iter().map(|(k, v)| (k.to_string(), *v)).collect();
     assert_eq!(got, [("a".into(), 2), ("b".into(), 1), ("c".into(), 2)]);
 }
+
+#[test]
+fn the_overlay_sort_orders_by_key_and_keeps_equal_keys_in_write_order() {
+    let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    for _ in 0..2_000 {
+        let len = (next() % 40) as usize;
+        let entries: Vec<Entry<usize>> = (0..len)
+            .map(|i| (Arc::from(format!("k{}", next() % 12).as_str()), Some(i)))
+            .collect();
+        let mut want = entries.clone();
+        want.sort_by(|a, b| a.0.cmp(&b.0));
+        let mut got = entries;
+        sort_by_key_stable(&mut got);
+        assert_eq!(got, want);
+    }
+}
