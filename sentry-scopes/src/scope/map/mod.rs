@@ -318,12 +318,11 @@ impl<V: Clone> ScopeMap<V> {
         self.replace_top(top, old);
     }
 
-    /// [`insert_many`](Self::insert_many) for a fixed number of entries (what a macro writes):
-    /// the old `top` and the array have a known length, so the new `top` is written straight
-    /// into its one allocation.
-    pub(crate) fn insert_array<const N: usize>(&mut self, entries: [(Arc<str>, V); N]) {
+    /// [`insert_many`](Self::insert_many) for a fixed number of writes (what a macro writes),
+    /// each `(key, Some(value))`: the old `top` and the array have a known length, so the new
+    /// `top` is written straight into its one allocation.
+    pub(crate) fn insert_array<const N: usize>(&mut self, entries: [Entry<V>; N]) {
         let old = self.top().len();
-        let entries = entries.map(|(k, v)| (k, Some(v)));
         let top: Arc<[Entry<V>]> = if old == 0 {
             Arc::from(entries)
         } else {
