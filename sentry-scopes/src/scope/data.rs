@@ -244,9 +244,8 @@ impl ScopeData {
             .all(|(key, value)| key.is_ok() && crate::normalize::tag_value_as_is(value))
         {
             // Every key is `Ok`: the fallback is never used.
-            let tags = tags.map(|(key, value)| {
-                (key.unwrap_or_else(|(k, _)| Arc::from(k)), Some(value))
-            });
+            let tags =
+                tags.map(|(key, value)| (key.unwrap_or_else(|(k, _)| Arc::from(k)), Some(value)));
             self.tags.insert_array(tags);
             return;
         }

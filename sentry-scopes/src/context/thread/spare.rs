@@ -84,11 +84,11 @@ pub(crate) fn give_back(handle: Scope) {
     if handle.maybe_shared() {
         return;
     }
-    let mut handle = Some(handle);
-    let left = SLOT
-        .try_with(|slot| handle.take().map(|h| slot.borrow_mut().spare.keep(h)))
-        .ok()
-        .flatten();
+    // `try_borrow_mut`: this runs in guards' drops, also while unwinding.
+    let left = SLOT.try_with(|slot| match slot.try_borrow_mut() {
+        Ok(mut slot) => slot.spare.keep(handle),
+        Err(_) => Err(handle),
+    });
     drop(left);
 }
 
