@@ -71,62 +71,61 @@ impl ScopeGuard {
         }
     }
 
-    /// Enters a fork of the current scope with a handle of its own, and returns the handle:
-    /// lazily, as a depth mark, when the current scope is not shared (see [`thread`]); else
-    /// the handle gets the current data and is installed now. During thread teardown nothing
-    /// is entered and the handle is a detached scope.
-    #[inline]
-    pub(crate) fn fork_current_handle() -> (Self, Scope) {
-        match thread::enter_lazy_current_handle() {
-            Some((depth, handle)) => (Self::at(depth), handle),
-            None => Self::fork_current_handle_now(),
-        }
-    }
-
-    #[cold]
-    #[inline(never)]
-    fn fork_current_handle_now() -> (Self, Scope) {
-        let Some((isolation, current)) =
-            thread::with_active(|a| (a.isolation.clone(), a.current.data()))
-        else {
-            return (Self::at(0), Scope::new());
-        };
-        let handle = thread::spare_with(current);
-        let current = Current::Shared(handle.clone());
-        (Self::enter(Active { isolation, current }), handle)
-    }
-
-    /// Enters a fork of both scopes whose isolation handle is returned: lazily, as a snapshot
-    /// in the handle and a depth mark, when the current scope is not shared (see [`thread`]);
-    /// else installed now. During thread teardown nothing is entered and the handle is a
+    /// Enters a fork with a handle of its own, and returns the handle: the fork of the current
+    /// scope (`with_scope`), or of both scopes with the handle as the isolation scope
+    /// (`with_isolation_scope`, `isolation` true). Lazily, as the handle and a depth mark,
+    /// when the current scope is not shared (see [`thread`]); else the handle gets its data
+    /// and is installed now. During thread teardown nothing is entered and the handle is a
     /// detached scope.
     #[inline]
-    pub(crate) fn fork_isolation_handle() -> (Self, Scope) {
-        match thread::enter_lazy_isolation_handle() {
+    pub(crate) fn fork_with_handle(isolation: bool) -> (Self, Scope) {
+        let lazy = if isolation {
+            thread::enter_lazy_isolation_handle()
+        } else {
+            thread::enter_lazy_current_handle()
+        };
+        match lazy {
             Some((depth, handle)) => (Self::at(depth), handle),
-            None => Self::fork_isolation_handle_now(),
+            None => Self::fork_with_handle_now(isolation),
         }
     }
 
     #[cold]
     #[inline(never)]
-    fn fork_isolation_handle_now() -> (Self, Scope) {
-        let Some((isolation, current)) =
-            thread::with_active(|a| (a.isolation.data(), a.current.data()))
+    fn fork_with_handle_now(isolation: bool) -> (Self, Scope) {
+        let Some(Active {
+            isolation: parent,
+            current,
+        }) = thread::with_active(Active::clone)
         else {
             return (Self::at(0), Scope::new());
         };
-        let handle = thread::spare_with(isolation);
-        let active = Active {
-            isolation: handle.clone(),
-            current: Current::Inline(current),
+        let (active, handle) = if isolation {
+            let handle = thread::spare_with(parent.data());
+            let current = Current::Inline(current.data());
+            (
+                Active {
+                    isolation: handle.clone(),
+                    current,
+                },
+                handle,
+            )
+        } else {
+            let handle = thread::spare_with(current.data());
+            let current = Current::Shared(handle.clone());
+            (
+                Active {
+                    isolation: parent,
+                    current,
+                },
+                handle,
+            )
         };
         (Self::enter(active), handle)
     }
 
-    /// Leaves the fork that gave out `handle` ([`fork_current_handle`](Self::fork_current_handle),
-    /// [`fork_isolation_handle`](Self::fork_isolation_handle)), and keeps the handle for the
-    /// next such fork on this thread when nothing else holds it.
+    /// Leaves the fork that gave out `handle` ([`fork_with_handle`](Self::fork_with_handle)),
+    /// and keeps the handle for the next such fork on this thread when nothing else holds it.
     #[inline]
     pub(crate) fn leave_handle(mut self, handle: Scope) {
         match std::mem::take(&mut self.depth) {

@@ -89,7 +89,7 @@ pub fn configure_scope<R>(which: ScopeType, f: impl FnOnce(&Scope) -> R) -> R {
 /// # assert!(events[1].tags.get("step").is_none());
 /// ```
 pub fn with_scope<R>(f: impl FnOnce(&Scope) -> R) -> R {
-    with_handle(ScopeGuard::fork_current_handle, f)
+    with_handle(false, f)
 }
 
 /// Runs `f` with forks of both the isolation and the current scope (a new unit of work, such as
@@ -108,15 +108,16 @@ pub fn with_scope<R>(f: impl FnOnce(&Scope) -> R) -> R {
 /// # assert!(events[1].tags.is_empty());
 /// ```
 pub fn with_isolation_scope<R>(f: impl FnOnce(&Scope) -> R) -> R {
-    with_handle(ScopeGuard::fork_isolation_handle, f)
+    with_handle(true, f)
 }
 
-/// Runs `f` inside the fork that `enter` makes with a handle of its own (this thread's spare,
-/// see `thread/spare.rs`), and keeps the handle for the next fork afterwards unless `f` kept a
-/// clone. On a panic the fork is left and the handle dropped.
+/// Runs `f` inside a fork with a handle of its own (this thread's spare, see
+/// `thread/spare.rs`): of the current scope, or of both with the handle as the isolation scope.
+/// The handle is kept for the next fork afterwards unless `f` kept a clone. On a panic the fork
+/// is left and the handle dropped.
 #[inline]
-fn with_handle<R>(enter: impl FnOnce() -> (ScopeGuard, Scope), f: impl FnOnce(&Scope) -> R) -> R {
-    let (guard, scope) = enter();
+fn with_handle<R>(isolation: bool, f: impl FnOnce(&Scope) -> R) -> R {
+    let (guard, scope) = ScopeGuard::fork_with_handle(isolation);
     let r = f(&scope);
     guard.leave_handle(scope);
     r

@@ -126,17 +126,11 @@ fn layered_puts_upper_over_lower_without_applying_removals() {
 
 #[test]
 fn the_overlay_sort_orders_by_key_and_keeps_equal_keys_in_write_order() {
-    let mut state = 0x9e37_79b9_7f4a_7c15_u64;
-    let mut next = move || {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        state
-    };
+    let mut rng = crate::client::test_rng::Rng(0x9e37_79b9_7f4a_7c15);
     for _ in 0..2_000 {
-        let len = (next() % 40) as usize;
+        let len = rng.below(40) as usize;
         let entries: Vec<Entry<usize>> = (0..len)
-            .map(|i| (Arc::from(format!("k{}", next() % 12).as_str()), Some(i)))
+            .map(|i| (Arc::from(format!("k{}", rng.below(12)).as_str()), Some(i)))
             .collect();
         let mut want = entries.clone();
         want.sort_by(|a, b| a.0.cmp(&b.0));
