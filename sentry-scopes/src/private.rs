@@ -178,7 +178,7 @@ impl Taken {
         Active {
             isolation: match self.isolation {
                 Isolation::Handle(handle) => handle,
-                Isolation::Data(data) => crate::context::pooled_scope(data),
+                Isolation::Data(data) => crate::context::spare_with(data),
             },
             current: Current::Inline(self.current),
         }

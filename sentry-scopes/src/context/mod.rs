@@ -10,7 +10,7 @@ pub(crate) mod thread;
 pub use self::future::{ScopeFuture, ScopeFutureExt};
 pub(crate) use self::global::global;
 pub use self::guard::ScopeGuard;
-pub(crate) use self::thread::spare_with as pooled_scope;
+pub(crate) use self::thread::spare_with;
 use self::thread::{Active, Current, with_active, with_active_mut};
 use crate::scope::{Scope, ScopeData};
 use std::sync::Arc;
