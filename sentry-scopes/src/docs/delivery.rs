@@ -24,6 +24,11 @@
 //!    ([`http_timeout`](crate::ClientOptions::http_timeout), 30 s) or a failed connection
 //!    stores it in the offline cache when one is configured, else drops it.
 //!
+//! With one thread sending, envelopes reach the server in the order they were captured. While
+//! the second thread helps with a backlog, two requests are in flight, and envelopes captured
+//! close together can arrive in either order; servers order events by their timestamps, not
+//! by when they arrived.
+//!
 //! ## What is guaranteed
 //!
 //! - **No waiting on the network on your threads.** `capture_*` only takes a short lock to
