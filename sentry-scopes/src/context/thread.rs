@@ -353,21 +353,31 @@ pub(crate) fn leave(depth: usize) -> Option<Active> {
 fn drop_pending(depth: usize) -> Option<(Pending, bool)> {
     SLOT.try_with(|slot| {
         let slot = &mut *slot.borrow_mut();
-        let (_, pending) = slot.pending.pop_if(|(d, _)| *d >= depth)?;
-        let more = slot.pending.last().is_some_and(|(d, _)| *d >= depth);
-        let current = matches!(pending, Pending::Current(_));
-        marks(|m| {
-            m.pending.set(!slot.pending.is_empty());
-            // A pending current-scope fork is entered only over an unshared current scope
-            // with no other such fork waiting, and nothing was installed since: unshared again.
-            if current {
-                m.shared.set(false);
-            }
-        });
-        Some((pending, more))
+        let pending = pop_pending(slot, depth)?;
+        Some((
+            pending,
+            slot.pending.last().is_some_and(|(d, _)| *d >= depth),
+        ))
     })
     .ok()
     .flatten()
+}
+
+/// Removes the innermost pending lazy fork if it was entered at `depth` or deeper, in a borrow
+/// the caller holds, and updates the marks.
+#[inline]
+fn pop_pending(slot: &mut Slot, depth: usize) -> Option<Pending> {
+    let (_, pending) = slot.pending.pop_if(|(d, _)| *d >= depth)?;
+    let current = matches!(pending, Pending::Current(_));
+    marks(|m| {
+        m.pending.set(!slot.pending.is_empty());
+        // A pending current-scope fork is entered only over an unshared current scope with
+        // no other such fork waiting, and nothing was installed since: unshared again.
+        if current {
+            m.shared.set(false);
+        }
+    });
+    Some(pending)
 }
 
 /// Pops the innermost saved pair if a guard at `depth` or deeper saved it, and installs it.

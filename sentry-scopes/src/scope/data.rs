@@ -326,9 +326,16 @@ impl ScopeData {
             transaction_processors: self.seldom.transaction_processors.clone(),
             ..Seldom::default()
         };
+        // Every field named, so a new one is cleared on purpose (and no default part is made
+        // only to be replaced).
         *self = Self {
+            tags: ScopeMap::default(),
+            user: None,
+            level: None,
+            breadcrumbs: Breadcrumbs::default(),
+            last_event_id: None,
+            span: None,
             seldom: Arc::new(seldom),
-            ..Self::default()
         };
     }
 

@@ -138,18 +138,9 @@ pub(crate) fn leave_handle(depth: usize, handle: Scope) {
         if slot.pending.last().is_none_or(|(d, _)| *d != depth) {
             return Err(handle);
         }
-        if let Some((_, entry)) = slot.pending.pop() {
-            marks(|m| {
-                m.depth.set(depth - 1);
-                m.pending.set(!slot.pending.is_empty());
-                // Entered over an unshared current scope, and nothing was installed since.
-                if matches!(entry, Pending::Current(_)) {
-                    m.shared.set(false);
-                }
-            });
-            // Not the last reference to the handle's cell: `handle` is another.
-            drop(entry);
-        }
+        marks(|m| m.depth.set(depth - 1));
+        // Not the last reference to the handle's cell: `handle` is another.
+        drop(super::pop_pending(slot, depth));
         Ok(slot.spare.keep(handle))
     });
     match left {
