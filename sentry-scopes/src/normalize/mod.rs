@@ -6,8 +6,8 @@ mod tags;
 mod value;
 
 pub(crate) use self::tags::{
-    Rejected as TagRejected, normalize_tag_map, tag, tag_key, value as tag_value,
-    value_as_is as tag_value_as_is,
+    Rejected as TagRejected, key_as_is as tag_key_as_is, normalize_tag_map, tag, tag_key,
+    value as tag_value, value_as_is as tag_value_as_is,
 };
 #[cfg(feature = "tracing")]
 pub(crate) use self::value::bound_breadcrumb_pairs;

@@ -218,24 +218,26 @@ impl ScopeData {
 
     /// Sets a tag, made acceptable to Relay first (`normalize::tag`); a tag that cannot be
     /// is dropped with a debug log line.
+    #[cfg(test)]
     pub(crate) fn set_tag(&mut self, key: Arc<str>, value: TagText) {
         if let Some((key, value)) = acceptable_tag(key, value) {
             self.tags.insert(key, value);
         }
     }
 
-    /// Sets the tags in order (a later write of a key wins) with one write of the tag map.
-    /// The acceptable ones are kept in `tags`' own buffer, so that the new overlay is built
-    /// from a list of known length, in one allocation.
-    pub(crate) fn set_tags(&mut self, tags: Vec<(Arc<str>, TagText)>) {
-        let tags: Vec<_> = tags
-            .into_iter()
-            .filter_map(|(k, v)| acceptable_tag(k, v))
-            .collect();
+    /// Inserts tags [`checked_tag`] let through, in order (a later write of a key wins), with
+    /// one write of the tag map: the new overlay is built from a list of known length, in one
+    /// allocation.
+    pub(crate) fn insert_checked_tags(&mut self, tags: Vec<(Arc<str>, TagText)>) {
         self.tags.insert_many(tags);
     }
 
-    /// [`set_tags`](Self::set_tags) for a fixed number of tags (what a macro writes), whose
+    /// Inserts one tag [`checked_tag`] let through.
+    pub(crate) fn insert_checked_tag(&mut self, key: Arc<str>, value: TagText) {
+        self.tags.insert(key, value);
+    }
+
+    /// [`insert_checked_tags`](Self::insert_checked_tags) for a fixed number of tags (what a macro writes), whose
     /// keys were checked once per call site; one allocation when every value is acceptable as
     /// it is.
     pub(crate) fn set_tag_array<const N: usize>(&mut self, tags: [(CheckedKey, TagText); N]) {
@@ -396,6 +398,18 @@ impl Seldom {
 }
 
 /// The tag as Relay accepts it, reusing the shared strings when nothing had to change.
+/// A tag as a public setter writes it, checked before the scope is locked: the key shared per
+/// thread with its check remembered (`keys::shared_tag_key`), the value as it is when Relay
+/// accepts it so, else both made acceptable; `None`, with a debug log line, when the tag cannot
+/// be.
+pub(crate) fn checked_tag(key: &str, value: TagText) -> Option<(Arc<str>, TagText)> {
+    let (key, key_as_is) = super::keys::shared_tag_key(key);
+    if key_as_is && crate::normalize::tag_value_as_is(&value) {
+        return Some((key, value));
+    }
+    acceptable_tag(key, value)
+}
+
 fn acceptable_tag(key: Arc<str>, value: TagText) -> Option<(Arc<str>, TagText)> {
     match crate::normalize::tag(&key, &value) {
         Ok((Cow::Borrowed(k), Cow::Borrowed(v)))

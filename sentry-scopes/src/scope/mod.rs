@@ -31,7 +31,7 @@ pub(crate) use self::breadcrumbs::StoredCrumb;
 #[cfg(feature = "tracing")]
 pub(crate) use self::crumb::{CrumbDraft, Key as CrumbKey, scratch_data};
 pub use self::data::ScopeData;
-pub(crate) use self::data::{CheckedKey, StoredAttachment, TagText, arc_str};
+pub(crate) use self::data::{CheckedKey, StoredAttachment, TagText, arc_str, checked_tag};
 pub(crate) use self::finished::{FinishedTransaction, SpanRecord};
 pub(crate) use self::ids::unit as random_unit;
 pub(crate) use self::keys::shared_key;
@@ -225,8 +225,9 @@ impl Scope {
 
     /// Sets a tag. Tags are indexed and searchable on the server.
     pub fn set_tag(&self, key: impl AsRef<str>, value: impl ToString) {
-        let (key, value) = (shared_key(key.as_ref()), TagText::from(value.to_string()));
-        self.update_with((key, value), |d, (k, v)| d.set_tag(k, v));
+        if let Some(tag) = checked_tag(key.as_ref(), TagText::from(value.to_string())) {
+            self.update_with(tag, |d, (k, v)| d.insert_checked_tag(k, v));
+        }
     }
 
     /// Sets several tags at once, with one publish. An empty iterator changes nothing (C08).
@@ -237,12 +238,12 @@ impl Scope {
     {
         let tags: Vec<(Arc<str>, TagText)> = tags
             .into_iter()
-            .map(|(k, v)| (shared_key(k.as_ref()), TagText::from(v.to_string())))
+            .filter_map(|(k, v)| checked_tag(k.as_ref(), TagText::from(v.to_string())))
             .collect();
         if tags.is_empty() {
             return;
         }
-        self.update_with(tags, |d, tags| d.set_tags(tags));
+        self.update_with(tags, |d, tags| d.insert_checked_tags(tags));
     }
 
     /// Removes a tag from this scope only; a tag of a lower scope shows through again.

@@ -12,7 +12,7 @@ use super::fields::{Fields, SentryFields, tag_value};
 use crate::context::thread::{self, Current, with_active};
 use crate::context::update_current;
 use crate::protocol::{Map, Value};
-use crate::scope::{ScopeData, Span, SpanGuard, TagText, shared_key};
+use crate::scope::{ScopeData, Span, SpanGuard, TagText, checked_tag};
 
 /// What a span stores in its extensions.
 pub(super) struct SpanState {
@@ -136,13 +136,13 @@ impl SpanState {
 fn tags_of(values: &Map<String, Value>) -> Vec<(Arc<str>, TagText)> {
     values
         .iter()
-        .map(|(k, v)| (shared_key(k), TagText::from(tag_value(v))))
+        .filter_map(|(k, v)| checked_tag(k, TagText::from(tag_value(v))))
         .collect()
 }
 
 fn set_tags(data: &mut ScopeData, tags: &[(Arc<str>, TagText)]) {
-    for (k, v) in tags {
-        data.set_tag(k.clone(), v.clone());
+    if !tags.is_empty() {
+        data.insert_checked_tags(tags.to_vec());
     }
 }
 
@@ -193,7 +193,7 @@ mod tests {
             }
             let parent = with_active(|a| a.current.data()).unwrap();
             let mut state = SpanState {
-                tags: vec![(shared_key("order_id"), TagText::new("7"))],
+                tags: vec![(crate::scope::shared_key("order_id"), TagText::new("7"))],
                 sentry: None,
                 current: None,
             };
