@@ -192,6 +192,30 @@ fn cases() -> Vec<Case> {
             );
         });
     }));
+    // The top-level setters outside any fork, as a handler calls them: they write the
+    // isolation scope in place (sentry-core: `configure_scope`, the hub's top scope).
+    for n in [10, 100] {
+        v.push(case(format!("top_level_tag/ours/{n}"), move |m| {
+            ours::with_isolation(&ours::scope_with(n, 0), || {
+                m(&mut || sentry_scopes::set_tag("bench", "value"));
+            });
+        }));
+        v.push(case(format!("top_level_tag/sentry-core/{n}"), move |m| {
+            peer::with_hub(&peer::hub_with(n, 0), || {
+                m(&mut || sentry_core::configure_scope(|s| s.set_tag("bench", "value")));
+            });
+        }));
+        v.push(case(format!("top_level_breadcrumb/ours/{n}"), move |m| {
+            ours::with_isolation(&ours::scope_with(0, n), || {
+                m(&mut || sentry_scopes::add_breadcrumb(new_crumb()));
+            });
+        }));
+        v.push(case(format!("top_level_breadcrumb/sentry-core/{n}"), move |m| {
+            peer::with_hub(&peer::hub_with(0, n), || {
+                m(&mut || sentry_core::add_breadcrumb(new_crumb()));
+            });
+        }));
+    }
     for (t, b) in [(0, 0), (100, 100)] {
         let p = format!("t{t}-b{b}");
         v.push(case(format!("capture/ours-macro/{p}"), move |m| {

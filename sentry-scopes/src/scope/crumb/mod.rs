@@ -67,7 +67,7 @@ pub(crate) fn scratch_data(entries: usize) -> Vec<(Key, Value)> {
 
 /// Keeps `data` (emptied) for the next breadcrumb of this thread, unless it grew large.
 fn keep_scratch(data: Vec<(Key, Value)>) {
-    if data.is_empty() && data.capacity() <= 64 {
+    if data.is_empty() && (1..=64).contains(&data.capacity()) {
         let _ = SCRATCH.try_with(|s| s.set(data));
     }
 }
@@ -185,8 +185,14 @@ impl StoredCrumb {
             String::with_capacity(category.map_or(0, str::len) + message.map_or(0, str::len));
         text.push_str(category.unwrap_or_default());
         text.push_str(message.unwrap_or_default());
-        let mut data = scratch_data(b.data.len());
-        data.extend(b.data.into_iter().map(|(k, v)| (Key::Owned(k), v)));
+        // Most breadcrumbs carry no data: no scratch vector to take and give back then.
+        let data = if b.data.is_empty() {
+            Vec::new()
+        } else {
+            let mut data = scratch_data(b.data.len());
+            data.extend(b.data.into_iter().map(|(k, v)| (Key::Owned(k), v)));
+            data
+        };
         let draft = CrumbDraft {
             timestamp: b.timestamp,
             level: b.level,
