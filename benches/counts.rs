@@ -210,11 +210,14 @@ fn cases() -> Vec<Case> {
                 m(&mut || sentry_scopes::add_breadcrumb(new_crumb()));
             });
         }));
-        v.push(case(format!("top_level_breadcrumb/sentry-core/{n}"), move |m| {
-            peer::with_hub(&peer::hub_with(0, n), || {
-                m(&mut || sentry_core::add_breadcrumb(new_crumb()));
-            });
-        }));
+        v.push(case(
+            format!("top_level_breadcrumb/sentry-core/{n}"),
+            move |m| {
+                peer::with_hub(&peer::hub_with(0, n), || {
+                    m(&mut || sentry_core::add_breadcrumb(new_crumb()));
+                });
+            },
+        ));
     }
     for (t, b) in [(0, 0), (100, 100)] {
         let p = format!("t{t}-b{b}");

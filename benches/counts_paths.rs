@@ -18,6 +18,11 @@
 //!   carrying our `SentryTracingLayer` (defaults: info and above become breadcrumbs) or
 //!   sentry-tracing's `BreadcrumbLayer` filtered to `INFO` (the lightest set-up of sentry-tracing
 //!   that makes breadcrumbs), or nothing (`registry-only`).
+//! - `log_breadcrumb`: one `log::info!` record with a formatted argument, handed to our
+//!   `SentryLogger` or sentry-log's `SentryLogger` (both with their default filters: info
+//!   becomes a breadcrumb) wrapping a logger that does nothing, or to that logger alone
+//!   (`no-sdk`). The record is given to the logger directly, as `log`'s global dispatch would,
+//!   so that each case runs in one process without installing a global logger.
 //!
 //! ```text
 //! cargo bench --bench counts_paths -- --time
@@ -145,6 +150,30 @@ fn log_line() {
     tracing::info!(order_id = 42, "checkout started");
 }
 
+/// A logger that does nothing: what each SDK's logger wraps.
+struct NoLogger;
+
+impl log::Log for NoLogger {
+    fn enabled(&self, _: &log::Metadata<'_>) -> bool {
+        false
+    }
+    fn log(&self, _: &log::Record<'_>) {}
+    fn flush(&self) {}
+}
+
+/// One `log::info!(target: "checkout", "cart holds {} items", 3)` record, given to `logger`.
+fn log_record(logger: &dyn log::Log) {
+    let items = black_box(3);
+    logger.log(
+        &log::Record::builder()
+            .args(format_args!("cart holds {items} items"))
+            .level(log::Level::Info)
+            .target("checkout")
+            .module_path_static(Some("counts_paths"))
+            .build(),
+    );
+}
+
 fn cases() -> Vec<Case> {
     let p = format!("t{TAGS}-b{CRUMBS}");
     let settle_ours: fn() = || {
@@ -182,6 +211,19 @@ fn cases() -> Vec<Case> {
                     sentry::integrations::tower::NewSentryLayer::<Request<Body>>::new_from_top(),
                 );
             requests(&app, m);
+        }),
+        case("log_breadcrumb/no-sdk/info", |m| {
+            m(&mut || log_record(&NoLogger));
+        }),
+        case("log_breadcrumb/ours/info", |m| {
+            let _client = ours_client();
+            let logger = sentry_scopes::integrations::log::SentryLogger::forwarding_to(NoLogger);
+            sentry_scopes::with_isolation_scope(|_| m(&mut || log_record(&logger)));
+        }),
+        case("log_breadcrumb/sentry-log/info", |m| {
+            let _client = sentry_client();
+            let logger = sentry::integrations::log::SentryLogger::with_dest(NoLogger);
+            in_new_hub(|| m(&mut || log_record(&logger)));
         }),
         case("tracing_breadcrumb/registry-only/info", |m| {
             let _default = tracing::subscriber::set_default(tracing_subscriber::registry());

@@ -5,8 +5,8 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use log::{Level as LogLevel, LevelFilter, Log, Metadata, Record};
 use sentry_scopes::integrations::log::{LogAction, SentryLogger, default_filter};
-use sentry_scopes::test::with_captured_events;
-use sentry_scopes::{Level, capture_message};
+use sentry_scopes::test::{with_captured_events, with_captured_events_options};
+use sentry_scopes::{Breadcrumb, ClientOptions, Level, capture_message};
 
 /// An inner logger that keeps `LEVEL: text` of every record at `Info` or above.
 #[derive(Clone, Default)]
@@ -165,4 +165,58 @@ fn installed_as_the_logger_the_log_macros_report_through_it() {
         inner.lines(),
         ["INFO: 3 items", "ERROR: card declined: 402"]
     );
+}
+
+#[test]
+fn before_breadcrumb_sees_a_log_records_breadcrumb_and_what_it_returns_is_stored() {
+    let logger = SentryLogger::new();
+    let options = ClientOptions::new().before_breadcrumb(|mut crumb: Breadcrumb| {
+        assert_eq!(crumb.category.as_deref(), Some("cart"));
+        assert_eq!(crumb.message.as_deref(), Some("3 items"));
+        crumb.message = Some("seen".into());
+        Some(crumb)
+    });
+    let events = with_captured_events_options(options, || {
+        let items = 3;
+        logger.log(
+            &Record::builder()
+                .level(LogLevel::Info)
+                .target("cart")
+                .args(format_args!("{items} items"))
+                .build(),
+        );
+        log_to(&logger, LogLevel::Error, "payment", "card declined");
+    });
+    assert_eq!(crumb_messages(&events[0]), ["seen"]);
+}
+
+/// Writes `part`, then fails, as a broken `Display` may.
+struct Failing;
+
+impl std::fmt::Display for Failing {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("part")?;
+        Err(std::fmt::Error)
+    }
+}
+
+#[test]
+fn a_record_whose_display_fails_is_sent_with_what_it_wrote_and_never_panics() {
+    let logger = SentryLogger::new();
+    let hooked = ClientOptions::new().before_breadcrumb(Some);
+    for options in [ClientOptions::new(), hooked] {
+        let events = with_captured_events_options(options, || {
+            for level in [LogLevel::Info, LogLevel::Error] {
+                logger.log(
+                    &Record::builder()
+                        .level(level)
+                        .target("app")
+                        .args(format_args!("{Failing}"))
+                        .build(),
+                );
+            }
+        });
+        assert_eq!(events[0].message.as_deref(), Some("part"));
+        assert_eq!(crumb_messages(&events[0]), ["part"]);
+    }
 }

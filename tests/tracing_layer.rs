@@ -529,3 +529,47 @@ fn a_root_span_continues_the_trace_of_its_sentry_trace_field() {
     assert_eq!(root.op.as_deref(), Some("queue.process"));
     assert!(root.data.is_empty(), "{:?}", root.data);
 }
+
+/// Writes `part`, then fails, as a broken `Display` or `Debug` may.
+struct Failing;
+
+impl std::fmt::Display for Failing {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("part")?;
+        Err(std::fmt::Error)
+    }
+}
+
+impl std::fmt::Debug for Failing {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Display::fmt(self, f)
+    }
+}
+
+#[derive(Debug)]
+struct FailingError;
+
+impl std::fmt::Display for FailingError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        Failing.fmt(f)
+    }
+}
+
+impl std::error::Error for FailingError {}
+
+#[test]
+fn fields_whose_formatting_fails_keep_what_they_wrote_and_never_panic() {
+    let events = with_captured_events(|| {
+        with_layer(SentryTracingLayer::new(), || {
+            let error: &(dyn std::error::Error + 'static) = &FailingError;
+            tracing::info!(value = ?Failing, error, "crumb");
+            tracing::error!(value = ?Failing, error, "event");
+        });
+    });
+    let event = &events[0];
+    assert_eq!(event.extra["value"], "part");
+    assert_eq!(event.extra["error"], "part");
+    let crumb = &event.breadcrumbs.values[0];
+    assert_eq!(crumb.data["value"], "part");
+    assert_eq!(crumb.data["error"], "part");
+}

@@ -6,7 +6,7 @@ use std::cell::Cell;
 
 use super::{Client, limits};
 use crate::protocol::{Breadcrumb, Category};
-#[cfg(feature = "tracing")]
+#[cfg(any(feature = "tracing", feature = "log"))]
 use crate::scope::CrumbDraft;
 use crate::scope::{Scope, StoredCrumb};
 use crate::transport::DiscardReason;
@@ -57,7 +57,7 @@ impl Scope {
     /// `Breadcrumb` ever being made (the tracing layer's path). Either way the stored breadcrumb
     /// is bounded and cut alike. Neither builder runs without a client or with
     /// `max_breadcrumbs = 0`.
-    #[cfg(feature = "tracing")]
+    #[cfg(any(feature = "tracing", feature = "log"))]
     pub(crate) fn add_breadcrumb_from(
         &self,
         typed: impl FnOnce() -> Breadcrumb,
@@ -120,7 +120,7 @@ impl Client {
 
     /// Bounds and cuts a draft as [`prepare_breadcrumb`](Self::prepare_breadcrumb) bounds and
     /// cuts a breadcrumb (with no `before_breadcrumb` to run), and numbers it.
-    #[cfg(feature = "tracing")]
+    #[cfg(any(feature = "tracing", feature = "log"))]
     #[inline]
     fn prepare_draft(&self, mut draft: CrumbDraft) -> (StoredCrumb, usize) {
         bound_and_cut_draft(&mut draft);
@@ -147,7 +147,7 @@ fn bound_and_cut(crumb: &mut Breadcrumb) {
 
 /// Orders, bounds and cuts a draft so that it stores what [`bound_and_cut`] leaves of the
 /// equivalent breadcrumb.
-#[cfg(feature = "tracing")]
+#[cfg(any(feature = "tracing", feature = "log"))]
 fn bound_and_cut_draft(draft: &mut CrumbDraft) {
     draft.sort_data();
     crate::normalize::bound_breadcrumb_pairs(&mut draft.data);
@@ -239,5 +239,80 @@ mod tests {
         many.push(("[cut]", deep(30)));
         many.push(("api_key", "secret".into()));
         both_ways("t", Some("m"), many);
+    }
+}
+
+#[cfg(all(test, feature = "log"))]
+mod log_tests {
+    use std::fmt;
+
+    use super::*;
+    use crate::protocol::Level;
+
+    /// The JSON stored for a `log` record's message through the draft path and through the
+    /// `Breadcrumb` the integration builds when `before_breadcrumb` needs one.
+    fn both_ways(category: &str, message: fmt::Arguments<'_>) {
+        let mut draft = CrumbDraft::formatted(Level::Info, category, message);
+        let mut typed = Breadcrumb {
+            timestamp: draft.timestamp,
+            level: Level::Info,
+            category: Some(category.to_owned()),
+            message: Some(message.to_string()),
+            ..Breadcrumb::default()
+        };
+        bound_and_cut_draft(&mut draft);
+        bound_and_cut(&mut typed);
+        let drafted = StoredCrumb::from_draft(draft, true);
+        let expected = StoredCrumb::new(typed, true);
+        assert!(!drafted.json().is_empty());
+        assert_eq!(
+            String::from_utf8_lossy(drafted.json()),
+            String::from_utf8_lossy(expected.json())
+        );
+    }
+
+    #[test]
+    fn a_log_record_stores_what_its_breadcrumb_stores() {
+        let items = 3;
+        both_ways("checkout", format_args!("cart holds {items} items"));
+        both_ways("checkout", format_args!("a message without arguments"));
+        both_ways("", format_args!("{items}"));
+        both_ways("checkout", format_args!("{}", "é".repeat(9_000)));
+        both_ways(&"t".repeat(300), format_args!("{}", "line\nbreak"));
+    }
+
+    /// Writes `part`, then fails, as a broken `Display` may.
+    struct Failing;
+
+    impl fmt::Display for Failing {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("part")?;
+            Err(fmt::Error)
+        }
+    }
+
+    #[test]
+    fn a_display_that_fails_keeps_what_it_wrote_instead_of_panicking() {
+        let draft = CrumbDraft::formatted(Level::Info, "app", format_args!("{Failing}"));
+        assert_eq!(draft.text, "apppart");
+        assert_eq!(draft.category_len, Some(3));
+    }
+
+    /// Formats a record of its own while it is being formatted, as a `Display` that logs does.
+    struct Nested;
+
+    impl fmt::Display for Nested {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            let inner = CrumbDraft::formatted(Level::Info, "in", format_args!("{}", 7));
+            f.write_str(&inner.text)
+        }
+    }
+
+    #[test]
+    fn a_message_formatted_while_another_is_keeps_both_intact() {
+        let outer = CrumbDraft::formatted(Level::Info, "out", format_args!("<{Nested}>"));
+        assert_eq!(outer.text, "out<in7>");
+        let again = CrumbDraft::formatted(Level::Info, "out", format_args!("{}", 8));
+        assert_eq!(again.text, "out8");
     }
 }

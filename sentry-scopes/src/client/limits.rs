@@ -2,7 +2,7 @@
 //! refused or silently cut by the server: tag keys and values, messages, and the 1 MiB event.
 
 use crate::protocol::{Breadcrumb, Event, Map, Transaction};
-#[cfg(feature = "tracing")]
+#[cfg(any(feature = "tracing", feature = "log"))]
 use crate::scope::CrumbDraft;
 
 /// Longest message (and exception value) Relay keeps, in characters.
@@ -92,7 +92,7 @@ pub(crate) fn cut_breadcrumb(crumb: &mut Breadcrumb) {
 
 /// Cuts a draft breadcrumb's message and category as [`cut_breadcrumb`] cuts a breadcrumb's
 /// (a draft's type is always `"default"`).
-#[cfg(feature = "tracing")]
+#[cfg(any(feature = "tracing", feature = "log"))]
 #[inline]
 pub(crate) fn cut_draft(draft: &mut CrumbDraft) {
     // The category and the message are each no longer than both together.
@@ -101,7 +101,7 @@ pub(crate) fn cut_draft(draft: &mut CrumbDraft) {
     }
 }
 
-#[cfg(feature = "tracing")]
+#[cfg(any(feature = "tracing", feature = "log"))]
 fn cut_long_draft(draft: &mut CrumbDraft) {
     let start = draft.category_len.unwrap_or(0);
     if draft.has_message

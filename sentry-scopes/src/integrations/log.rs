@@ -37,6 +37,7 @@
 use ::log::{Level as LogLevel, Log, Metadata, Record};
 
 use crate::protocol::{Breadcrumb, Event, Level};
+use crate::scope::CrumbDraft;
 
 /// What [`SentryLogger`] makes of a record; see [`SentryLogger::filter`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -158,7 +159,15 @@ impl<L: Log> Log for SentryLogger<L> {
         if !on_sdk_thread() {
             match (self.filter)(record.metadata()) {
                 LogAction::Ignore => {}
-                LogAction::Breadcrumb => crate::add_breadcrumb(breadcrumb(record)),
+                // The stored form is built straight from the record unless `before_breadcrumb`
+                // needs a `Breadcrumb` to look at.
+                LogAction::Breadcrumb => crate::context::get_isolation_scope().add_breadcrumb_from(
+                    || breadcrumb(record),
+                    || {
+                        let level = level(record.level());
+                        CrumbDraft::formatted(level, record.target(), *record.args())
+                    },
+                ),
                 LogAction::Event => {
                     crate::capture_event(event(record));
                 }
@@ -202,7 +211,7 @@ fn level(level: LogLevel) -> Level {
 fn event(record: &Record<'_>) -> Event<'static> {
     let mut event = Event {
         level: level(record.level()),
-        message: Some(record.args().to_string()),
+        message: Some(message(record)),
         logger: Some(record.target().to_owned()),
         ..Event::default()
     };
@@ -210,11 +219,17 @@ fn event(record: &Record<'_>) -> Event<'static> {
     event
 }
 
+/// The record's message. A `Display` inside it that fails leaves what it wrote, where
+/// `to_string` would panic in the application's logging call.
+fn message(record: &Record<'_>) -> String {
+    crate::normalize::text_of(*record.args())
+}
+
 fn breadcrumb(record: &Record<'_>) -> Breadcrumb {
     Breadcrumb {
         level: level(record.level()),
         category: Some(record.target().to_owned()),
-        message: Some(record.args().to_string()),
+        message: Some(message(record)),
         ..Breadcrumb::default()
     }
 }

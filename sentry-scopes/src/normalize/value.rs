@@ -10,7 +10,7 @@
 //! bounded value recurse at most `MAX_DEPTH` levels.
 
 use crate::protocol::{Breadcrumb, Context, Event, Map, User, Value};
-#[cfg(feature = "tracing")]
+#[cfg(any(feature = "tracing", feature = "log"))]
 use std::borrow::Cow;
 
 /// Levels of nesting kept below a value's root (an extra value, a context, user data).
@@ -133,7 +133,7 @@ pub(crate) fn bound_breadcrumb(crumb: &mut Breadcrumb) {
 /// Bounds breadcrumb data held as pairs sorted by key without duplicates (a compact
 /// breadcrumb's, `scope/crumb.rs`) exactly as [`bound_breadcrumb`] bounds the same entries in a
 /// map: the first [`MAX_BREADTH`] keys kept, then the `[cut]` note in its sorted place.
-#[cfg(feature = "tracing")]
+#[cfg(any(feature = "tracing", feature = "log"))]
 #[inline]
 pub(crate) fn bound_breadcrumb_pairs(pairs: &mut Vec<(Cow<'static, str>, Value)>) {
     // What a tracing field records: a few scalars and strings, nothing to bound.
@@ -143,7 +143,7 @@ pub(crate) fn bound_breadcrumb_pairs(pairs: &mut Vec<(Cow<'static, str>, Value)>
     }
 }
 
-#[cfg(feature = "tracing")]
+#[cfg(any(feature = "tracing", feature = "log"))]
 fn bound_pairs(pairs: &mut Vec<(Cow<'static, str>, Value)>) {
     if pairs.len() > MAX_BREADTH {
         let cut = pairs.split_off(MAX_BREADTH);

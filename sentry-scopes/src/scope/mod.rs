@@ -28,8 +28,10 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use arc_swap::ArcSwap;
 
 pub(crate) use self::breadcrumbs::StoredCrumb;
+#[cfg(any(feature = "tracing", feature = "log"))]
+pub(crate) use self::crumb::CrumbDraft;
 #[cfg(feature = "tracing")]
-pub(crate) use self::crumb::{CrumbDraft, Key as CrumbKey, scratch_data};
+pub(crate) use self::crumb::{Key as CrumbKey, MessageBuffer, scratch_data};
 pub use self::data::ScopeData;
 pub(crate) use self::data::{CheckedKey, StoredAttachment, TagText, arc_str, checked_tag};
 pub(crate) use self::finished::{FinishedTransaction, SpanRecord};

@@ -1,13 +1,13 @@
 //! Reading a tracing event's or span's fields.
 
-use std::cell::Cell;
 use std::fmt::{self, Write as _};
 
 use tracing_core::Level;
 use tracing_core::field::{Field, Visit};
 
+use crate::normalize::text_of;
 use crate::protocol::{Level as SentryLevel, Map, Value};
-use crate::scope::{CrumbKey, scratch_data};
+use crate::scope::{CrumbKey, MessageBuffer, scratch_data};
 
 /// The `message` field and the other fields of an event or span, as JSON values.
 #[derive(Default)]
@@ -26,19 +26,12 @@ impl Put for Fields {
     }
 }
 
-thread_local! {
-    /// The buffer the breadcrumb path formats messages into, kept between events so that
-    /// formatting does not allocate; the draft copies the message out at its exact length.
-    static MESSAGE_BUFFER: Cell<String> = const { Cell::new(String::new()) };
-}
-
 /// A tracing event's fields as a breadcrumb draft takes them: the message as text, the other
 /// fields as data under their static names. They hold what [`Fields`] would make into a
 /// `Breadcrumb`, value for value.
 pub(super) struct DraftFields {
-    /// This thread's message buffer while the fields are read (an event logged while one is
-    /// formatted finds it taken and uses a new one).
-    buffer: String,
+    /// This thread's message buffer while the fields are read.
+    buffer: MessageBuffer,
     has_message: bool,
     pub(super) data: Vec<(CrumbKey, Value)>,
 }
@@ -47,10 +40,8 @@ impl DraftFields {
     /// Room for `fields` data entries (the message is one of them, if there is one).
     #[inline]
     pub(super) fn new(fields: usize) -> Self {
-        let mut buffer = MESSAGE_BUFFER.try_with(Cell::take).unwrap_or_default();
-        buffer.clear();
         Self {
-            buffer,
+            buffer: MessageBuffer::take(),
             has_message: false,
             data: scratch_data(fields),
         }
@@ -63,19 +54,8 @@ impl DraftFields {
 
     /// The message buffer, emptied (a later `message` field replaces an earlier one).
     fn message_buffer(&mut self) -> &mut String {
-        self.buffer.clear();
         self.has_message = true;
-        &mut self.buffer
-    }
-}
-
-impl Drop for DraftFields {
-    /// Gives the buffer back to the thread, unless it grew large (a huge message once).
-    fn drop(&mut self) {
-        if self.buffer.capacity() <= 4096 {
-            let buffer = std::mem::take(&mut self.buffer);
-            let _ = MESSAGE_BUFFER.try_with(|b| b.set(buffer));
-        }
+        self.buffer.cleared()
     }
 }
 
@@ -96,7 +76,7 @@ impl Put for DraftFields {
             // What `format!("{value:?}")` would make, without allocating.
             let _ = write!(self.message_buffer(), "{value:?}");
         } else {
-            self.put(field, Value::from(format!("{value:?}")));
+            self.put(field, Value::from(text_of(format_args!("{value:?}"))));
         }
     }
 }
@@ -114,7 +94,7 @@ pub(super) trait Put {
     fn put(&mut self, field: &Field, value: Value);
 
     fn put_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
-        self.put(field, Value::from(format!("{value:?}")));
+        self.put(field, Value::from(text_of(format_args!("{value:?}"))));
     }
 }
 
@@ -143,11 +123,10 @@ impl<P: Put> Visit for Visitor<'_, P> {
     }
 
     fn record_error(&mut self, field: &Field, value: &(dyn std::error::Error + 'static)) {
-        let mut text = value.to_string();
+        let mut text = text_of(format_args!("{value}"));
         let mut source = value.source();
         while let Some(cause) = source {
-            text.push_str(": ");
-            text.push_str(&cause.to_string());
+            let _ = write!(text, ": {cause}");
             source = cause.source();
         }
         self.0.put(field, Value::from(text));

@@ -58,6 +58,50 @@ thread_local! {
     static SCRATCH: Cell<Vec<(Key, Value)>> = const { Cell::new(Vec::new()) };
 }
 
+#[cfg(any(feature = "tracing", feature = "log"))]
+thread_local! {
+    /// The buffer breadcrumb messages are formatted into ([`MessageBuffer`]).
+    static MESSAGE_BUFFER: Cell<String> = const { Cell::new(String::new()) };
+}
+
+/// This thread's buffer for formatting a breadcrumb's message, kept between breadcrumbs so that
+/// formatting does not allocate; a draft copies the message out at its exact length. Taken
+/// while one message is formatted: a message formatted meanwhile (by a `Display` that logs)
+/// finds it taken and uses a new one. Given back, emptied, unless it grew past 4 KiB.
+#[cfg(any(feature = "tracing", feature = "log"))]
+pub(crate) struct MessageBuffer(String);
+
+#[cfg(any(feature = "tracing", feature = "log"))]
+impl MessageBuffer {
+    /// This thread's buffer, empty.
+    #[inline]
+    pub(crate) fn take() -> Self {
+        let mut buffer = MESSAGE_BUFFER.try_with(Cell::take).unwrap_or_default();
+        buffer.clear();
+        Self(buffer)
+    }
+
+    /// The buffer, emptied for a new message.
+    pub(crate) fn cleared(&mut self) -> &mut String {
+        self.0.clear();
+        &mut self.0
+    }
+
+    pub(crate) fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+#[cfg(any(feature = "tracing", feature = "log"))]
+impl Drop for MessageBuffer {
+    fn drop(&mut self) {
+        if self.0.capacity() <= 4096 {
+            let buffer = std::mem::take(&mut self.0);
+            let _ = MESSAGE_BUFFER.try_with(|kept| kept.set(buffer));
+        }
+    }
+}
+
 /// An empty data vector with room for `entries`, this thread's kept one if it is free.
 pub(crate) fn scratch_data(entries: usize) -> Vec<(Key, Value)> {
     let mut data = SCRATCH.try_with(Cell::take).unwrap_or_default();
@@ -134,7 +178,7 @@ pub(crate) struct CrumbDraft {
 impl CrumbDraft {
     /// A draft stamped now. Its text is allocated at its exact length, so it is not copied
     /// again to be stored.
-    #[cfg(feature = "tracing")]
+    #[cfg(any(feature = "tracing", feature = "log"))]
     #[inline]
     pub(crate) fn new(
         level: Level,
@@ -155,9 +199,24 @@ impl CrumbDraft {
         }
     }
 
+    /// A draft stamped now whose message is `message` formatted (a `log` record's arguments),
+    /// without data. The message is written into this thread's [`MessageBuffer`], then copied with
+    /// the category into a text of exact length: one allocation, where `to_string` and the
+    /// copy into the stored form made two and a free. A `Display` that fails leaves what it
+    /// wrote, where `to_string` would panic.
+    #[cfg(feature = "log")]
+    pub(crate) fn formatted(level: Level, category: &str, message: fmt::Arguments<'_>) -> Self {
+        if let Some(text) = message.as_str() {
+            return Self::new(level, category, Some(text), Vec::new());
+        }
+        let mut buffer = MessageBuffer::take();
+        let _ = fmt::Write::write_fmt(buffer.cleared(), message);
+        Self::new(level, category, Some(buffer.as_str()), Vec::new())
+    }
+
     /// Sorts the data by key; of entries with the same key the one recorded last stays, as
     /// inserting them into a map one by one would leave it.
-    #[cfg(feature = "tracing")]
+    #[cfg(any(feature = "tracing", feature = "log"))]
     pub(crate) fn sort_data(&mut self) {
         if self.data.len() < 2 {
             return;
@@ -206,7 +265,7 @@ impl StoredCrumb {
 
     /// Stores `d` as it is (its data must be sorted, [`CrumbDraft::sort_data`]) with the next
     /// sequence number, as [`new`](Self::new).
-    #[cfg(feature = "tracing")]
+    #[cfg(any(feature = "tracing", feature = "log"))]
     #[inline]
     pub(crate) fn from_draft(d: CrumbDraft, strip: bool) -> Self {
         Self::build(d, None, strip)
