@@ -237,9 +237,9 @@ impl ScopeData {
         self.tags.insert(key, value);
     }
 
-    /// [`insert_checked_tags`](Self::insert_checked_tags) for a fixed number of tags (what a macro writes), whose
-    /// keys were checked once per call site; one allocation when every value is acceptable as
-    /// it is.
+    /// [`insert_checked_tags`](Self::insert_checked_tags) for a fixed number of tags (what a
+    /// macro writes), whose keys were checked once per call site; one allocation when every
+    /// value is acceptable as it is.
     pub(crate) fn set_tag_array<const N: usize>(&mut self, tags: [(CheckedKey, TagText); N]) {
         if tags
             .iter()

@@ -73,12 +73,10 @@ pub(crate) struct MessageBuffer(String);
 
 #[cfg(any(feature = "tracing", feature = "log"))]
 impl MessageBuffer {
-    /// This thread's buffer, empty.
+    /// This thread's buffer (emptied when given back), or a new one while it is taken.
     #[inline]
     pub(crate) fn take() -> Self {
-        let mut buffer = MESSAGE_BUFFER.try_with(Cell::take).unwrap_or_default();
-        buffer.clear();
-        Self(buffer)
+        Self(MESSAGE_BUFFER.try_with(Cell::take).unwrap_or_default())
     }
 
     /// The buffer, emptied for a new message.
@@ -96,7 +94,8 @@ impl MessageBuffer {
 impl Drop for MessageBuffer {
     fn drop(&mut self) {
         if self.0.capacity() <= 4096 {
-            let buffer = std::mem::take(&mut self.0);
+            let mut buffer = std::mem::take(&mut self.0);
+            buffer.clear();
             let _ = MESSAGE_BUFFER.try_with(|kept| kept.set(buffer));
         }
     }
@@ -200,10 +199,10 @@ impl CrumbDraft {
     }
 
     /// A draft stamped now whose message is `message` formatted (a `log` record's arguments),
-    /// without data. The message is written into this thread's [`MessageBuffer`], then copied with
-    /// the category into a text of exact length: one allocation, where `to_string` and the
-    /// copy into the stored form made two and a free. A `Display` that fails leaves what it
-    /// wrote, where `to_string` would panic.
+    /// without data. The message is written into this thread's [`MessageBuffer`], then copied
+    /// with the category into a text of exact length: one allocation, where `to_string` and
+    /// the copy into the stored form made two and a free. A `Display` that fails leaves what
+    /// it wrote, where `to_string` would panic.
     #[cfg(feature = "log")]
     pub(crate) fn formatted(level: Level, category: &str, message: fmt::Arguments<'_>) -> Self {
         if let Some(text) = message.as_str() {
