@@ -312,3 +312,31 @@ fn a_backlog_goes_out_on_two_connections_while_the_server_answers_well_and_on_on
         "a failing server gets one request at a time"
     );
 }
+
+#[test]
+fn an_envelope_captured_while_both_threads_wait_is_sent_without_a_flush() {
+    let _serial = serial();
+    let server = FakeServer::start(Answer::Slow(Duration::from_millis(5), 200));
+    let guard = sentry_scopes::init(options(&server)).expect("valid options");
+    let mut expected = 0;
+    for round in 0..20 {
+        // A backlog, so that both threads send and then both wait, in either order.
+        for i in 0..6 {
+            capture_message(&format!("burst {round}.{i}"), Level::Info);
+        }
+        expected += 6;
+        let got = server.wait_until(Duration::from_secs(10), |r| r.len() >= expected);
+        assert_eq!(got.len(), expected, "round {round}: the burst");
+        std::thread::sleep(Duration::from_millis(20));
+        // One envelope alone: whichever thread the wake-up reaches, it must be sent.
+        capture_message(&format!("alone {round}"), Level::Info);
+        expected += 1;
+        let got = server.wait_until(Duration::from_secs(3), |r| r.len() >= expected);
+        assert_eq!(
+            got.len(),
+            expected,
+            "round {round}: the lone envelope waited"
+        );
+    }
+    drop(guard);
+}

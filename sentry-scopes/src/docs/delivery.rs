@@ -33,7 +33,10 @@
 //!
 //! - **No waiting on the network on your threads.** `capture_*` only takes a short lock to
 //!   queue (its p99 stays under 50 µs in an optimised build while the server never answers:
-//!   `tests/transport_faults.rs`, run in CI).
+//!   `tests/transport_faults.rs`, run in CI), and wakes a sending thread only when one is idle.
+//! - **A queued envelope is sent without waiting for the next one.** An envelope captured
+//!   while both threads are idle goes out at once, whichever thread went idle last: each
+//!   thread is woken for the work it takes (`tests/transport_http.rs`).
 //!   [`flush`](crate::flush) and dropping the [`ClientInitGuard`](crate::ClientInitGuard) wait,
 //!   at most their timeout.
 //! - **Nothing is lost without being counted.** Every event, transaction, span, attachment or

@@ -7,11 +7,17 @@
 //! the server fails, sending is one request at a time again. The threads share the decisions
 //! that outlive a request (rate limits, back-off, cache) through one `Policy`.
 //!
-//! The queue is a `Mutex<VecDeque>` with two condition variables rather than an
+//! The queue is a `Mutex<VecDeque>` with condition variables rather than an
 //! `mpsc::sync_channel`: a flush must be able to wait even when the queue is full (a channel
 //! would need a free slot for the flush message), and the threads must wake both for new work
 //! and when the back-off of the offline cache ends. The lock is only ever held for a push or a
 //! pop, never during I/O, so an app thread never waits on the network.
+//!
+//! Each thread waits on a condition variable of its own, and says so in the state: a push wakes
+//! the thread that must take it (the first thread for any envelope, the helper only for a
+//! backlog), and only if that thread waits. One shared variable woke one waiter, either one,
+//! and a helper woken for a lone envelope went back to sleep with it queued: it then waited for
+//! the next capture or flush. A push while both threads are busy makes no system call.
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
@@ -28,8 +34,8 @@ use crate::error::InitError;
 /// The shared half: queue and flush bookkeeping.
 struct Shared {
     state: Mutex<State>,
-    /// Wakes the thread: new envelope, flush request, shutdown.
-    work: Condvar,
+    /// Wakes thread `i` (0: the first, 1: the helper): new work, flush request, shutdown.
+    wake: [Condvar; THREADS],
     /// Wakes flushers and `shutdown`: a flush finished, the thread exited.
     progress: Condvar,
 }
@@ -44,6 +50,8 @@ struct State {
     helping: usize,
     /// Threads that have ended.
     exited: usize,
+    /// Whether thread `i` waits on `wake[i]` (set and cleared under the lock around the wait).
+    waiting: [bool; THREADS],
 }
 
 /// Sending threads: the first, and one helper for backlogs.
@@ -56,6 +64,13 @@ impl State {
 }
 
 impl Shared {
+    /// Wakes both threads (shutdown, a thread gone).
+    fn wake_all(&self) {
+        for wake in &self.wake {
+            wake.notify_one();
+        }
+    }
+
     /// Waits for the worker's progress until `done` holds or `deadline` passes; returns the
     /// locked state either way, for the caller to read what was reached.
     /// `deadline` `None` waits without a time limit (a timeout too large for an `Instant`).
@@ -134,8 +149,9 @@ impl ThreadTransport {
                 shutdown: false,
                 helping: 0,
                 exited: 0,
+                waiting: [false; THREADS],
             }),
-            work: Condvar::new(),
+            wake: [Condvar::new(), Condvar::new()],
             progress: Condvar::new(),
         });
         let policy = Arc::new(Mutex::new(Policy::new(
@@ -194,13 +210,14 @@ impl Drop for ExitGuard {
     fn drop(&mut self) {
         self.0.lock().exited += 1;
         self.0.progress.notify_all();
-        self.0.work.notify_all();
+        self.0.wake_all();
     }
 }
 
 /// A thread's loop: queue first, then flush requests, then the offline cache. A helper
 /// (`first == false`) only takes envelopes from a backlog while the server answers well.
 fn run(shared: &Shared, mut worker: Worker, first: bool) {
+    let me = usize::from(!first);
     enum Job {
         Send(EncodedEnvelope, usize),
         Flush(u64),
@@ -230,20 +247,22 @@ fn run(shared: &Shared, mut worker: Worker, first: bool) {
                 } else {
                     None
                 };
+                if retry.is_some_and(|at| at <= now) {
+                    break Job::Cache;
+                }
+                state.waiting[me] = true;
                 state = match retry {
-                    Some(at) if at <= now => break Job::Cache,
                     Some(at) => {
-                        shared
-                            .work
+                        shared.wake[me]
                             .wait_timeout(state, at - now)
                             .unwrap_or_else(PoisonError::into_inner)
                             .0
                     }
-                    None => shared
-                        .work
+                    None => shared.wake[me]
                         .wait(state)
                         .unwrap_or_else(PoisonError::into_inner),
                 };
+                state.waiting[me] = false;
             }
         };
         match job {
@@ -252,7 +271,7 @@ fn run(shared: &Shared, mut worker: Worker, first: bool) {
                 if !first {
                     shared.lock().helping -= 1;
                     // The first thread may be waiting to flush.
-                    shared.work.notify_all();
+                    shared.wake[0].notify_one();
                 }
             }
             Job::Flush(ticket) => {
@@ -282,12 +301,14 @@ impl Transport for ThreadTransport {
             return;
         }
         state.queue.push_back(envelope);
-        let backlog = state.queue.len() >= 2;
+        let first = state.waiting[0];
+        let helper = state.waiting[1] && state.queue.len() >= 2;
         drop(state);
-        if backlog {
-            self.shared.work.notify_all(); // the helper too
-        } else {
-            self.shared.work.notify_one();
+        if first {
+            self.shared.wake[0].notify_one();
+        }
+        if helper {
+            self.shared.wake[1].notify_one();
         }
     }
 
@@ -301,7 +322,7 @@ impl Transport for ThreadTransport {
             state.flush_requested += 1;
             state.flush_requested
         };
-        self.shared.work.notify_all();
+        self.shared.wake[0].notify_one();
         self.wait_flushed(ticket, deadline)
     }
 
@@ -313,7 +334,7 @@ impl Transport for ThreadTransport {
             state.shutdown = true;
             state.queue.drain(..).collect()
         };
-        self.shared.work.notify_all();
+        self.shared.wake_all();
         // Whatever the thread did not get to: into the cache for the next start, or lost.
         for envelope in left_over {
             let stored = self.spill.as_ref().is_some_and(|cache| {
@@ -359,6 +380,6 @@ impl Drop for ThreadTransport {
     fn drop(&mut self) {
         // Stop the threads if `shutdown` was never called (a transport dropped without a guard).
         self.shared.lock().shutdown = true;
-        self.shared.work.notify_all();
+        self.shared.wake_all();
     }
 }
