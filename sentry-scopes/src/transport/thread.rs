@@ -269,9 +269,14 @@ fn run(shared: &Shared, mut worker: Worker, first: bool) {
             Job::Send(envelope, backlog) => {
                 worker.send_queued(envelope, backlog);
                 if !first {
-                    shared.lock().helping -= 1;
+                    let mut state = shared.lock();
+                    state.helping -= 1;
                     // The first thread may be waiting to flush.
-                    shared.wake[0].notify_one();
+                    let waiting = state.waiting[0];
+                    drop(state);
+                    if waiting {
+                        shared.wake[0].notify_one();
+                    }
                 }
             }
             Job::Flush(ticket) => {
