@@ -40,6 +40,12 @@ impl Scope {
     /// Without a client the breadcrumb is discarded (B10); with `max_breadcrumbs = 0` nothing
     /// is stored (B06). A breadcrumb that pushes the oldest out of a full buffer counts as
     /// `buffer_overflow` in client reports.
+    ///
+    /// Cost: the breadcrumb is turned into the form every scope version and capture shares,
+    /// which takes two allocations more than sentry-core's add (about 2 × its instructions,
+    /// building the `Breadcrumb` included), and is paid back by every event that carries it.
+    /// The `log` and `tracing` integrations build that form directly and cost less than their
+    /// sentry counterparts; see `docs/integrations.md`, "Cost of a breadcrumb".
     pub fn add_breadcrumb(&self, breadcrumb: Breadcrumb) {
         let Some(client) = Client::current() else {
             return;
