@@ -66,10 +66,7 @@ pub(crate) fn key_as_is(key: &str) -> bool {
     !bytes.is_empty()
         && bytes.len() <= MAX_TAG_KEY_CHARS
         && bytes.iter().all(|&b| KEY_BYTES[usize::from(b)])
-        && !matches!(
-            bytes,
-            b"release" | b"dist" | b"user" | b"filename" | b"function"
-        )
+        && !RESERVED.contains(&key)
 }
 
 /// Which bytes a key may hold as it is: `a-z A-Z 0-9 _ . : -`.

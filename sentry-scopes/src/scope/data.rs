@@ -397,7 +397,6 @@ impl Seldom {
     }
 }
 
-/// The tag as Relay accepts it, reusing the shared strings when nothing had to change.
 /// A tag as a public setter writes it, checked before the scope is locked: the key shared per
 /// thread with its check remembered (`keys::shared_tag_key`), the value as it is when Relay
 /// accepts it so, else both made acceptable; `None`, with a debug log line, when the tag cannot
@@ -410,6 +409,7 @@ pub(crate) fn checked_tag(key: &str, value: TagText) -> Option<(Arc<str>, TagTex
     acceptable_tag(key, value)
 }
 
+/// The tag as Relay accepts it, reusing the shared strings when nothing had to change.
 fn acceptable_tag(key: Arc<str>, value: TagText) -> Option<(Arc<str>, TagText)> {
     match crate::normalize::tag(&key, &value) {
         Ok((Cow::Borrowed(k), Cow::Borrowed(v)))
