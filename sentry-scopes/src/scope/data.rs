@@ -228,8 +228,8 @@ impl ScopeData {
     /// Inserts tags [`checked_tag`] let through, in order (a later write of a key wins), with
     /// one write of the tag map: the new overlay is built from a list of known length, in one
     /// allocation.
-    pub(crate) fn insert_checked_tags(&mut self, tags: Vec<(Arc<str>, TagText)>) {
-        self.tags.insert_many(tags);
+    pub(crate) fn insert_checked_tags(&mut self, tags: &[(Arc<str>, TagText)]) {
+        self.tags.insert_cloned(tags);
     }
 
     /// Inserts one tag [`checked_tag`] let through.

@@ -26,6 +26,7 @@ use std::fmt;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use arc_swap::ArcSwap;
+use smallvec::SmallVec;
 
 pub(crate) use self::breadcrumbs::StoredCrumb;
 #[cfg(any(feature = "tracing", feature = "log"))]
@@ -238,14 +239,16 @@ impl Scope {
         K: AsRef<str>,
         V: ToString,
     {
-        let tags: Vec<(Arc<str>, TagText)> = tags
+        // Checked before the scope is locked (`to_string` may run user code); up to eight on
+        // the stack.
+        let tags: SmallVec<[(Arc<str>, TagText); 8]> = tags
             .into_iter()
             .filter_map(|(k, v)| checked_tag(k.as_ref(), TagText::from(v.to_string())))
             .collect();
         if tags.is_empty() {
             return;
         }
-        self.update_with(tags, |d, tags| d.insert_checked_tags(tags));
+        self.update_with(&tags[..], |d, tags| d.insert_checked_tags(tags));
     }
 
     /// Removes a tag from this scope only; a tag of a lower scope shows through again.

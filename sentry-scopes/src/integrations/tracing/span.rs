@@ -142,7 +142,7 @@ fn tags_of(values: &Map<String, Value>) -> Vec<(Arc<str>, TagText)> {
 
 fn set_tags(data: &mut ScopeData, tags: &[(Arc<str>, TagText)]) {
     if !tags.is_empty() {
-        data.insert_checked_tags(tags.to_vec());
+        data.insert_checked_tags(tags);
     }
 }
 

@@ -318,6 +318,19 @@ impl<V: Clone> ScopeMap<V> {
         self.replace_top(top, old);
     }
 
+    /// [`insert_many`](Self::insert_many) for writes held in a slice: the new `top` has a
+    /// known length, so it is written straight into its one allocation (collecting an
+    /// iterator of unknown length into an `Arc` goes through a `Vec`).
+    pub(crate) fn insert_cloned(&mut self, entries: &[(Arc<str>, V)])
+    where
+        V: Clone,
+    {
+        let old = self.top().len();
+        let new = entries.iter().map(|(k, v)| (k.clone(), Some(v.clone())));
+        let top: Arc<[Entry<V>]> = self.top().iter().cloned().chain(new).collect();
+        self.replace_top(top, old);
+    }
+
     /// [`insert_many`](Self::insert_many) for a fixed number of writes (what a macro writes),
     /// each `(key, Some(value))`: the old `top` and the array have a known length, so the new
     /// `top` is written straight into its one allocation.

@@ -2,8 +2,8 @@ use std::collections::BTreeMap;
 
 use super::*;
 
-/// Drives a `ScopeMap` and a `BTreeMap` through the same writes (single, batched, removals),
-/// with forks taken along the way, and checks they agree after every step.
+/// Drives a `ScopeMap` and a `BTreeMap` through the same writes (single, batched both ways,
+/// removals), with forks taken along the way, and checks they agree after every step.
 #[test]
 fn agrees_with_a_btreemap_across_forks_flattens_removals_and_batches() {
     let mut state = 0x2545_f491_4f6c_dd1d_u64;
@@ -26,11 +26,15 @@ fn agrees_with_a_btreemap_across_forks_flattens_removals_and_batches() {
             let batch: Vec<(String, String)> = (0..next() % 6)
                 .map(|i| (format!("k{}", next() % 60), format!("v{step}.{i}")))
                 .collect();
-            map.insert_many(
-                batch
-                    .iter()
-                    .map(|(k, v)| (Arc::from(k.as_str()), Arc::from(v.as_str()))),
-            );
+            let entries = batch
+                .iter()
+                .map(|(k, v)| (Arc::from(k.as_str()), Arc::from(v.as_str())));
+            // Both batch paths: an iterator moved in, and a slice cloned from (`set_tags`).
+            if step % 2 == 0 {
+                map.insert_many(entries);
+            } else {
+                map.insert_cloned(&entries.collect::<Vec<_>>());
+            }
             model.extend(batch);
         } else {
             let value = format!("v{step}");
