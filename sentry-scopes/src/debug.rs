@@ -23,16 +23,18 @@ pub(crate) fn log(msg: impl FnOnce() -> String) {
 
 /// Runs a user callback; a panic is caught, logged with `what` and turned into `None`.
 pub(crate) fn call_user<R>(what: &str, f: impl FnOnce() -> R) -> Option<R> {
-    match catch_unwind(AssertUnwindSafe(f)) {
-        Ok(r) => Some(r),
-        Err(payload) => {
-            let msg = payload
-                .downcast_ref::<&str>()
-                .map(|s| (*s).to_owned())
-                .or_else(|| payload.downcast_ref::<String>().cloned())
-                .unwrap_or_else(|| "<non-string panic payload>".to_owned());
-            log(|| format!("{what} panicked and was skipped: {msg}"));
-            None
-        }
-    }
+    catch_user(f)
+        .map_err(|msg| log(|| format!("{what} panicked and was skipped: {msg}")))
+        .ok()
+}
+
+/// Runs a user callback; a panic is caught and turned into its message.
+pub(crate) fn catch_user<R>(f: impl FnOnce() -> R) -> Result<R, String> {
+    catch_unwind(AssertUnwindSafe(f)).map_err(|payload| {
+        payload
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_owned())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "<non-string panic payload>".to_owned())
+    })
 }

@@ -38,7 +38,7 @@ pub fn init(options: impl Into<ClientOptions>) -> Result<ClientInitGuard, InitEr
         discards: &discards,
     };
     let transport = match &options.transport {
-        Some(factory) => factory.create_transport(&ctx)?,
+        Some(factory) => super::handoff::create_transport(&**factory, &ctx)?,
         None => default_transport(&ctx)?,
     };
     let client = Arc::new(Client::new(options, dsn, transport, discards));
@@ -140,7 +140,7 @@ pub(crate) fn redacted(dsn: &Dsn) -> String {
 /// Waits until the installed client's transport has sent everything queued, or `timeout`
 /// passed. Returns `true` if the queue emptied (and also when no client is installed).
 pub fn flush(timeout: Duration) -> bool {
-    Client::current().is_none_or(|c| c.transport().flush(timeout))
+    Client::current().is_none_or(|c| c.flush(timeout))
 }
 
 /// Keeps the client installed; dropping it flushes (up to `shutdown_timeout`), shuts the
@@ -160,7 +160,7 @@ impl std::fmt::Debug for ClientInitGuard {
 impl Drop for ClientInitGuard {
     fn drop(&mut self) {
         let timeout = self.client.options().shutdown_timeout;
-        let done = self.client.transport().shutdown(timeout);
+        let done = self.client.shutdown(timeout);
         self.client.debug_log(|| {
             if done {
                 "client shut down; queue flushed".to_owned()

@@ -6,6 +6,7 @@ mod encode;
 mod event;
 pub(crate) mod finish;
 mod fit;
+mod handoff;
 mod init;
 mod json;
 pub(crate) mod limits;
@@ -110,10 +111,6 @@ impl Client {
 
     pub(crate) fn options(&self) -> &ClientOptions {
         &self.options
-    }
-
-    pub(crate) fn transport(&self) -> &Arc<dyn Transport> {
-        &self.transport
     }
 
     pub(crate) fn discards(&self) -> &Arc<Discards> {

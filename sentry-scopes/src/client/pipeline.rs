@@ -153,7 +153,7 @@ pub(crate) fn capture(
 /// 6. Hands the envelope to the transport and remembers its id on the isolation scope.
 fn hand_over(client: &Client, isolation: &Scope, envelope: EncodedEnvelope) -> Option<Uuid> {
     let id = envelope.event_id()?;
-    client.transport().send_envelope(envelope);
+    client.send(envelope);
     isolation.set_last_event_id(id);
     Some(id)
 }
@@ -187,7 +187,7 @@ pub(crate) fn capture_transaction(txn: impl Into<TransactionInput>) -> Option<Uu
         let layers = [global_data, isolation_data.clone(), current];
         let defaults = client.defaults().clone();
         let envelope = encode::deferred_transaction(txn, layers, isolation_data, defaults);
-        client.transport().send_envelope(envelope);
+        client.send(envelope);
         return Some(id);
     }
     let mut txn = txn.into_typed();
@@ -217,7 +217,7 @@ pub(crate) fn capture_transaction(txn: impl Into<TransactionInput>) -> Option<Uu
     let Some(envelope) = encode::transaction(&txn, &attachments(&layers, true)) else {
         return dropped(DiscardReason::InternalSdkError);
     };
-    client.transport().send_envelope(envelope);
+    client.send(envelope);
     Some(id)
 }
 

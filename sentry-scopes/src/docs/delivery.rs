@@ -49,6 +49,12 @@
 //! - **An event is never dropped for its size.** One over the 1 MiB a server accepts is cut
 //!   (breadcrumbs, extra, tags, contexts, … see `client/fit.rs`) until it fits.
 //! - **Time limits saturate.** `Duration::MAX` as any timeout means "as long as it takes".
+//! - **A transport of your own cannot take your thread down.** A panic in any
+//!   [`Transport`](crate::Transport) method is caught by the client: an envelope whose
+//!   `send_envelope` panicked is counted as lost (`internal_sdk_error`), a `flush` or
+//!   `shutdown` that panicked returns `false` (so dropping the guard during your own panic
+//!   does not abort the process), and a factory or `install` that panicked makes `init` return
+//!   [`InitError::Transport`](crate::InitError::Transport) (`tests/transport_panics.rs`).
 //!
 //! ## The offline cache
 //!

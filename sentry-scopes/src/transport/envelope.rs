@@ -225,6 +225,11 @@ impl EncodedEnvelope {
         self.summary.iter().map(|(kind, _)| *kind)
     }
 
+    /// What losing each item means for client reports, item by item.
+    pub(crate) fn item_losses(&self) -> impl Iterator<Item = &[Loss]> + '_ {
+        self.summary.iter().map(|(_, l)| l.as_slice())
+    }
+
     /// What losing the whole envelope means for client reports.
     pub(crate) fn losses(&self) -> impl Iterator<Item = Loss> + '_ {
         self.summary.iter().flat_map(|(_, l)| l.iter().copied())

@@ -41,6 +41,12 @@ use crate::protocol::Dsn;
 /// Sends envelopes somewhere. Implementations must never block the caller of `send_envelope`
 /// on the network: queue and return.
 ///
+/// A panic in any method is caught by the client and never reaches the application's thread:
+/// a panicking `send_envelope` has what the envelope carried counted as lost
+/// (`internal_sdk_error` in client reports), a panicking `flush` or `shutdown` returns `false`,
+/// and a panicking `install` (or [`TransportFactory`]) makes `init` fail with
+/// [`InitError::Transport`].
+///
 /// Envelopes arrive encoded ([`EncodedEnvelope`]): write [`as_bytes`](EncodedEnvelope::as_bytes)
 /// wherever they go, or [`parse`](EncodedEnvelope::parse) them to look inside.
 ///
