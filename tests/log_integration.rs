@@ -220,3 +220,24 @@ fn a_record_whose_display_fails_is_sent_with_what_it_wrote_and_never_panics() {
         assert_eq!(crumb_messages(&events[0]), ["part"]);
     }
 }
+
+#[test]
+fn a_filter_that_panics_sends_nothing_for_the_record_and_the_inner_logger_still_gets_it() {
+    let inner = Recorder::default();
+    let logger = SentryLogger::forwarding_to(inner.clone()).filter(|m| {
+        assert!(m.target() != "cursed", "the filter panics");
+        LogAction::Event
+    });
+    let events = with_captured_events(|| {
+        log_to(&logger, LogLevel::Error, "cursed", "lost to the filter");
+        log_to(&logger, LogLevel::Error, "app", "sent");
+    });
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0].message.as_deref(), Some("sent"));
+    assert_eq!(inner.lines(), ["ERROR: lost to the filter", "ERROR: sent"]);
+    let cursed = Metadata::builder()
+        .level(LogLevel::Debug)
+        .target("cursed")
+        .build();
+    assert!(!logger.enabled(&cursed));
+}

@@ -323,7 +323,7 @@ fn an_event_inside_reports_the_innermost_span() {
 }
 
 #[test]
-fn the_span_filter_decides_which_spans_become_sentry_spans() {
+fn the_span_filter_decides_which_spans_become_sentry_spans_and_a_panicking_one_refuses() {
     let run = |layer: SentryTracingLayer| {
         let envelopes = with_captured_envelopes_options(traced(), || {
             with_layer(layer, || {
@@ -359,6 +359,16 @@ fn the_span_filter_decides_which_spans_become_sentry_spans() {
     );
     // A filter that takes nothing: no performance data at all.
     assert!(run(SentryTracingLayer::new().span_filter(|_| false)).is_empty());
+    // A filter that panics refuses the span; the panic stays in the SDK.
+    let txns = run(SentryTracingLayer::new().span_filter(|m| {
+        assert!(m.name() != "step", "the filter panics");
+        true
+    }));
+    assert_eq!(txns[0].spans.len(), 1);
+    assert_eq!(
+        txns[0].spans[0].parent_span_id,
+        Some(trace_of(&txns[0].contexts).span_id)
+    );
 }
 
 #[test]

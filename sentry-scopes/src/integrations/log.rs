@@ -116,7 +116,8 @@ impl<L: Log> SentryLogger<L> {
         }
     }
 
-    /// Chooses, per record, what Sentry gets; the inner logger is not affected.
+    /// Chooses, per record, what Sentry gets; the inner logger is not affected. A filter that
+    /// panics sends nothing for that record, and the panic goes no further.
     ///
     /// ```
     /// use log::{Level, Log, Record};
@@ -148,16 +149,22 @@ impl<L: Log> SentryLogger<L> {
     pub fn inner(&self) -> &L {
         &self.inner
     }
+
+    /// What the filter makes of a record; `Ignore` when the filter panics.
+    fn action(&self, metadata: &Metadata<'_>) -> LogAction {
+        crate::debug::call_user("the log filter", || (self.filter)(metadata))
+            .unwrap_or(LogAction::Ignore)
+    }
 }
 
 impl<L: Log> Log for SentryLogger<L> {
     fn enabled(&self, metadata: &Metadata<'_>) -> bool {
-        self.inner.enabled(metadata) || (self.filter)(metadata) != LogAction::Ignore
+        self.inner.enabled(metadata) || self.action(metadata) != LogAction::Ignore
     }
 
     fn log(&self, record: &Record<'_>) {
         if !on_sdk_thread() {
-            match (self.filter)(record.metadata()) {
+            match self.action(record.metadata()) {
                 LogAction::Ignore => {}
                 // The stored form is built straight from the record unless `before_breadcrumb`
                 // needs a `Breadcrumb` to look at.

@@ -237,6 +237,7 @@ impl SentryTracingLayer {
     /// Which tracing spans become Sentry spans (default: `INFO`, `WARN` and `ERROR` spans, as
     /// in sentry-tracing). A span the filter refuses is not in the trace; spans created inside
     /// it go below the nearest Sentry span around it. `|_| false` turns performance spans off.
+    /// A filter that panics refuses the span, and the panic goes no further.
     ///
     /// ```
     /// use sentry_scopes::ClientOptions;
@@ -320,7 +321,9 @@ where
     }
 
     fn on_new_span(&self, attrs: &Attributes<'_>, id: &Id, ctx: Context<'_, S>) {
-        let traced = (self.span_filter)(attrs.metadata());
+        let traced =
+            crate::debug::call_user("the span filter", || (self.span_filter)(attrs.metadata()))
+                .unwrap_or(false);
         if !traced && !self.span_scopes {
             return;
         }
