@@ -205,6 +205,26 @@ fn cases() -> Vec<Case> {
                 m(&mut || sentry_core::configure_scope(|s| s.set_tag("bench", "value")));
             });
         }));
+        v.push(case(format!("top_level_user/ours/{n}"), move |m| {
+            ours::with_isolation(&ours::scope_with(n, 0), || {
+                m(&mut || sentry_scopes::set_user(Some(user())));
+            });
+        }));
+        v.push(case(format!("top_level_user/sentry-core/{n}"), move |m| {
+            peer::with_hub(&peer::hub_with(n, 0), || {
+                m(&mut || sentry_core::configure_scope(|s| s.set_user(Some(user()))));
+            });
+        }));
+        v.push(case(format!("top_level_extra/ours/{n}"), move |m| {
+            ours::with_isolation(&ours::scope_with(n, 0), || {
+                m(&mut || sentry_scopes::set_extra("bench", 42));
+            });
+        }));
+        v.push(case(format!("top_level_extra/sentry-core/{n}"), move |m| {
+            peer::with_hub(&peer::hub_with(n, 0), || {
+                m(&mut || sentry_core::configure_scope(|s| s.set_extra("bench", 42.into())));
+            });
+        }));
         v.push(case(format!("top_level_breadcrumb/ours/{n}"), move |m| {
             ours::with_isolation(&ours::scope_with(0, n), || {
                 m(&mut || sentry_scopes::add_breadcrumb(new_crumb()));
