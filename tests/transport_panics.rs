@@ -8,8 +8,8 @@ use std::time::Duration;
 
 use sentry_scopes::protocol::Category;
 use sentry_scopes::{
-    Attachment, ClientOptions, DiscardReason, Discards, EncodedEnvelope, Level, Transport,
-    TransportContext, capture_message, flush, init,
+    Attachment, ClientInitGuard, ClientOptions, DiscardReason, Discards, EncodedEnvelope, Level,
+    Transport, TransportContext, capture_message, flush, init,
 };
 
 /// Which method panics.
@@ -75,11 +75,17 @@ fn options(transport: &Arc<Panicky>) -> ClientOptions {
         .panic_hook(false)
 }
 
+/// A client installed with a transport that panics in `panics`, alone in this binary.
+fn installed(panics: Panics) -> (MutexGuard<'static, ()>, Arc<Panicky>, ClientInitGuard) {
+    let one = one_at_a_time();
+    let transport = Panicky::new(panics);
+    let guard = init(options(&transport)).expect("valid options");
+    (one, transport, guard)
+}
+
 #[test]
 fn a_send_envelope_that_panics_never_reaches_the_capture_and_its_event_is_counted_lost() {
-    let _one = one_at_a_time();
-    let transport = Panicky::new(Panics::Send);
-    let guard = init(options(&transport)).expect("valid options");
+    let (_one, transport, guard) = installed(Panics::Send);
     let id = capture_message("the transport panics", Level::Error);
     assert!(id.is_some(), "the capture did not go through the pipeline");
     capture_message("and again", Level::Error);
@@ -89,9 +95,7 @@ fn a_send_envelope_that_panics_never_reaches_the_capture_and_its_event_is_counte
 
 #[test]
 fn every_item_of_an_envelope_the_transport_panicked_on_is_counted_lost() {
-    let _one = one_at_a_time();
-    let transport = Panicky::new(Panics::Send);
-    let guard = init(options(&transport)).expect("valid options");
+    let (_one, transport, guard) = installed(Panics::Send);
     // An event and two attachments: three losses, past the two kept on the stack.
     sentry_scopes::with_scope(|scope| {
         for (name, bytes) in [("a.txt", 3), ("b.txt", 4)] {
@@ -114,18 +118,14 @@ fn every_item_of_an_envelope_the_transport_panicked_on_is_counted_lost() {
 
 #[test]
 fn a_flush_that_panics_returns_false() {
-    let _one = one_at_a_time();
-    let transport = Panicky::new(Panics::Flush);
-    let guard = init(options(&transport)).expect("valid options");
+    let (_one, _transport, guard) = installed(Panics::Flush);
     assert!(!flush(Duration::from_secs(1)));
     drop(guard);
 }
 
 #[test]
 fn a_shutdown_that_panics_lets_the_guard_drop_even_while_the_app_unwinds() {
-    let _one = one_at_a_time();
-    let transport = Panicky::new(Panics::Shutdown);
-    let guard = init(options(&transport)).expect("valid options");
+    let (_one, transport, guard) = installed(Panics::Shutdown);
     drop(guard);
     // Dropped during the application's own panic: a second panic there would abort the whole
     // test binary.
