@@ -321,10 +321,7 @@ impl<V: Clone> ScopeMap<V> {
     /// [`insert_many`](Self::insert_many) for writes held in a slice: the new `top` has a
     /// known length, so it is written straight into its one allocation (collecting an
     /// iterator of unknown length into an `Arc` goes through a `Vec`).
-    pub(crate) fn insert_cloned(&mut self, entries: &[(Arc<str>, V)])
-    where
-        V: Clone,
-    {
+    pub(crate) fn insert_cloned(&mut self, entries: &[(Arc<str>, V)]) {
         let old = self.top().len();
         let new = entries.iter().map(|(k, v)| (k.clone(), Some(v.clone())));
         let top: Arc<[Entry<V>]> = self.top().iter().cloned().chain(new).collect();
