@@ -126,6 +126,112 @@ fn a_panic_inside_the_closure_restores_the_parent_and_a_later_block_starts_clean
     assert_eq!(tag_keys(&events[1]), ["parent"]);
 }
 
+#[test]
+fn the_handle_lets_go_of_its_blocks_data_when_the_block_ends() {
+    with_captured_events(|| {
+        for touch_the_pair in [false, true] {
+            let data = with_scope(|s| {
+                s.set_tag("block", 1);
+                if touch_the_pair {
+                    // Installs the handle as the current scope (a capture would do so too, but
+                    // the captured event holds the data it was made from).
+                    set_tag("isolation", 1);
+                }
+                s.data()
+            });
+            assert_eq!(
+                std::sync::Arc::strong_count(&data),
+                1,
+                "the block's data outlived it (touched the pair: {touch_the_pair})"
+            );
+        }
+    });
+}
+
+#[test]
+fn a_handle_kept_through_get_current_scope_is_not_reused_and_keeps_its_data() {
+    let events = with_captured_events(|| {
+        let kept = with_scope(|s| {
+            s.set_tag("first", 1);
+            msg();
+            get_current_scope()
+        });
+        with_scope(|s| {
+            assert!(!Scope::ptr_eq(s, &kept), "a kept handle was lent again");
+            assert_eq!(s.data().tag("first"), None);
+            s.set_tag("second", 1);
+            msg();
+        });
+        assert_eq!(kept.data().tag("first"), Some("1"));
+        assert_eq!(kept.data().tag("second"), None);
+    });
+    assert_eq!(tag_keys(&events[0]), ["first"]);
+    assert_eq!(tag_keys(&events[1]), ["second"]);
+}
+
+#[test]
+fn a_panic_after_the_closure_touched_the_pair_restores_the_parent_and_the_next_block() {
+    let events = with_captured_events(|| {
+        scope!(tag("parent", 1));
+        let caught = catch_unwind(AssertUnwindSafe(|| {
+            with_scope(|s| {
+                s.set_tag("doomed", 1);
+                msg();
+                set_tag("isolation", 1);
+                panic!("after a capture inside the block");
+            })
+        }));
+        assert!(caught.is_err());
+        msg();
+        with_scope(|s| {
+            s.set_tag("next", 1);
+            msg();
+        });
+        msg();
+    });
+    assert_eq!(tag_keys(&events[0]), ["doomed", "parent"]);
+    assert_eq!(tag_keys(&events[1]), ["isolation", "parent"]);
+    assert_eq!(tag_keys(&events[2]), ["isolation", "next", "parent"]);
+    assert_eq!(tag_keys(&events[3]), ["isolation", "parent"]);
+}
+
+#[test]
+fn writes_through_the_handle_from_a_scoped_thread_reach_a_capture_inside() {
+    let events = with_captured_events(|| {
+        with_scope(|s| {
+            std::thread::scope(|t| {
+                t.spawn(|| {
+                    s.set_tag("from_thread", 1);
+                    // The scoped thread's own closure fork lends its own thread's handle.
+                    with_scope(|inner| assert!(!Scope::ptr_eq(inner, s)));
+                });
+            });
+            msg();
+        });
+        msg();
+    });
+    assert_eq!(tag_keys(&events[0]), ["from_thread"]);
+    assert!(events[1].tags.is_empty());
+}
+
+#[test]
+fn a_closure_fork_inside_a_waiting_isolation_fork_takes_both_on_first_access() {
+    let events = with_captured_events(|| {
+        bare_isolation(|| {
+            with_scope(|s| {
+                s.set_tag("current", 1);
+                set_tag("isolation", 1);
+                msg();
+            });
+            msg();
+        });
+        msg();
+    });
+    assert_eq!(tag_keys(&events[0]), ["current", "isolation"]);
+    assert_eq!(tag_keys(&events[1]), ["isolation"]);
+    assert!(events[2].tags.is_empty());
+}
+
 #[sentry_scopes::isolation_scope]
 fn bare_isolation(body: impl FnOnce()) {
     body();

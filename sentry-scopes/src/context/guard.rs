@@ -71,19 +71,17 @@ impl ScopeGuard {
         }
     }
 
-    /// Enters a fork with a handle of its own, and returns the handle: the fork of the current
-    /// scope (`with_scope`), or of both scopes with the handle as the isolation scope
-    /// (`with_isolation_scope`, `isolation` true). Lazily, as the handle and a depth mark,
-    /// when the current scope is not shared (see [`thread`]); else the handle gets its data
-    /// and is installed now. During thread teardown nothing is entered and the handle is a
-    /// detached scope.
+    /// Enters a fork with a handle of its own, and returns the handle: the fork of both scopes
+    /// with the handle as the isolation scope (`with_isolation_scope`, `isolation` true), or
+    /// of the current scope (a `with_scope` that could not lend the thread's handle). An
+    /// isolation fork is entered lazily, as the handle and a depth mark, when the current
+    /// scope is not shared (see [`thread`]); else the handle gets its data and is installed
+    /// now. During thread teardown nothing is entered and the handle is a detached scope.
     #[inline]
     pub(crate) fn fork_with_handle(isolation: bool) -> (Self, Scope) {
-        let lazy = if isolation {
-            thread::enter_lazy_isolation_handle()
-        } else {
-            thread::enter_lazy_current_handle()
-        };
+        let lazy = isolation
+            .then(thread::enter_lazy_isolation_handle)
+            .flatten();
         match lazy {
             Some((depth, handle)) => (Self::at(depth), handle),
             None => Self::fork_with_handle_now(isolation),

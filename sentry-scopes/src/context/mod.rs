@@ -89,7 +89,10 @@ pub fn configure_scope<R>(which: ScopeType, f: impl FnOnce(&Scope) -> R) -> R {
 /// # assert!(events[1].tags.get("step").is_none());
 /// ```
 pub fn with_scope<R>(f: impl FnOnce(&Scope) -> R) -> R {
-    with_handle(false, f)
+    match thread::with_lent(f) {
+        Ok(r) => r,
+        Err(f) => with_handle(false, f),
+    }
 }
 
 /// Runs `f` with forks of both the isolation and the current scope (a new unit of work, such as
@@ -112,9 +115,10 @@ pub fn with_isolation_scope<R>(f: impl FnOnce(&Scope) -> R) -> R {
 }
 
 /// Runs `f` inside a fork with a handle of its own (this thread's spare, see
-/// `thread/spare.rs`): of the current scope, or of both with the handle as the isolation scope.
-/// The handle is kept for the next fork afterwards unless `f` kept a clone. On a panic the fork
-/// is left and the handle dropped.
+/// `thread/spare.rs`): of both scopes with the handle as the isolation scope, or of the current
+/// scope when [`with_scope`] cannot lend the thread's handle (`thread/lent.rs`). The handle is
+/// kept for the next fork afterwards unless `f` kept a clone. On a panic the fork is left and
+/// the handle dropped.
 #[inline]
 fn with_handle<R>(isolation: bool, f: impl FnOnce(&Scope) -> R) -> R {
     let (guard, scope) = ScopeGuard::fork_with_handle(isolation);

@@ -16,11 +16,14 @@
 //! below to be restored, exactly as if the fork had been taken eagerly at entry.
 //!
 //! `with_scope(|scope| ..)` and `with_isolation_scope(|scope| ..)` are entered the same way,
-//! with the handle they give their closure: a cell holding the current data, or the isolation
-//! snapshot (one reference count), and a depth mark. The first access to the pair inside
-//! installs that handle as the current or the isolation scope. Until then a write through the
-//! handle needs no installing (nothing reads the pair without materializing it first), and a
-//! closure that never touches the pair costs neither the pair's copy nor its restore.
+//! with the handle they give their closure holding the current data or the isolation snapshot
+//! (one reference count), and a depth mark. The first access to the pair inside installs that
+//! handle as the current or the isolation scope. Until then a write through the handle needs
+//! no installing (nothing reads the pair without materializing it first), and a closure that
+//! never touches the pair costs neither the pair's copy nor its restore. `with_scope` lends
+//! the thread's own handle by reference (`thread/lent.rs`), so its fork is not an entry in
+//! the slot's pending list but a depth in the marks; `with_isolation_scope` queues the
+//! thread's spare handle (`thread/spare.rs`).
 //!
 //! The borrow of the slot is never held while user code runs (scope-model.md 2.5): every
 //! function here clones out or swaps, then releases.
@@ -121,9 +124,6 @@ enum Pending {
     /// An isolation fork with a handle (`with_isolation_scope(|scope| ..)`): the handle, whose
     /// cell already holds the fork's data.
     IsolationHandle(Scope),
-    /// A current-scope fork with a handle (`with_scope(|scope| ..)`): the handle, whose cell
-    /// already holds the fork's data. While one waits, the current scope counts as shared.
-    Current(Scope),
 }
 
 /// Plain per-thread counters. They live in a thread-local without a destructor, so reading
@@ -138,19 +138,24 @@ struct Marks {
     /// A fork of it must copy its data now: a later write through the handle must not reach
     /// the fork.
     shared: Cell<bool>,
-    /// Whether the slot holds pending lazy forks: accesses check this word before looking at
-    /// the slot's list.
+    /// Whether the slot holds pending lazy forks, or a lent fork nothing accessed yet waits:
+    /// accesses check this word before looking at the slot's list.
     pending: Cell<bool>,
+    /// The depth of the `with_scope(|scope| ..)` fork the thread's lent handle is out to
+    /// (`lent.rs`), 0 when none. It waits (pending) while `owner` is below it.
+    lent: Cell<usize>,
 }
 
 mod lazy;
+mod lent;
 #[cfg(feature = "tracing")]
 mod push;
 mod spare;
 pub(crate) use self::lazy::{
-    enter_lazy, enter_lazy_current_handle, enter_lazy_isolation, enter_lazy_isolation_data,
-    enter_lazy_isolation_handle, leave_handle,
+    enter_lazy, enter_lazy_isolation, enter_lazy_isolation_data, enter_lazy_isolation_handle,
+    leave_handle,
 };
+pub(crate) use self::lent::with_lent;
 #[cfg(feature = "tracing")]
 pub(crate) use self::push::{pop_current, push_current};
 use self::spare::Spare;
@@ -171,6 +176,7 @@ thread_local! {
             owner: Cell::new(0),
             shared: Cell::new(false),
             pending: Cell::new(false),
+            lent: Cell::new(0),
         }
     };
     static IN_CAPTURE: Cell<bool> = const { Cell::new(false) };
@@ -236,9 +242,18 @@ fn take_pending(slot: &mut Slot, m: &Marks) {
         match pending {
             Pending::Isolation(snapshot) => active.isolation = slot.spare.take(snapshot),
             Pending::IsolationHandle(handle) => active.isolation = handle,
-            Pending::Current(handle) => active.current = Current::Shared(handle),
         }
         m.owner.set(depth);
+    }
+    // A pending lent fork is the innermost pending fork (it makes the current scope shared,
+    // so nothing inside it is entered lazily): installed last.
+    let lent = m.lent.get();
+    if lent > m.owner.get()
+        && let Some(handle) = lent::lent_handle()
+    {
+        slot.saved.push((lent, Some(active.clone())));
+        active.current = Current::Shared(handle);
+        m.owner.set(lent);
     }
     m.pending.set(false);
 }
@@ -324,6 +339,11 @@ pub(crate) fn leave(depth: usize) -> Option<Active> {
         m.depth.set(depth - 1);
         (m.owner.get() >= depth, m.pending.get())
     });
+    // A lent fork at `depth` or deeper is pending (so `pending` is set) or installed (so
+    // `restore` is): a lazy fork nothing wrote to checks neither.
+    if pending || restore {
+        marks(|m| leave_lent(m, depth));
+    }
     if pending {
         // Lazy forks at `depth` or deeper that nothing accessed: their snapshots and handles
         // go, one at a time, dropped outside the borrow.
@@ -348,6 +368,19 @@ pub(crate) fn leave(depth: usize) -> Option<Active> {
     replaced
 }
 
+/// Forgets the lent fork (`lent.rs`) if it was entered at `depth` or deeper. One nothing
+/// accessed made the current scope count as shared; what is installed now is the unshared pair
+/// it was entered over (restoring a pair below sets the mark again).
+fn leave_lent(m: &Marks, depth: usize) {
+    let lent = m.lent.get();
+    if lent >= depth && lent != 0 {
+        m.lent.set(0);
+        if m.owner.get() < lent {
+            m.shared.set(false);
+        }
+    }
+}
+
 /// Removes the innermost pending lazy fork if it was entered at `depth` or deeper; returns it
 /// and whether another one entered at `depth` or deeper remains.
 fn drop_pending(depth: usize) -> Option<(Pending, bool)> {
@@ -368,14 +401,9 @@ fn drop_pending(depth: usize) -> Option<(Pending, bool)> {
 #[inline]
 fn pop_pending(slot: &mut Slot, depth: usize) -> Option<Pending> {
     let (_, pending) = slot.pending.pop_if(|(d, _)| *d >= depth)?;
-    let current = matches!(pending, Pending::Current(_));
     marks(|m| {
-        m.pending.set(!slot.pending.is_empty());
-        // A pending current-scope fork is entered only over an unshared current scope with
-        // no other such fork waiting, and nothing was installed since: unshared again.
-        if current {
-            m.shared.set(false);
-        }
+        m.pending
+            .set(!slot.pending.is_empty() || m.lent.get() > m.owner.get())
     });
     Some(pending)
 }

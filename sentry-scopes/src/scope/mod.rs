@@ -121,7 +121,7 @@ impl Scope {
 
     /// Puts `data` into this handle's cell and returns what it held, when no other handle
     /// shares the cell; gives `data` back otherwise. Lets a handle nobody kept be reused
-    /// (`context/thread/spare.rs`) instead of allocating a cell per `with_scope(|scope| ..)`.
+    /// (`context/thread/spare.rs`, `lent.rs`) instead of allocating a cell per closure fork.
     #[inline]
     pub(crate) fn replace_unique(
         &mut self,

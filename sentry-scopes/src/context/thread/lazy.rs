@@ -88,40 +88,18 @@ pub(crate) fn enter_lazy_isolation_handle() -> Option<(usize, Scope)> {
 
 /// The isolation data a lazy isolation fork entered now forks. Inside a pending fork it is that
 /// fork's, as of now, not the parent's live data (which a handle may have written since). A
-/// pending current-scope fork makes the current scope shared, so none is waiting here.
+/// pending lent fork makes the current scope shared, so none is waiting here.
 #[inline]
 fn isolation_snapshot(slot: &mut Slot) -> Arc<ScopeData> {
     match slot.pending.last() {
         Some((_, Pending::Isolation(snapshot))) => snapshot.clone(),
         Some((_, Pending::IsolationHandle(outer))) => outer.data(),
-        Some((_, Pending::Current(_))) | None => slot
+        None => slot
             .active
             .get_or_insert_with(Active::fresh)
             .isolation
             .data(),
     }
-}
-
-/// Enters a lazy fork of the current scope with a handle of its own (`with_scope(|scope| ..)`):
-/// the thread's spare handle gets the current data, and a depth mark; the handle becomes the
-/// current scope when something first accesses the pair inside
-/// ([`materialize`](super::materialize)). Returns the depth and the handle; `None` when the
-/// current scope is shared (or during thread teardown): fork eagerly then.
-#[inline]
-pub(crate) fn enter_lazy_current_handle() -> Option<(usize, Scope)> {
-    if marks(|m| m.shared.get()) {
-        return None;
-    }
-    SLOT.try_with(|slot| {
-        let slot = &mut *slot.borrow_mut();
-        // Not shared, so no pending current-scope fork: the slot's current data is the parent's.
-        let data = slot.active.get_or_insert_with(Active::fresh).current.data();
-        let handle = slot.spare.take(data);
-        let depth = mark_pending(true);
-        slot.pending.push((depth, Pending::Current(handle.clone())));
-        (depth, handle)
-    })
-    .ok()
 }
 
 /// Leaves the fork entered at `depth` that gave out `handle`, and keeps `handle` as the
