@@ -10,7 +10,9 @@
 //! leaving any guard. Either way the placeholder goes back into the handle, which drops the
 //! fork's data. A handle the closure kept a clone of is not lent again: the next fork lends
 //! a new one, and the kept clone lives on with its fork's data as any other handle does.
-//! Between forks the handle holds this thread's placeholder data, never a scope's.
+//! Between forks the handle holds this thread's placeholder data, never a scope's: what a
+//! thread keeps from its first closure fork until it exits is the handle's cell and one empty
+//! scope version.
 //!
 //! A `with_scope` inside a lent fork finds the current scope shared and forks it eagerly with
 //! the thread's spare handle (`spare.rs`), as it does inside any shared current scope.
