@@ -1,7 +1,7 @@
 //! One spare scope handle per thread, kept in the slot, for the forks that need a handle of
 //! their own: `with_isolation_scope(|scope| ..)`, the isolation scope of `#[isolation_scope]`
 //! when it is installed, and a `with_scope(|scope| ..)` that cannot lend the thread's handle
-//! (`lent.rs`: one nested in another that touched the pair).
+//! (`lent.rs`: its current scope is shared, as inside another closure fork or `use_scope`).
 //!
 //! Most such handles are dropped when their fork is left: the handle is then kept for the next
 //! fork on this thread instead of freeing its cell and allocating another. A handle that was
