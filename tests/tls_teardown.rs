@@ -96,6 +96,7 @@ fn run_thread(order: Order, setup: fn()) {
             }
             Order::CrateFirst => {
                 get_isolation_scope().set_tag("crate_first", 1);
+                with_scope(|s| s.set_tag("crate_first", 1));
             }
         }
         setup();
@@ -114,9 +115,10 @@ fn store_future() {
 
 fn store_value() {
     VALUE.with(|v| *v.borrow_mut() = Some(CaptureOnDrop("value")));
-    // Use the scopes after storing, so the crate's thread-locals are registered after the
-    // value's in the user-first orders.
+    // Use the scopes after storing, so the crate's thread-locals (the closure fork's lent
+    // handle among them) are registered after the value's in the user-first orders.
     set_tag("after_store", 1);
+    with_scope(|s| s.set_tag("after_store", 1));
 }
 
 fn store_guard_and_future() {
