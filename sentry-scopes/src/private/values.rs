@@ -11,7 +11,7 @@ use std::sync::Arc;
 use super::bounds::{DebugValue, DisplayValue, FingerprintPart, TransactionName, UserFieldValue};
 use super::key::Key;
 use crate::protocol::{Context, Level, Map, User, Value};
-use crate::scope::{ScopeData, TagText};
+use crate::scope::{ScopeData, ScopeUser, TagText};
 
 /// A prepared tag value. Not public API.
 #[derive(Clone, Debug)]
@@ -38,13 +38,6 @@ pub trait TagValue {
     /// The tag text. Not public API.
     #[doc(hidden)]
     fn __tag(&self) -> TagText;
-
-    /// The text as an owned `String` (a `user` field): copied straight from a string, without
-    /// the shared string in between. Not public API.
-    #[doc(hidden)]
-    fn __string(&self) -> String {
-        String::from(self.__tag().as_str())
-    }
 }
 
 /// Values an `extra` or `context` entry accepts: what [`TagValue`] accepts, floats,
@@ -75,19 +68,11 @@ impl TagValue for str {
     fn __tag(&self) -> TagText {
         tag_from_str(self)
     }
-
-    fn __string(&self) -> String {
-        String::from(self)
-    }
 }
 
 impl TagValue for String {
     fn __tag(&self) -> TagText {
         tag_from_str(self)
-    }
-
-    fn __string(&self) -> String {
-        String::from(&**self)
     }
 }
 
@@ -95,19 +80,11 @@ impl TagValue for Box<str> {
     fn __tag(&self) -> TagText {
         tag_from_str(self)
     }
-
-    fn __string(&self) -> String {
-        String::from(&**self)
-    }
 }
 
 impl TagValue for Cow<'_, str> {
     fn __tag(&self) -> TagText {
         tag_from_str(self)
-    }
-
-    fn __string(&self) -> String {
-        String::from(&**self)
     }
 }
 
@@ -115,19 +92,11 @@ impl TagValue for Arc<str> {
     fn __tag(&self) -> TagText {
         tag_from_arc(self)
     }
-
-    fn __string(&self) -> String {
-        String::from(&**self)
-    }
 }
 
 impl TagValue for Text {
     fn __tag(&self) -> TagText {
         tag_from_arc(&self.0)
-    }
-
-    fn __string(&self) -> String {
-        String::from(&*self.0)
     }
 }
 
@@ -147,19 +116,11 @@ impl<T: TagValue + ?Sized> TagValue for &T {
     fn __tag(&self) -> TagText {
         (**self).__tag()
     }
-
-    fn __string(&self) -> String {
-        (**self).__string()
-    }
 }
 
 impl<T: TagValue + ?Sized> TagValue for &mut T {
     fn __tag(&self) -> TagText {
         (**self).__tag()
-    }
-
-    fn __string(&self) -> String {
-        (**self).__string()
     }
 }
 
@@ -278,11 +239,11 @@ pub fn tag_value<T: TagValue + ?Sized>(value: &T) -> Tag {
 
 /// A prepared `user` field value. Not public API.
 #[derive(Clone, Debug)]
-pub struct UserField(String);
+pub struct UserField(TagText);
 
 /// Converts a `user` field value. Not public API.
 pub fn user_value<T: UserFieldValue + ?Sized>(value: &T) -> UserField {
-    UserField(value.__string())
+    UserField(value.__tag())
 }
 
 /// Converts an `extra` or `context` value. Not public API.
@@ -338,9 +299,13 @@ pub fn context<const N: usize>(entries: [(&str, Extra); N]) -> ContextValue {
     ContextValue(Arc::new(Context::Other(map)))
 }
 
-/// A prepared user, built field by field in source order. Not public API.
+/// A prepared user, built field by field in source order: the id apart, since a user with an
+/// id alone is kept as just the id (`scope/user.rs`). Not public API.
 #[derive(Clone, Debug, Default)]
-pub struct UserValue(Arc<User>);
+pub struct UserValue {
+    id: Option<TagText>,
+    rest: Option<User>,
+}
 
 impl UserValue {
     /// An empty user. Not public API.
@@ -352,21 +317,21 @@ impl UserValue {
     /// Sets `id`. Not public API.
     #[must_use]
     pub fn id(mut self, value: UserField) -> Self {
-        Arc::make_mut(&mut self.0).id = Some(value.0);
+        self.id = Some(value.0);
         self
     }
 
     /// Sets `email`. Not public API.
     #[must_use]
     pub fn email(mut self, value: UserField) -> Self {
-        Arc::make_mut(&mut self.0).email = Some(value.0);
+        self.rest.get_or_insert_default().email = Some(value.0.into());
         self
     }
 
     /// Sets `username`. Not public API.
     #[must_use]
     pub fn username(mut self, value: UserField) -> Self {
-        Arc::make_mut(&mut self.0).username = Some(value.0);
+        self.rest.get_or_insert_default().username = Some(value.0.into());
         self
     }
 
@@ -374,8 +339,18 @@ impl UserValue {
     /// Not public API.
     #[must_use]
     pub fn ip_address(mut self, value: UserField) -> Self {
-        Arc::make_mut(&mut self.0).ip_address = value.0.parse().ok();
+        self.rest.get_or_insert_default().ip_address = value.0.parse().ok();
         self
+    }
+
+    fn into_scope_user(self) -> ScopeUser {
+        match (self.id, self.rest) {
+            (Some(id), None) => ScopeUser::id(id),
+            (id, rest) => ScopeUser::new(User {
+                id: id.map(String::from),
+                ..rest.unwrap_or_default()
+            }),
+        }
     }
 }
 
@@ -400,7 +375,7 @@ pub fn set_context(scope: &mut ScopeData, name: &Key, value: ContextValue) {
 
 /// Sets the user. Not public API.
 pub fn set_user(scope: &mut ScopeData, value: UserValue) {
-    scope.set_user(Some(value.0));
+    scope.set_user(Some(value.into_scope_user()));
 }
 
 /// Sets the level. Not public API.
@@ -465,38 +440,27 @@ mod tests {
         let user = UserValue::new()
             .id(user_value("7"))
             .ip_address(user_value("10.0.0.1"))
-            .username(user_value("ann"));
-        assert_eq!(user.0.id.as_deref(), Some("7"));
+            .username(user_value("ann"))
+            .into_scope_user();
+        let user = user.user();
+        assert_eq!(user.id.as_deref(), Some("7"));
+        assert_eq!(user.username.as_deref(), Some("ann"));
         assert_eq!(
-            user.0.ip_address.map(|ip| ip.to_string()).as_deref(),
+            user.ip_address.map(|ip| ip.to_string()).as_deref(),
             Some("10.0.0.1")
         );
-        assert!(
-            UserValue::new()
-                .ip_address(user_value("nope"))
-                .0
-                .ip_address
-                .is_none()
-        );
+        let invalid = UserValue::new()
+            .id(user_value("7"))
+            .ip_address(user_value("nope"))
+            .into_scope_user();
+        assert_eq!(invalid.user().ip_address, None);
+        assert_eq!(invalid.user().id.as_deref(), Some("7"));
     }
 
     #[test]
-    fn a_user_field_is_the_text_a_tag_of_the_same_value_gets() {
-        fn same<T: TagValue + ?Sized>(value: &T) {
-            assert_eq!(user_value(value).0, &*tag_value(value).0);
-        }
-        same("plain");
-        same(&String::from("owned"));
-        same(&Box::<str>::from("boxed"));
-        same(&Cow::Borrowed("cow"));
-        same(&Arc::<str>::from("shared"));
-        same(&display(&4.5));
-        same(&debug(&"quoted"));
-        same(&42_u64);
-        same(&-7_i32);
-        same(&true);
-        same(&'c');
-        same(&&&"deep");
-        same(&&mut String::from("mut"));
+    fn a_user_given_only_an_id_is_kept_as_the_id() {
+        let user = UserValue::new().id(user_value(&42_u64)).into_scope_user();
+        assert!(matches!(user, ScopeUser::Id(_)));
+        assert_eq!(user.user().id.as_deref(), Some("42"));
     }
 }

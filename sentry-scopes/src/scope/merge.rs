@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use super::breadcrumbs::{StoredCrumb, merge_sorted};
 use super::map::ScopeMap;
+use super::user::ScopeUser;
 use super::{PropagationContext, RequestSource, ScopeData, TagText};
 
 use crate::protocol::{Attachment, Context, Event, Map, Transaction, User, Value};
@@ -57,7 +58,7 @@ pub(crate) fn apply_except_tags_and_breadcrumbs(
         |v| Context::clone(v),
     );
     if event.user.is_none() {
-        event.user = most_specific(layers, |l| l.user.as_deref().cloned());
+        event.user = scoped_user(layers);
     }
     if event.request.is_none() {
         event.request = most_specific(layers, |l| {
@@ -114,7 +115,7 @@ pub(crate) fn scoped_request(layers: &[&ScopeData]) -> Option<Request> {
 
 /// The most specific layer's user (M05).
 pub(crate) fn scoped_user(layers: &[&ScopeData]) -> Option<User> {
-    most_specific(layers, |l| l.user.as_deref().cloned())
+    most_specific(layers, |l| l.user.as_ref().map(ScopeUser::to_user))
 }
 
 /// Applies `layers` to a transaction: tags, extra, contexts and user as for events (X03).

@@ -21,6 +21,7 @@ mod propagation;
 mod request;
 mod span;
 mod transaction_context;
+mod user;
 
 use std::fmt;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -45,6 +46,7 @@ pub(crate) use self::request::RequestSource;
 pub(crate) use self::span::{MakeBaggage, TransactionSink, Tree};
 pub use self::span::{Span, SpanGuard};
 pub use self::transaction_context::{SamplingContext, TransactionContext};
+pub(crate) use self::user::ScopeUser;
 use crate::normalize;
 use crate::protocol::{Attachment, Context, Event, Level, Transaction, User, Uuid, Value};
 
@@ -292,7 +294,7 @@ impl Scope {
     pub fn set_user(&self, user: Option<User>) {
         let user = user.map(|mut u| {
             normalize::bound_user(&mut u);
-            Arc::new(u)
+            ScopeUser::new(u)
         });
         self.update_with(user, |d, v| d.set_user(v));
     }

@@ -187,7 +187,7 @@ fn case(
                 let k = KEYS[rng.below(5) as usize];
                 layer.set_context(k.into(), Arc::new(rng.context()));
             }
-            _ if rng.chance(2) => layer.set_user(Some(Arc::new(rng.user()))),
+            _ if rng.chance(2) => layer.set_user(Some(crate::scope::ScopeUser::new(rng.user()))),
             _ => layer.seldom_mut().request = Some(RequestSource::fixed(rng.request())),
         }
     }
