@@ -36,12 +36,20 @@ impl Key {
 
     /// The key as a tag key, made acceptable to Relay on first use, or why it cannot be one.
     pub(crate) fn tag_key(&self) -> CheckedKey {
-        let key = self.tag.get_or_init(|| match tag_key(self.text) {
+        self.checked().clone().map_err(|why| (self.text, why))
+    }
+
+    /// The key as a tag key, when it can be one.
+    pub(crate) fn ok_tag_key(&self) -> Option<&Arc<str>> {
+        self.checked().as_ref().ok()
+    }
+
+    fn checked(&self) -> &Result<Arc<str>, TagRejected> {
+        self.tag.get_or_init(|| match tag_key(self.text) {
             Ok(Cow::Borrowed(k)) if k.len() == self.text.len() => Ok(self.get()),
             Ok(k) => Ok(Arc::from(&*k)),
             Err(why) => Err(why),
-        });
-        key.clone().map_err(|why| (self.text, why))
+        })
     }
 }
 

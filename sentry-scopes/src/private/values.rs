@@ -300,11 +300,12 @@ pub fn context<const N: usize>(entries: [(&str, Extra); N]) -> ContextValue {
 }
 
 /// A prepared user, built field by field in source order: the id apart, since a user with an
-/// id alone is kept as just the id (`scope/user.rs`). Not public API.
+/// id alone is kept as just the id (`scope/user.rs`), and any other field in a shared `User`
+/// (so that the value stays small as the builder moves it). Not public API.
 #[derive(Clone, Debug, Default)]
 pub struct UserValue {
     id: Option<TagText>,
-    rest: Option<User>,
+    rest: Option<Arc<User>>,
 }
 
 impl UserValue {
@@ -312,6 +313,10 @@ impl UserValue {
     #[must_use]
     pub fn new() -> Self {
         Self::default()
+    }
+
+    fn rest(&mut self) -> &mut User {
+        Arc::make_mut(self.rest.get_or_insert_default())
     }
 
     /// Sets `id`. Not public API.
@@ -324,14 +329,14 @@ impl UserValue {
     /// Sets `email`. Not public API.
     #[must_use]
     pub fn email(mut self, value: UserField) -> Self {
-        self.rest.get_or_insert_default().email = Some(value.0.into());
+        self.rest().email = Some(value.0.into());
         self
     }
 
     /// Sets `username`. Not public API.
     #[must_use]
     pub fn username(mut self, value: UserField) -> Self {
-        self.rest.get_or_insert_default().username = Some(value.0.into());
+        self.rest().username = Some(value.0.into());
         self
     }
 
@@ -339,17 +344,18 @@ impl UserValue {
     /// Not public API.
     #[must_use]
     pub fn ip_address(mut self, value: UserField) -> Self {
-        self.rest.get_or_insert_default().ip_address = value.0.parse().ok();
+        self.rest().ip_address = value.0.parse().ok();
         self
     }
 
     fn into_scope_user(self) -> ScopeUser {
         match (self.id, self.rest) {
             (Some(id), None) => ScopeUser::id(id),
-            (id, rest) => ScopeUser::new(User {
-                id: id.map(String::from),
-                ..rest.unwrap_or_default()
-            }),
+            (id, rest) => {
+                let mut user = rest.unwrap_or_default();
+                Arc::make_mut(&mut user).id = id.map(String::from);
+                ScopeUser::shared(user)
+            }
         }
     }
 }
@@ -360,7 +366,16 @@ impl UserValue {
 /// Sets every tag of one macro, in source order (a later write of a key wins), with one
 /// rebuild of the tag map's overlay. Not public API.
 pub fn set_tags<const N: usize>(scope: &mut ScopeData, tags: [(&Key, Tag); N]) {
-    scope.set_tag_array(tags.map(|(k, v)| (k.tag_key(), v.0)));
+    let as_is = |(key, value): &(&Key, Tag)| {
+        key.ok_tag_key().is_some() && crate::normalize::tag_value_as_is(&value.0)
+    };
+    if tags.iter().all(as_is) {
+        // Checked and moved in one pass; every key is a tag key, so the fallback never runs.
+        let key = |k: &Key| k.ok_tag_key().cloned().unwrap_or_else(|| k.get());
+        scope.insert_tag_array(tags.map(|(k, v)| (key(k), Some(v.0))));
+    } else {
+        scope.set_checked_tags(tags.map(|(k, v)| (k.tag_key(), v.0)));
+    }
 }
 
 /// Sets an extra value. Not public API.

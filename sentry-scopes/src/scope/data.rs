@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use super::breadcrumbs::{Breadcrumbs, StoredCrumb};
 use super::list::SharedList;
-use super::map::ScopeMap;
+use super::map::{Entry, ScopeMap};
 use super::processors::{EventProcessor, TransactionProcessor};
 use super::propagation::PropagationContext;
 use super::request::RequestSource;
@@ -139,6 +139,18 @@ impl ScopeData {
     }
 
     /// The user of this scope.
+    ///
+    /// A user with an id and no other field is kept as the id; the `User` returned for it is
+    /// built on the first call on this version and kept with it.
+    ///
+    /// ```
+    /// use sentry_scopes::{Scope, User};
+    ///
+    /// let scope = Scope::new();
+    /// let user = User { id: Some("42".into()), ..User::default() };
+    /// scope.set_user(Some(user.clone()));
+    /// assert_eq!(scope.data().user(), Some(&user));
+    /// ```
     #[must_use]
     pub fn user(&self) -> Option<&User> {
         self.user.as_ref().map(ScopeUser::user)
@@ -239,19 +251,14 @@ impl ScopeData {
     }
 
     /// [`insert_checked_tags`](Self::insert_checked_tags) for a fixed number of tags (what a
-    /// macro writes), whose keys were checked once per call site; one allocation when every
-    /// value is acceptable as it is.
-    pub(crate) fn set_tag_array<const N: usize>(&mut self, tags: [(CheckedKey, TagText); N]) {
-        if tags
-            .iter()
-            .all(|(key, value)| key.is_ok() && crate::normalize::tag_value_as_is(value))
-        {
-            // Every key is `Ok`: the fallback is never used.
-            let tags =
-                tags.map(|(key, value)| (key.unwrap_or_else(|(k, _)| Arc::from(k)), Some(value)));
-            self.tags.insert_array(tags);
-            return;
-        }
+    /// macro writes) whose keys and values are acceptable as they are: one allocation.
+    pub(crate) fn insert_tag_array<const N: usize>(&mut self, tags: [Entry<TagText>; N]) {
+        self.tags.insert_array(tags);
+    }
+
+    /// Sets a macro's tags when a key could not be a tag key (dropped, and logged) or a value
+    /// had to be made acceptable.
+    pub(crate) fn set_checked_tags<const N: usize>(&mut self, tags: [(CheckedKey, TagText); N]) {
         let fixed = tags.into_iter().filter_map(|(key, value)| match key {
             Ok(key) => acceptable_value(key, value),
             Err((key, why)) => {

@@ -55,15 +55,17 @@ impl ScopeUser {
 
     /// `user`, kept as its id alone when it has no other field.
     pub(crate) fn new(user: User) -> Self {
-        match user {
-            User {
-                id: Some(id),
-                email: None,
-                ip_address: None,
-                username: None,
-                other,
-            } if other.is_empty() => Self::id(TagText::from(id)),
-            user => Self::Full(Arc::new(user)),
+        match only_id(&user) {
+            Some(id) => Self::id(TagText::new(id)),
+            None => Self::Full(Arc::new(user)),
+        }
+    }
+
+    /// `user`, kept as its id alone when it has no other field, else shared as it is.
+    pub(crate) fn shared(user: Arc<User>) -> Self {
+        match only_id(&user) {
+            Some(id) => Self::id(TagText::new(id)),
+            None => Self::Full(user),
         }
     }
 
@@ -81,6 +83,20 @@ impl ScopeUser {
             Self::Full(user) => User::clone(user),
             Self::Id(id) => user_with_id(&id.id),
         }
+    }
+}
+
+/// The id of a user that has an id and no other field.
+fn only_id(user: &User) -> Option<&str> {
+    match user {
+        User {
+            id: Some(id),
+            email: None,
+            ip_address: None,
+            username: None,
+            other,
+        } if other.is_empty() => Some(id),
+        _ => None,
     }
 }
 
