@@ -354,7 +354,7 @@ impl UserValue {
             (id, rest) => {
                 let mut user = rest.unwrap_or_default();
                 Arc::make_mut(&mut user).id = id.map(String::from);
-                ScopeUser::shared(user)
+                ScopeUser::Full(user)
             }
         }
     }
@@ -374,7 +374,7 @@ pub fn set_tags<const N: usize>(scope: &mut ScopeData, tags: [(&Key, Tag); N]) {
         let key = |k: &Key| k.ok_tag_key().cloned().unwrap_or_else(|| k.get());
         scope.insert_tag_array(tags.map(|(k, v)| (key(k), Some(v.0))));
     } else {
-        scope.set_checked_tags(tags.map(|(k, v)| (k.tag_key(), v.0)));
+        scope.fix_and_insert_tags(tags.map(|(k, v)| (k.tag_key(), v.0)));
     }
 }
 

@@ -258,7 +258,7 @@ impl ScopeData {
 
     /// Sets a macro's tags when a key could not be a tag key (dropped, and logged) or a value
     /// had to be made acceptable.
-    pub(crate) fn set_checked_tags<const N: usize>(&mut self, tags: [(CheckedKey, TagText); N]) {
+    pub(crate) fn fix_and_insert_tags<const N: usize>(&mut self, tags: [(CheckedKey, TagText); N]) {
         let fixed = tags.into_iter().filter_map(|(key, value)| match key {
             Ok(key) => acceptable_value(key, value),
             Err((key, why)) => {

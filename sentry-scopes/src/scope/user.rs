@@ -61,14 +61,6 @@ impl ScopeUser {
         }
     }
 
-    /// `user`, kept as its id alone when it has no other field, else shared as it is.
-    pub(crate) fn shared(user: Arc<User>) -> Self {
-        match only_id(&user) {
-            Some(id) => Self::id(TagText::new(id)),
-            None => Self::Full(user),
-        }
-    }
-
     /// The protocol user, built on the first call for an id alone.
     pub(crate) fn user(&self) -> &User {
         match self {
