@@ -64,23 +64,55 @@ impl Encoded {
     }
 
     /// The bytes with `sent_at` in the header, as they go on the wire.
+    ///
+    /// The header is always JSON that serde wrote (ours, or the cache's read back through the
+    /// protocol crate), so an object without `"sent_at"` anywhere in it has no such key: the
+    /// stamp, as serde writes it for `EnvelopeHeaders`, goes in as the object's last member,
+    /// with one copy of the bytes and no parse. A header that already has one (an envelope
+    /// from the offline cache) is parsed and the value replaced.
     pub(crate) fn stamped(&self, now: std::time::SystemTime) -> Vec<u8> {
         let header = &self.bytes[..self.header_end];
         let line = header.strip_suffix(b"\n").unwrap_or(header);
-        let stamped = serde_json::from_slice::<serde_json::Map<String, serde_json::Value>>(line)
-            .ok()
-            .and_then(|mut map| {
-                let stamp = serde_json::to_value(EnvelopeHeaders::new().with_sent_at(now)).ok()?;
-                map.insert("sent_at".to_owned(), stamp.get("sent_at")?.clone());
-                serde_json::to_vec(&map).ok()
-            });
-        let Some(mut out) = stamped else {
-            return self.bytes.clone();
+        let stamp = EnvelopeHeaders::new().with_sent_at(now);
+        let mut out = Vec::with_capacity(self.bytes.len() + 48);
+        let appended = match line.strip_suffix(b"}") {
+            Some(open) if !contains(line, b"\"sent_at\"") => {
+                out.extend_from_slice(open);
+                let at = out.len();
+                let written =
+                    serde_json::to_writer(&mut out, &stamp).is_ok() && out.get(at) == Some(&b'{');
+                if written && open != b"{" {
+                    out[at] = b',';
+                } else if written {
+                    out.remove(at);
+                }
+                written
+            }
+            _ => false,
         };
+        if !appended {
+            out.clear();
+            let replaced =
+                serde_json::from_slice::<serde_json::Map<String, serde_json::Value>>(line)
+                    .ok()
+                    .and_then(|mut map| {
+                        let stamp = serde_json::to_value(stamp).ok()?;
+                        map.insert("sent_at".to_owned(), stamp.get("sent_at")?.clone());
+                        serde_json::to_writer(&mut out, &map).ok()
+                    });
+            if replaced.is_none() {
+                return self.bytes.clone();
+            }
+        }
         out.push(b'\n');
         out.extend_from_slice(&self.bytes[self.header_end..]);
         out
     }
+}
+
+/// Whether `needle` occurs in `haystack`.
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
 }
 
 impl EncodedEnvelope {
@@ -191,6 +223,46 @@ mod tests {
         assert_eq!(header["event_id"].as_str().map(str::len), Some(36));
         let parsed = Envelope::from_slice(&stamped).unwrap();
         assert_eq!(parsed.items().count(), 2);
+    }
+
+    /// The header line of `bytes`, parsed.
+    fn header_of(bytes: &[u8]) -> serde_json::Map<String, serde_json::Value> {
+        serde_json::from_slice(bytes.split(|&b| b == b'\n').next().unwrap()).unwrap()
+    }
+
+    #[test]
+    fn stamping_writes_the_header_serde_writes_for_every_kind_of_header() {
+        let at = std::time::UNIX_EPOCH + std::time::Duration::new(1_700_000_000, 123_456_789);
+        let traced = Envelope::from(crate::protocol::Event::default()).with_headers(
+            EnvelopeHeaders::new()
+                .with_event_id(crate::protocol::Uuid::new_v4())
+                .with_dsn("https://public@example.com/1".parse().unwrap()),
+        );
+        for encoded in [
+            EncodedEnvelope::from(event_with_attachment()),
+            EncodedEnvelope::from(traced),
+            Writer::new(None).finish(),
+            Writer::new(Some(crate::protocol::Uuid::new_v4())).finish(),
+        ] {
+            let stamped = encoded.stamped(at);
+            let mut expected = header_of(encoded.as_bytes());
+            let stamp = serde_json::to_value(EnvelopeHeaders::new().with_sent_at(at)).unwrap();
+            expected.insert("sent_at".to_owned(), stamp["sent_at"].clone());
+            assert_eq!(header_of(&stamped), expected);
+            let body = |b: &[u8]| b[b.iter().position(|&c| c == b'\n').unwrap()..].to_vec();
+            assert_eq!(body(&stamped), body(encoded.as_bytes()), "items untouched");
+        }
+    }
+
+    #[test]
+    fn stamping_again_replaces_the_old_stamp() {
+        let first = std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_700_000_000);
+        let encoded = EncodedEnvelope::from(event_with_attachment());
+        let cached = EncodedEnvelope::from_slice(&encoded.stamped(first)).unwrap();
+        let again = cached.stamped(first + std::time::Duration::from_secs(60));
+        let line = again.split(|&b| b == b'\n').next().unwrap();
+        assert_eq!(line.windows(9).filter(|w| w == b"\"sent_at\"").count(), 1);
+        assert_eq!(header_of(&again)["sent_at"], "2023-11-14T22:14:20Z");
     }
 
     #[test]
