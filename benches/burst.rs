@@ -14,6 +14,8 @@
 //! cargo bench --bench burst
 //! ```
 //!
+//! `BURST_SDK=ours` (or `sentry`) runs the rounds of one SDK alone, for profiling it.
+//!
 //! Output: a human-readable table, then one line per SDK that `scripts/bench-report.py` reads:
 //! `burst/<sdk> <events/s> <delivered> <reported> <lost> <capture ms> <delivery ms>` (medians).
 
@@ -125,11 +127,19 @@ fn median_by(rounds: &mut [Round], key: impl Fn(&Round) -> f64) -> Round {
     rounds[rounds.len() / 2]
 }
 
+/// An SDK's name and its round.
+type Sdk = (&'static str, fn() -> Round);
+
 fn main() {
     // sentry's reqwest transport is built with `rustls-no-provider` (its default TLS is
     // native-tls), so it needs a process-wide crypto provider even for plain HTTP.
     let _ = rustls::crypto::ring::default_provider().install_default();
-    let sdks = [("ours", ours as fn() -> Round), ("sentry", sentry)];
+    // `BURST_SDK=ours` (or `sentry`) runs one SDK alone, for profiling its delivery.
+    let only = std::env::var("BURST_SDK").ok();
+    let sdks: Vec<Sdk> = [("ours", ours as fn() -> Round), ("sentry", sentry)]
+        .into_iter()
+        .filter(|(name, _)| only.as_deref().is_none_or(|o| o == *name))
+        .collect();
     let mut rounds: Vec<Vec<Round>> = vec![Vec::new(); sdks.len()];
     for _ in 0..ROUNDS {
         for (i, (_, run)) in sdks.iter().enumerate() {
