@@ -314,6 +314,25 @@ fn a_backlog_goes_out_on_two_connections_while_the_server_answers_well_and_on_on
 }
 
 #[test]
+fn a_backlog_queued_before_the_first_answer_goes_out_on_two_connections() {
+    let _serial = serial();
+    let server = FakeServer::start(Answer::Slow(Duration::from_millis(30), 200));
+    let guard = sentry_scopes::init(options(&server)).expect("valid options");
+    // All queued at once, long before the first answer: no later capture wakes the helper.
+    for i in 0..10 {
+        capture_message(&format!("at start {i}"), Level::Info);
+    }
+    assert!(sentry_scopes::flush(Duration::from_secs(10)));
+    assert_eq!(server.requests().len(), 10);
+    assert_eq!(
+        server.max_in_flight(),
+        2,
+        "the helper joins after the first success"
+    );
+    drop(guard);
+}
+
+#[test]
 fn an_envelope_captured_while_both_threads_wait_is_sent_without_a_flush() {
     let _serial = serial();
     let server = FakeServer::start(Answer::Slow(Duration::from_millis(5), 200));
