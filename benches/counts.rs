@@ -140,6 +140,19 @@ fn cases() -> Vec<Case> {
             });
         }));
     }
+    // What the closure variant of `isolation_fork` pays for its inputs alone: the `User` and
+    // the two `String`s that `set_user(Some(User))` and `set_tags(impl ToString)` take, built
+    // and dropped inside a bare closure fork that writes nothing. Added to the macro variant's
+    // scope work, it bounds from below what the closure variant can cost.
+    v.push(case("isolation_fork_inputs/ours-closure/0", |m| {
+        ours::with_isolation(&sentry_scopes::Scope::new(), || {
+            m(&mut || {
+                sentry_scopes::with_isolation_scope(|_| {
+                    black_box((user(), "/checkout".to_string(), "POST".to_string()));
+                });
+            });
+        });
+    }));
     // The isolation fork alone, nothing written, empty scopes: what every request or task pays
     // before it does anything.
     v.push(case("isolation_fork_bare/ours-macro/0", |m| {
