@@ -274,16 +274,8 @@ fn run(shared: &Shared, mut worker: Worker, first: bool) {
             Job::Send(envelope, backlog) => {
                 worker.send_queued(envelope, backlog);
                 if first {
-                    // A backlog queued before the first answer (at start, or after a failure)
-                    // woke the helper while the server was not yet known to answer well, and no
-                    // later push may come to wake it again.
                     if backlog >= 2 {
-                        let state = shared.lock();
-                        let helper = state.waiting[1] && state.queue.len() >= 2 && worker.healthy();
-                        drop(state);
-                        if helper {
-                            shared.wake[1].notify_one();
-                        }
+                        wake_helper_for_backlog(shared, &worker);
                     }
                 } else {
                     let mut state = shared.lock();
@@ -304,6 +296,18 @@ fn run(shared: &Shared, mut worker: Worker, first: bool) {
             Job::Cache => worker.send_cached(),
             Job::Exit => return,
         }
+    }
+}
+
+/// Wakes a waiting helper when two or more envelopes wait and the server answers well: a
+/// backlog queued before the first answer (at start, or after a failure) woke the helper when
+/// it could not help yet, and no later push may come to wake it again.
+fn wake_helper_for_backlog(shared: &Shared, worker: &Worker) {
+    let state = shared.lock();
+    let wake = state.waiting[1] && state.queue.len() >= 2 && worker.healthy();
+    drop(state);
+    if wake {
+        shared.wake[1].notify_one();
     }
 }
 

@@ -75,32 +75,9 @@ impl Encoded {
         let line = header.strip_suffix(b"\n").unwrap_or(header);
         let stamp = EnvelopeHeaders::new().with_sent_at(now);
         let mut out = Vec::with_capacity(self.bytes.len() + 48);
-        let appended = match line.strip_suffix(b"}") {
-            Some(open) if !contains(line, b"\"sent_at\"") => {
-                out.extend_from_slice(open);
-                let at = out.len();
-                let written =
-                    serde_json::to_writer(&mut out, &stamp).is_ok() && out.get(at) == Some(&b'{');
-                if written && open != b"{" {
-                    out[at] = b',';
-                } else if written {
-                    out.remove(at);
-                }
-                written
-            }
-            _ => false,
-        };
-        if !appended {
+        if !splice_stamp(line, &stamp, &mut out) {
             out.clear();
-            let replaced =
-                serde_json::from_slice::<serde_json::Map<String, serde_json::Value>>(line)
-                    .ok()
-                    .and_then(|mut map| {
-                        let stamp = serde_json::to_value(stamp).ok()?;
-                        map.insert("sent_at".to_owned(), stamp.get("sent_at")?.clone());
-                        serde_json::to_writer(&mut out, &map).ok()
-                    });
-            if replaced.is_none() {
+            if replace_stamp(line, &stamp, &mut out).is_none() {
                 return self.bytes.clone();
             }
         }
@@ -108,6 +85,37 @@ impl Encoded {
         out.extend_from_slice(&self.bytes[self.header_end..]);
         out
     }
+}
+
+/// Writes the object `line` with `stamp`'s `sent_at` as its last member to `out`; `false`
+/// (and `out` to be cleared) when `line` already names `sent_at` or is not an object.
+fn splice_stamp(line: &[u8], stamp: &EnvelopeHeaders, out: &mut Vec<u8>) -> bool {
+    let Some(open) = line.strip_suffix(b"}") else {
+        return false;
+    };
+    if contains(line, b"\"sent_at\"") {
+        return false;
+    }
+    out.extend_from_slice(open);
+    let at = out.len();
+    if serde_json::to_writer(&mut *out, stamp).is_err() || out.get(at) != Some(&b'{') {
+        return false;
+    }
+    // `{"sent_at":..}` follows the header's members: its brace becomes their comma.
+    if open == b"{" {
+        out.remove(at);
+    } else {
+        out[at] = b',';
+    }
+    true
+}
+
+/// Writes `line` parsed, with `sent_at` set to `stamp`'s, to `out`.
+fn replace_stamp(line: &[u8], stamp: &EnvelopeHeaders, out: &mut Vec<u8>) -> Option<()> {
+    let mut map: serde_json::Map<String, serde_json::Value> = serde_json::from_slice(line).ok()?;
+    let stamp = serde_json::to_value(stamp).ok()?;
+    map.insert("sent_at".to_owned(), stamp.get("sent_at")?.clone());
+    serde_json::to_writer(out, &map).ok()
 }
 
 /// Whether `needle` occurs in `haystack`.
