@@ -14,7 +14,9 @@
 //! cargo bench --bench burst
 //! ```
 //!
-//! `BURST_SDK=ours` (or `sentry`) runs the rounds of one SDK alone, for profiling it.
+//! `BURST_SDK=ours` (or `sentry`) runs the rounds of one SDK alone, for profiling it;
+//! `BURST_EVENTS=100` captures that many per round instead, which the queue holds: the figure is
+//! then how fast a backlog drains with nothing else running.
 //!
 //! Output: a human-readable table, then one line per SDK that `scripts/bench-report.py` reads:
 //! `burst/<sdk> <events/s> <delivered> <reported> <lost> <capture ms> <delivery ms>` (medians).
@@ -53,7 +55,7 @@ impl Round {
     }
 
     fn lost(&self) -> i64 {
-        i64::try_from(EVENTS).unwrap_or(i64::MAX)
+        i64::try_from(events()).unwrap_or(i64::MAX)
             - i64::try_from(self.delivered + self.reported).unwrap_or(i64::MAX)
     }
 }
@@ -71,11 +73,19 @@ fn finish(server: &Server, start: Instant, capture: Duration) -> Round {
     }
 }
 
-/// Captures [`EVENTS`] events with `capture`, then flushes; returns when it started and how
+/// Captures per round: [`EVENTS`], or `BURST_EVENTS`.
+fn events() -> u64 {
+    std::env::var("BURST_EVENTS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(EVENTS)
+}
+
+/// Captures [`events`] events with `capture`, then flushes; returns when it started and how
 /// long the captures took.
 fn burst(capture: fn(), flush: fn()) -> (Instant, Duration) {
     let start = Instant::now();
-    for _ in 0..EVENTS {
+    for _ in 0..events() {
         capture();
     }
     let took = start.elapsed();

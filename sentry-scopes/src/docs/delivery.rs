@@ -15,8 +15,8 @@
 //!    any answer) are dropped until the limit ends;
 //! 3. the body is gzip-compressed from 1 KiB on and posted over a kept-alive connection.
 //!    While envelopes wait behind it, a body is compressed only when that costs at most a
-//!    tenth of what the request takes, so compression never takes more than a tenth of a
-//!    backlog's throughput (on a fast local link sending raw is quicker; every 32nd body is
+//!    tenth of what the request takes, so compression takes about a tenth of a backlog's
+//!    throughput at most (on a fast local link sending raw is quicker; every 32nd body is
 //!    compressed to check again).
 //!    A pooled connection idles at most 1 s, below what common servers allow (gunicorn 2 s,
 //!    Node 5 s, nginx 75 s); a request whose connection the server closed or reset before
