@@ -14,16 +14,23 @@
 //! cargo bench --bench burst
 //! ```
 //!
-//! `BURST_SDK=ours` (or `sentry`) runs the rounds of one SDK alone, for profiling it;
-//! `BURST_EVENTS=100` captures that many per round instead, which the queue holds: the figure is
-//! then how fast a backlog drains with nothing else running.
+//! A third row, `reqwest-floor`, is no SDK: it measures what reqwest itself delivers here while
+//! one core is busy, as in a burst, with no SDK work at all: two threads, each with a
+//! current-thread runtime and a reqwest client configured as our transport's, post
+//! [`FLOOR_EVENTS`] copies of the envelope one of our captures writes (same size, no gzip, no
+//! `sent_at`) over connections opened before the clock starts, while the bench thread spins.
+//!
+//! `BURST_SDK=ours` (or `sentry`, `reqwest-floor`) runs the rounds of one row alone, for
+//! profiling it; `BURST_EVENTS=100` captures that many per round instead, which the queue
+//! holds: the figure is then how fast a backlog drains with nothing else running.
 //!
 //! Output: a human-readable table, then one line per SDK that `scripts/bench-report.py` reads:
 //! `burst/<sdk> <events/s> <delivered> <reported> <lost> <capture ms> <delivery ms>` (medians).
 
 mod common;
 
-use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Barrier, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use common::server::Server;
@@ -33,15 +40,21 @@ use sentry_scopes::Level;
 /// Captures per round.
 const EVENTS: u64 = 10_000;
 /// Rounds per SDK.
-const ROUNDS: usize = 9;
+const ROUNDS: usize = 15;
 /// How long a round may wait for delivery.
 const DEADLINE: Duration = Duration::from_secs(30);
+/// Envelopes the floor posts per round: about what ours delivers in a round.
+const FLOOR_EVENTS: usize = 400;
+/// Sending threads of the floor, as in our HTTP transport.
+const FLOOR_THREADS: usize = 2;
 const TAGS: usize = 10;
 const CRUMBS: usize = 20;
 
 /// One round's figures.
 #[derive(Clone, Copy, Debug)]
 struct Round {
+    /// Events the round tried to deliver.
+    attempted: u64,
     delivered: u64,
     reported: u64,
     capture: Duration,
@@ -55,7 +68,7 @@ impl Round {
     }
 
     fn lost(&self) -> i64 {
-        i64::try_from(events()).unwrap_or(i64::MAX)
+        i64::try_from(self.attempted).unwrap_or(i64::MAX)
             - i64::try_from(self.delivered + self.reported).unwrap_or(i64::MAX)
     }
 }
@@ -66,6 +79,7 @@ fn finish(server: &Server, start: Instant, capture: Duration) -> Round {
     std::thread::sleep(Duration::from_millis(100));
     let delivered = server.events();
     Round {
+        attempted: events(),
         delivered,
         reported: server.dropped().values().sum(),
         capture,
@@ -132,6 +146,106 @@ fn sentry() -> Round {
     })
 }
 
+/// The bytes our SDK writes for one `capture_message` with the burst's scope.
+fn our_envelope() -> Vec<u8> {
+    struct Keep(Mutex<Vec<u8>>);
+    impl sentry_scopes::Transport for Keep {
+        fn send_envelope(&self, envelope: sentry_scopes::EncodedEnvelope) {
+            let mut kept = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+            kept.clear();
+            envelope.to_writer(&mut *kept).expect("writing to a Vec");
+        }
+    }
+    let keep = Arc::new(Keep(Mutex::new(Vec::new())));
+    let options = sentry_scopes::ClientOptions::new().transport(keep.clone());
+    let client = sentry_scopes::init(options).expect("valid options");
+    sentry_scopes::with_isolation_scope(|_| {
+        ours::fill_top_level(TAGS, CRUMBS);
+        sentry_scopes::capture_message("burst", Level::Info);
+    });
+    drop(client);
+    let body = keep
+        .0
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .clone();
+    assert!(!body.is_empty(), "the capture wrote an envelope");
+    body
+}
+
+/// One sending thread of the floor: a client as our transport builds it (`transport/http.rs`),
+/// one request to open the connection, then `n` posts of `body` once `go` opens.
+fn floor_sender(url: &str, n: usize, body: &[u8], go: &Barrier, done: &AtomicUsize) {
+    /// Counts the thread as done however it ends, so that the spinning bench thread stops.
+    struct Done<'a>(&'a AtomicUsize);
+    impl Drop for Done<'_> {
+        fn drop(&mut self) {
+            self.0.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+    let _done = Done(done);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(30))
+        .connect_timeout(Duration::from_secs(10))
+        .pool_idle_timeout(Duration::from_secs(1))
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
+    let url = reqwest::Url::parse(url).expect("URL");
+    let post = |body: Vec<u8>| {
+        client
+            .post(url.clone())
+            .header(
+                "X-Sentry-Auth",
+                "Sentry sentry_key=public, sentry_version=7",
+            )
+            .header("content-type", "application/x-sentry-envelope")
+            .body(body)
+            .send()
+    };
+    let opened = runtime.block_on(async { post(b"{}\n".to_vec()).await });
+    go.wait();
+    if let Err(e) = opened {
+        eprintln!("reqwest-floor: the connection did not open: {e}");
+        return;
+    }
+    for _ in 0..n {
+        // A copy per request, as our transport makes when it stamps an envelope.
+        let sent = runtime.block_on(async { post(body.to_vec()).await.map(|r| r.status()) });
+        if sent.is_err() {
+            break;
+        }
+    }
+}
+
+fn reqwest_floor() -> Round {
+    static BODY: std::sync::OnceLock<Vec<u8>> = std::sync::OnceLock::new();
+    let body = BODY.get_or_init(our_envelope);
+    let server = Server::start();
+    let url = server.envelope_url();
+    let go = Barrier::new(FLOOR_THREADS + 1);
+    let done = AtomicUsize::new(0);
+    std::thread::scope(|threads| {
+        for _ in 0..FLOOR_THREADS {
+            threads.spawn(|| floor_sender(&url, FLOOR_EVENTS / FLOOR_THREADS, body, &go, &done));
+        }
+        go.wait();
+        let start = Instant::now();
+        // The core the capture loop keeps busy in the SDKs' rounds.
+        while done.load(Ordering::SeqCst) < FLOOR_THREADS {
+            std::hint::spin_loop();
+        }
+        let busy = start.elapsed();
+        let mut round = finish(&server, start, busy);
+        round.attempted = FLOOR_EVENTS as u64;
+        round
+    })
+}
+
 fn median_by(rounds: &mut [Round], key: impl Fn(&Round) -> f64) -> Round {
     rounds.sort_by(|a, b| key(a).total_cmp(&key(b)));
     rounds[rounds.len() / 2]
@@ -144,12 +258,16 @@ fn main() {
     // sentry's reqwest transport is built with `rustls-no-provider` (its default TLS is
     // native-tls), so it needs a process-wide crypto provider even for plain HTTP.
     let _ = rustls::crypto::ring::default_provider().install_default();
-    // `BURST_SDK=ours` (or `sentry`) runs one SDK alone, for profiling its delivery.
+    // `BURST_SDK=ours` (or `sentry`, `reqwest-floor`) runs one row alone, for profiling it.
     let only = std::env::var("BURST_SDK").ok();
-    let sdks: Vec<Sdk> = [("ours", ours as fn() -> Round), ("sentry", sentry)]
-        .into_iter()
-        .filter(|(name, _)| only.as_deref().is_none_or(|o| o == *name))
-        .collect();
+    let sdks: Vec<Sdk> = [
+        ("ours", ours as fn() -> Round),
+        ("sentry", sentry),
+        ("reqwest-floor", reqwest_floor),
+    ]
+    .into_iter()
+    .filter(|(name, _)| only.as_deref().is_none_or(|o| o == *name))
+    .collect();
     let mut rounds: Vec<Vec<Round>> = vec![Vec::new(); sdks.len()];
     for _ in 0..ROUNDS {
         for (i, (_, run)) in sdks.iter().enumerate() {
@@ -157,7 +275,7 @@ fn main() {
         }
     }
     println!(
-        "{:<8} {:>10} {:>10} {:>10} {:>6} {:>11} {:>12}   events/s of each round",
+        "{:<14} {:>10} {:>10} {:>10} {:>6} {:>11} {:>12}   events/s of each round",
         "sdk", "events/s", "delivered", "reported", "lost", "capture ms", "delivery ms"
     );
     let mut lines = Vec::new();
@@ -173,7 +291,7 @@ fn main() {
             m.delivery.as_secs_f64() * 1e3,
         );
         println!(
-            "{name:<8} {:>10.0} {:>10} {:>10} {:>6} {capture:>11.1} {delivery:>12.1}   {}",
+            "{name:<14} {:>10.0} {:>10} {:>10} {:>6} {capture:>11.1} {delivery:>12.1}   {}",
             m.per_second(),
             m.delivered,
             m.reported,

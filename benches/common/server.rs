@@ -52,6 +52,11 @@ impl Server {
         format!("http://public@{}/1", self.addr)
     }
 
+    /// The envelope endpoint of project 1, for a client without a DSN.
+    pub fn envelope_url(&self) -> String {
+        format!("http://{}/api/1/envelope/", self.addr)
+    }
+
     /// Events received.
     pub fn events(&self) -> u64 {
         self.received.events.load(Ordering::SeqCst)

@@ -80,7 +80,7 @@ def issue15_goals(r):
     b = r.get("burst", {})
     out.append(("15: burst of 10,000 captures: events delivered per second ≥ 2 × sentry", "ours",
                 ratio(b.get("ours", {}).get("per_second"), b.get("sentry", {}).get("per_second")),
-                2.0, True, "events/s, median of 9 rounds"))
+                2.0, True, "events/s, median of 15 rounds"))
     lost = b.get("ours", {}).get("lost")
     out.append(("15: burst: every event not delivered is in a client report (events lost)", "ours",
                 lost, 0.0, False, "events, worst round"))

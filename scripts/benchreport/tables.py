@@ -155,7 +155,10 @@ def burst_table(r):
         "thread as fast as it can, default HTTP transport and options (queue: ours 100, "
         "sentry 30), loopback server; events/s = events received ÷ (last arrival − first "
         "capture); *reported* = events that client reports counted as dropped; *lost* = "
-        "10,000 − delivered − reported (worst of 9 rounds). Median of 9 alternating rounds.",
+        "10,000 − delivered − reported (worst of 15 rounds). Median of 15 alternating rounds. "
+        "*reqwest-floor* is no SDK: reqwest alone, configured as our transport, posting 400 "
+        "copies of our envelope on two threads over open connections while the bench thread "
+        "spins; its *capture loop* is how long it spun.",
         ["sdk", "events / s", "delivered", "reported", "lost", "capture loop",
          "until last arrival"],
         [[name, fmt_num(v["per_second"]), fmt_num(v["delivered"]), fmt_num(v["reported"]),
