@@ -23,6 +23,11 @@
 //! while two or more envelopes wait: otherwise a backlog with no capture after it went out one
 //! request at a time (100 envelopes queued at start, loopback server, on the 2-core machines the
 //! benches run on: 6.2k a second on one thread, 15.4k on two).
+//!
+//! `spawn` (and so `init`) returns once both threads run, or after [`START_WAIT`]. A thread is
+//! created runnable, not running: on those machines, with the app thread capturing at once and
+//! keeping a core busy, the first thread started 0.1–3.2 ms after the first capture, and the
+//! first envelopes waited with it. Waiting for the start costs `init` a context switch.
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
@@ -53,6 +58,8 @@ struct State {
     shutdown: bool,
     /// Helper threads sending an envelope right now (a flush waits for them).
     helping: usize,
+    /// Threads that have begun to run.
+    started: usize,
     /// Threads that have ended.
     exited: usize,
     /// Whether thread `i` waits on `wake[i]` (set and cleared under the lock around the wait).
@@ -61,6 +68,11 @@ struct State {
 
 /// Sending threads: the first, and one helper for backlogs.
 const THREADS: usize = 2;
+
+/// How long `spawn` waits for the threads to begin running. Far beyond a thread's start (tens
+/// of microseconds, a few milliseconds on a saturated machine); past it `init` returns anyway,
+/// and the threads take the queue when they run.
+const START_WAIT: Duration = Duration::from_millis(200);
 
 impl State {
     fn all_exited(&self) -> bool {
@@ -153,6 +165,7 @@ impl ThreadTransport {
                 flush_done: 0,
                 shutdown: false,
                 helping: 0,
+                started: 0,
                 exited: 0,
                 waiting: [false; THREADS],
             }),
@@ -173,6 +186,8 @@ impl ThreadTransport {
                 .name(format!("sentry-scopes-transport-{index}"))
                 .spawn(move || {
                     let _exit = ExitGuard(thread_shared.clone());
+                    thread_shared.lock().started += 1;
+                    thread_shared.progress.notify_all();
                     run(&thread_shared, worker, index == 0);
                 });
             match spawned {
@@ -189,6 +204,9 @@ impl ThreadTransport {
                 }
             }
         }
+        drop(shared.wait_until(Some(Instant::now() + START_WAIT), |s| {
+            s.started + s.exited >= THREADS
+        }));
         Ok(Self {
             shared,
             handles: Mutex::new(handles),
@@ -407,5 +425,44 @@ impl Drop for ThreadTransport {
         // Stop the threads if `shutdown` was never called (a transport dropped without a guard).
         self.shared.lock().shutdown = true;
         self.shared.wake_all();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::transport::worker::Reply;
+
+    /// Answers every request `200`.
+    struct Accepts;
+
+    impl Sender for Accepts {
+        fn send(&mut self, _body: &[u8], _backlog: usize) -> Reply {
+            Reply::Http {
+                status: 200,
+                rate_limits: None,
+                retry_after: None,
+                body: String::new(),
+            }
+        }
+    }
+
+    #[test]
+    fn spawn_returns_once_both_threads_run() {
+        for _ in 0..20 {
+            let config = ThreadConfig {
+                capacity: 10,
+                cache: None,
+                discards: Arc::default(),
+                log: Log {
+                    enabled: false,
+                    secrets: Vec::new(),
+                },
+            };
+            let transport =
+                ThreadTransport::spawn(config, || Ok(Box::new(Accepts))).expect("threads start");
+            assert_eq!(transport.shared.lock().started, THREADS);
+            assert!(transport.shutdown(Duration::from_secs(5)));
+        }
     }
 }
