@@ -17,6 +17,13 @@ pub enum InitError {
     InvalidSampleRate(f32),
     /// `traces_sample_rate` is outside 0.0..=1.0.
     InvalidTracesSampleRate(f32),
+    /// `http_proxy` or `https_proxy` is not a proxy URL the HTTP transport can use.
+    InvalidProxy {
+        /// The option: `http_proxy` or `https_proxy`.
+        option: &'static str,
+        /// What is wrong with it (never the URL itself, which may hold a password).
+        reason: String,
+    },
     /// A DSN was given but this build has no HTTP transport (the `http` feature is off).
     NoHttpTransport,
     /// The transport factory failed.
@@ -42,6 +49,12 @@ impl fmt::Display for InitError {
                 f,
                 "invalid traces_sample_rate {rate}: it must lie between 0.0 (no transactions) and \
                  1.0 (every transaction)"
+            ),
+            InitError::InvalidProxy { option, reason } => write!(
+                f,
+                "invalid {option}: {reason}; expected a proxy URL such as \
+                 `http://proxy.example:3128` (with credentials: \
+                 `http://user:password@proxy.example:3128`), or \"\" to send directly"
             ),
             InitError::NoHttpTransport => f.write_str(
                 "a DSN was given but sentry-scopes was built without the `http` feature; \

@@ -119,6 +119,17 @@ pub struct ClientOptions {
     /// How long one HTTP request may take, from connecting to the end of the answer (default
     /// 30 s; connecting alone at most 10 s). Only the transport's own thread waits this long.
     pub http_timeout: Duration,
+    /// The proxy the HTTP transport sends through (default none), as a URL:
+    /// `http://proxy.example:3128`, with credentials `http://user:password@proxy.example:3128`
+    /// (`https://` for TLS to the proxy). Used for an `http://` DSN, and for an `https://` DSN
+    /// unless [`https_proxy`](Self::https_proxy) is set. With neither set, the transport
+    /// follows the environment: `HTTP_PROXY`, `HTTPS_PROXY`, `ALL_PROXY` and `NO_PROXY`, or
+    /// their lower-case forms. An empty string sends directly, whatever the environment says.
+    /// `init` fails on anything else that is not an `http`/`https` URL with a host.
+    pub http_proxy: Option<Cow<'static, str>>,
+    /// The proxy for an `https://` DSN (default none), as [`http_proxy`](Self::http_proxy)
+    /// takes it. The proxy sees only a `CONNECT` to the Sentry host: TLS runs end to end.
+    pub https_proxy: Option<Cow<'static, str>>,
     /// Whether `init` installs the panic hook that reports panics as fatal events (default
     /// true; needs the default `panic` feature, see `integrations::panic`).
     pub panic_hook: bool,
@@ -196,6 +207,8 @@ impl Default for ClientOptions {
             cache_dir: None,
             max_cache_items: 30,
             http_timeout: Duration::from_secs(30),
+            http_proxy: None,
+            https_proxy: None,
             panic_hook: true,
             dist: None,
             traces_sample_rate: None,
@@ -233,6 +246,9 @@ impl fmt::Debug for ClientOptions {
             .field("cache_dir", &self.cache_dir)
             .field("max_cache_items", &self.max_cache_items)
             .field("http_timeout", &self.http_timeout)
+            // URLs that may carry a password: only whether they are set.
+            .field("http_proxy", &self.http_proxy.as_ref().map(|_| "<set>"))
+            .field("https_proxy", &self.https_proxy.as_ref().map(|_| "<set>"))
             .field("dist", &self.dist)
             .field("traces_sample_rate", &self.traces_sample_rate)
             .field("traces_sampler", &self.traces_sampler.is_some())
@@ -419,6 +435,30 @@ impl ClientOptions {
     #[must_use]
     pub fn http_timeout(mut self, timeout: Duration) -> Self {
         self.http_timeout = timeout;
+        self
+    }
+
+    /// Sends through this proxy; see [`http_proxy`](Self::http_proxy) for the URL and when it
+    /// applies, and `""` to ignore the environment's proxies.
+    ///
+    /// ```
+    /// let options = sentry_scopes::ClientOptions::new()
+    ///     .dsn("https://public@o1.ingest.sentry.io/1")
+    ///     .http_proxy("http://user:password@proxy.internal:3128");
+    /// assert!(options.http_proxy.is_some());
+    /// assert!(!format!("{options:?}").contains("password"));
+    /// ```
+    #[must_use]
+    pub fn http_proxy(mut self, url: impl Into<Cow<'static, str>>) -> Self {
+        self.http_proxy = Some(url.into());
+        self
+    }
+
+    /// Sends requests to an `https://` DSN through this proxy (see
+    /// [`https_proxy`](Self::https_proxy)).
+    #[must_use]
+    pub fn https_proxy(mut self, url: impl Into<Cow<'static, str>>) -> Self {
+        self.https_proxy = Some(url.into());
         self
     }
 

@@ -13,7 +13,9 @@
 //!    the transport thread, from immutable snapshots of the scopes (see `docs::scope_model`);
 //! 2. items the server rate-limited (`429` with `Retry-After`, or `X-Sentry-Rate-Limits` on
 //!    any answer) are dropped until the limit ends;
-//! 3. the body is gzip-compressed from 1 KiB on and posted over a kept-alive connection.
+//! 3. the body is gzip-compressed from 1 KiB on and posted over a kept-alive connection,
+//!    through the proxy of [`http_proxy`](crate::ClientOptions::http_proxy) /
+//!    [`https_proxy`](crate::ClientOptions::https_proxy) or of the environment if any.
 //!    While envelopes wait behind it, a body is compressed only when that costs at most a
 //!    tenth of what the request takes, so compression takes about a tenth of a backlog's
 //!    throughput at most (on a fast local link sending raw is quicker; every 32nd body is

@@ -18,6 +18,7 @@ use rustls_platform_verifier::BuilderVerifierExt;
 
 use super::cache::Cache;
 use super::compress::Compressor;
+use super::proxy::Route;
 use super::thread::{ThreadConfig, ThreadTransport};
 use super::worker::{Log, Reply, Sender};
 use super::{Transport, TransportContext};
@@ -47,6 +48,7 @@ pub(crate) fn create(
     let options = ctx.options;
     let tls = tls_config().map_err(|e| InitError::Transport(format!("cannot set up TLS: {e}")))?;
     let url = dsn.envelope_api_url();
+    let route = Route::for_dsn(options, dsn.scheme() == sentry_types::Scheme::Https)?;
     let auth = dsn.to_auth(Some(&client_name())).to_string();
     let log = Log {
         enabled: options.debug,
@@ -56,7 +58,7 @@ pub(crate) fn create(
             .map(str::to_owned)
             .collect(),
     };
-    log.line(|| format!("sending to {url}"));
+    log.line(|| format!("sending to {url} {}", route.describe()));
     let cache = match &options.cache_dir {
         None => None,
         Some(dir) => {
@@ -82,9 +84,9 @@ pub(crate) fn create(
     let timeout = options.http_timeout;
     let transport = ThreadTransport::spawn(config, || {
         Ok(Box::new(HttpSender {
-            client: http_client(tls.clone(), timeout, POOL_IDLE, usize::MAX)?,
+            client: http_client(tls.clone(), &route, timeout, POOL_IDLE, usize::MAX)?,
             // For the retry after a connection-level failure: never reuses a connection.
-            fresh: http_client(tls.clone(), timeout, Duration::ZERO, 0)?,
+            fresh: http_client(tls.clone(), &route, timeout, Duration::ZERO, 0)?,
             url: url.clone(),
             auth: auth.clone(),
             runtime: None,
@@ -94,14 +96,17 @@ pub(crate) fn create(
     Ok(Arc::new(transport))
 }
 
-/// A reqwest client whose idle connections live at most `idle` and number at most `max_idle`.
+/// A reqwest client sending by `route`, whose idle connections live at most `idle` and number
+/// at most `max_idle`.
 fn http_client(
     tls: rustls::ClientConfig,
+    route: &Route,
     timeout: Duration,
     idle: Duration,
     max_idle: usize,
 ) -> Result<reqwest::Client, InitError> {
-    reqwest::Client::builder()
+    route
+        .apply(reqwest::Client::builder())
         .tls_backend_preconfigured(tls)
         .user_agent(client_name())
         .timeout(timeout)

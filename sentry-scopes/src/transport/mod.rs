@@ -5,7 +5,7 @@
 //! them. With one, the HTTP transport (feature `http`) sends them: `thread.rs` holds the bounded
 //! queue and the sending thread, `worker.rs` decides what happens to each envelope (rate limits
 //! in `ratelimit.rs`, the offline cache in `cache/`, client reports from `discards.rs`) and
-//! `http.rs` posts it with reqwest. Nothing here builds, changes or serialises an event.
+//! `http.rs` posts it with reqwest (through the proxy `proxy.rs` picks). Nothing here builds, changes or serialises an event.
 
 #[cfg(feature = "http")]
 mod cache;
@@ -18,6 +18,8 @@ mod http;
 #[cfg(feature = "http")]
 mod policy;
 mod print;
+#[cfg(feature = "http")]
+mod proxy;
 #[cfg(feature = "http")]
 mod ratelimit;
 #[cfg(feature = "test")]
