@@ -130,6 +130,13 @@ pub struct ClientOptions {
     /// The proxy for an `https://` DSN (default none), as [`http_proxy`](Self::http_proxy)
     /// takes it. The proxy sees only a `CONNECT` to the Sentry host: TLS runs end to end.
     pub https_proxy: Option<Cow<'static, str>>,
+    /// Whether the HTTP transport takes any TLS certificate from the server (default false).
+    /// **Dangerous:** anyone who can intercept the connection can then read and change what is
+    /// sent. It is for a self-hosted server with a self-signed certificate while you set up a
+    /// real one; better, have the system trust its CA, which the transport honours. The
+    /// connection stays encrypted and the server must still hold the key of the certificate it
+    /// shows. Unlike `sentry`, the `SSL_VERIFY` environment variable does not turn it on.
+    pub accept_invalid_certs: bool,
     /// Whether `init` installs the panic hook that reports panics as fatal events (default
     /// true; needs the default `panic` feature, see `integrations::panic`).
     pub panic_hook: bool,
@@ -209,6 +216,7 @@ impl Default for ClientOptions {
             http_timeout: Duration::from_secs(30),
             http_proxy: None,
             https_proxy: None,
+            accept_invalid_certs: false,
             panic_hook: true,
             dist: None,
             traces_sample_rate: None,
@@ -249,6 +257,7 @@ impl fmt::Debug for ClientOptions {
             // URLs that may carry a password: only whether they are set.
             .field("http_proxy", &self.http_proxy.as_ref().map(|_| "<set>"))
             .field("https_proxy", &self.https_proxy.as_ref().map(|_| "<set>"))
+            .field("accept_invalid_certs", &self.accept_invalid_certs)
             .field("dist", &self.dist)
             .field("traces_sample_rate", &self.traces_sample_rate)
             .field("traces_sampler", &self.traces_sampler.is_some())
@@ -459,6 +468,22 @@ impl ClientOptions {
     #[must_use]
     pub fn https_proxy(mut self, url: impl Into<Cow<'static, str>>) -> Self {
         self.https_proxy = Some(url.into());
+        self
+    }
+
+    /// Takes any TLS certificate from the server; read the warning on
+    /// [`accept_invalid_certs`](Self::accept_invalid_certs) first.
+    ///
+    /// ```
+    /// // A self-hosted server with a self-signed certificate, while a real one is set up.
+    /// let options = sentry_scopes::ClientOptions::new()
+    ///     .dsn("https://public@sentry.internal/1")
+    ///     .accept_invalid_certs(true);
+    /// assert!(options.accept_invalid_certs);
+    /// ```
+    #[must_use]
+    pub fn accept_invalid_certs(mut self, accept: bool) -> Self {
+        self.accept_invalid_certs = accept;
         self
     }
 

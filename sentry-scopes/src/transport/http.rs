@@ -4,22 +4,18 @@
 //! Requests run on the transport thread inside a current-thread tokio runtime that the thread
 //! owns. `reqwest::blocking` would start a second thread with its own runtime per client and
 //! hand every request across a channel; owning the runtime keeps it to one thread and leaves
-//! time limits to reqwest's own `timeout`. TLS is rustls with the `ring` provider (no OpenSSL,
-//! no C toolchain beyond `cc`), passed to reqwest as a ready config so that no process-wide
-//! crypto provider is installed behind the application's back; certificates are checked
-//! against the system's trust store (`rustls-platform-verifier`), so a self-hosted server with
-//! a private CA works when the system trusts that CA.
+//! time limits to reqwest's own `timeout`. TLS comes from `tls.rs`, the proxy from `proxy.rs`.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use reqwest::header::{CONTENT_ENCODING, CONTENT_TYPE};
-use rustls_platform_verifier::BuilderVerifierExt;
 
 use super::cache::Cache;
 use super::compress::Compressor;
 use super::proxy::Route;
 use super::thread::{ThreadConfig, ThreadTransport};
+use super::tls;
 use super::worker::{Log, Reply, Sender};
 use super::{Transport, TransportContext};
 use crate::error::InitError;
@@ -46,7 +42,8 @@ pub(crate) fn create(
     dsn: &Dsn,
 ) -> Result<Arc<dyn Transport>, InitError> {
     let options = ctx.options;
-    let tls = tls_config().map_err(|e| InitError::Transport(format!("cannot set up TLS: {e}")))?;
+    let tls = tls::client_config(options.accept_invalid_certs)
+        .map_err(|e| InitError::Transport(format!("cannot set up TLS: {e}")))?;
     let url = dsn.envelope_api_url();
     let route = Route::for_dsn(options, dsn.scheme() == sentry_types::Scheme::Https)?;
     let auth = dsn.to_auth(Some(&client_name())).to_string();
@@ -59,6 +56,9 @@ pub(crate) fn create(
             .collect(),
     };
     log.line(|| format!("sending to {url} {}", route.describe()));
+    if options.accept_invalid_certs && dsn.scheme() == sentry_types::Scheme::Https {
+        log.line(|| "accept_invalid_certs is on: the server's certificate is not checked".into());
+    }
     let cache = match &options.cache_dir {
         None => None,
         Some(dir) => {
@@ -117,16 +117,6 @@ fn http_client(
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .map_err(|e| InitError::Transport(format!("cannot build the HTTP client: {e}")))
-}
-
-fn tls_config() -> Result<rustls::ClientConfig, rustls::Error> {
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let mut config = rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()?
-        .with_platform_verifier()?
-        .with_no_client_auth();
-    config.alpn_protocols = vec![b"http/1.1".to_vec()];
-    Ok(config)
 }
 
 /// Sends bodies with reqwest; one per transport thread, with clients (and so connection pools)
@@ -265,15 +255,4 @@ fn describe(error: &reqwest::Error) -> String {
         text.push_str(" (timed out; see ClientOptions::http_timeout)");
     }
     text
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn tls_config_builds_without_a_process_wide_provider() {
-        assert!(tls_config().is_ok());
-        assert!(rustls::crypto::CryptoProvider::get_default().is_none());
-    }
 }

@@ -5,7 +5,7 @@
 //! them. With one, the HTTP transport (feature `http`) sends them: `thread.rs` holds the bounded
 //! queue and the sending thread, `worker.rs` decides what happens to each envelope (rate limits
 //! in `ratelimit.rs`, the offline cache in `cache/`, client reports from `discards.rs`) and
-//! `http.rs` posts it with reqwest (through the proxy `proxy.rs` picks). Nothing here builds, changes or serialises an event.
+//! `http.rs` posts it with reqwest (TLS from `tls.rs`, through the proxy `proxy.rs` picks). Nothing here builds, changes or serialises an event.
 
 #[cfg(feature = "http")]
 mod cache;
@@ -26,6 +26,8 @@ mod ratelimit;
 pub(crate) mod testing;
 #[cfg(feature = "http")]
 mod thread;
+#[cfg(feature = "http")]
+mod tls;
 #[cfg(feature = "http")]
 mod worker;
 
