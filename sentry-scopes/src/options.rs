@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::protocol::{Breadcrumb, Event, Transaction};
+use crate::protocol::{Breadcrumb, Event, OrganizationId, Transaction};
 use crate::scope::SamplingContext;
 use crate::transport::TransportFactory;
 
@@ -162,6 +162,19 @@ pub struct ClientOptions {
     /// How many child spans a transaction records at most (default 1000); later ones are left
     /// out and counted in client reports.
     pub max_spans: usize,
+    /// The Sentry organization this SDK reports to (default none: read from a DSN whose host is
+    /// `o<id>.ingest.sentry.io` or `o<id>.ingest.<region>.sentry.io`). Set it for self-hosted
+    /// Sentry or a Relay in front, where the DSN does not name it. It goes out in the
+    /// `sentry-org_id` baggage entry of traces this SDK starts, and decides which incoming
+    /// traces are continued: one whose `sentry-org_id` names another organization starts a new
+    /// trace instead, so that another organization's services cannot attach requests to your
+    /// traces (or skew your sampling).
+    pub org_id: Option<OrganizationId>,
+    /// Whether an incoming trace is continued only when both it and this SDK name an
+    /// organization, the same one (default false: a trace is refused only when both name one
+    /// and they differ). A trace that names none is still continued when this SDK knows none
+    /// either.
+    pub strict_trace_continuation: bool,
     /// Whether message events (`capture_message`, and the `log` and `tracing` integrations'
     /// events) carry a stack trace of the capturing thread too (default false, as in
     /// sentry-rust). Errors and panics always carry one. See `docs::symbolication`.
@@ -223,6 +236,8 @@ impl Default for ClientOptions {
             traces_sampler: None,
             before_send_transaction: None,
             max_spans: 1000,
+            org_id: None,
+            strict_trace_continuation: false,
             attach_stacktrace: false,
             in_app_include: Vec::new(),
             in_app_exclude: DEFAULT_IN_APP_EXCLUDE
@@ -266,6 +281,8 @@ impl fmt::Debug for ClientOptions {
                 &self.before_send_transaction.is_some(),
             )
             .field("max_spans", &self.max_spans)
+            .field("org_id", &self.org_id)
+            .field("strict_trace_continuation", &self.strict_trace_continuation)
             .field("attach_stacktrace", &self.attach_stacktrace)
             .field("in_app_include", &self.in_app_include)
             .field("in_app_exclude", &self.in_app_exclude)
@@ -553,6 +570,31 @@ impl ClientOptions {
     #[must_use]
     pub fn max_spans(mut self, max: usize) -> Self {
         self.max_spans = max;
+        self
+    }
+
+    /// Sets the organization id that incoming traces are checked against and outgoing ones
+    /// carry (see the field).
+    ///
+    /// ```
+    /// // Self-hosted: the DSN does not name the organization.
+    /// let options = sentry_scopes::ClientOptions::new()
+    ///     .dsn("https://public@sentry.internal/3")
+    ///     .org_id(17)
+    ///     .strict_trace_continuation(true);
+    /// assert_eq!(options.org_id, Some(17.into()));
+    /// ```
+    #[must_use]
+    pub fn org_id(mut self, id: impl Into<OrganizationId>) -> Self {
+        self.org_id = Some(id.into());
+        self
+    }
+
+    /// Continues an incoming trace only when both sides name the same organization (see the
+    /// field).
+    #[must_use]
+    pub fn strict_trace_continuation(mut self, strict: bool) -> Self {
+        self.strict_trace_continuation = strict;
         self
     }
 

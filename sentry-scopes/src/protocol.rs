@@ -14,8 +14,8 @@ pub use sentry_types::protocol::v7::client_report::{
 pub use sentry_types::protocol::v7::{
     Addr, Attachment, AttachmentType, Breadcrumb, ClientReport, ClientSdkInfo, ClientSdkPackage,
     Context, DebugImage, DebugMeta, Envelope, EnvelopeItem, Event, Exception, Frame, Level, Map,
-    Mechanism, SpanId, SpanStatus, Stacktrace, SymbolicDebugImage, TraceContext, TraceId,
-    Transaction, User, Value, Values,
+    Mechanism, OrganizationId, SpanId, SpanStatus, Stacktrace, SymbolicDebugImage, TraceContext,
+    TraceId, Transaction, User, Value, Values,
 };
 pub use sentry_types::protocol::v7::{DeviceContext, OsContext, RuntimeContext};
 pub use sentry_types::{Dsn, ParseDsnError, Uuid};

@@ -8,7 +8,7 @@ use super::pipeline::capture_transaction;
 use crate::context::active_span;
 use crate::debug::call_user;
 use crate::protocol::Category;
-use crate::protocol::TraceId;
+use crate::protocol::{OrganizationId, TraceId};
 use crate::scope::{
     FinishedTransaction, MakeBaggage, SamplingContext, Span, SpanGuard, TransactionContext,
     TransactionSink, Tree, random_unit,
@@ -41,6 +41,12 @@ use crate::transport::DiscardReason;
 /// ```
 pub fn start_transaction(mut ctx: TransactionContext) -> SpanGuard {
     let client = Client::current();
+    if let Some(client) = client.as_deref()
+        && ctx.is_continued()
+        && !same_organization(ctx.upstream_org_id(), client)
+    {
+        ctx.start_new_trace();
+    }
     let decision = decide(client.as_deref(), &ctx);
     let baggage: MakeBaggage = match ctx.upstream_baggage() {
         Some(upstream) => {
@@ -165,6 +171,21 @@ fn decide(client: Option<&Client>, ctx: &TransactionContext) -> Decision {
 }
 
 /// The dynamic sampling context this service freezes when it starts the trace.
+/// The organization this SDK reports to: `ClientOptions::org_id`, else the DSN's.
+fn org_id(client: &Client) -> Option<OrganizationId> {
+    client.options().org_id.or_else(|| client.dsn()?.org_id())
+}
+
+/// Whether a trace from `upstream`'s organization may be continued: not when both are known
+/// and differ, nor with `strict_trace_continuation` when only one side is known.
+fn same_organization(upstream: Option<OrganizationId>, client: &Client) -> bool {
+    match (upstream, org_id(client)) {
+        (Some(theirs), Some(ours)) => theirs == ours,
+        (None, None) => true,
+        _ => !client.options().strict_trace_continuation,
+    }
+}
+
 fn head_baggage(
     client: Option<&Client>,
     trace_id: TraceId,
@@ -177,6 +198,9 @@ fn head_baggage(
     };
     if let Some(dsn) = client.dsn() {
         out.push(("public_key".to_owned(), dsn.public_key().to_owned()));
+    }
+    if let Some(org) = org_id(client) {
+        out.push(("org_id".to_owned(), org.to_string()));
     }
     let options = client.options();
     for (key, value) in [

@@ -102,7 +102,13 @@ impl PropagationContext {
     /// Continues the trace named by an incoming `sentry-trace` header and its `baggage` header.
     ///
     /// A missing or malformed `sentry-trace` value starts a new trace instead: bad input from a
-    /// client never fails a request. Only the `sentry-` entries of `baggage` are kept.
+    /// client never fails a request. Only the `sentry-` entries of `baggage` are kept. This
+    /// only parses: the organization rule of
+    /// [`ClientOptions::org_id`](crate::ClientOptions::org_id) applies where a transaction
+    /// starts, through [`TransactionContext::continue_from_headers`](
+    /// crate::TransactionContext::continue_from_headers) and
+    /// [`start_transaction`](crate::start_transaction), as the `tower` and `tracing`
+    /// integrations do.
     #[must_use]
     pub fn from_headers(sentry_trace: Option<&str>, baggage: Option<&str>) -> Self {
         let mut pc = Self::new();

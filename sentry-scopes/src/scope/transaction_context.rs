@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use super::ids;
 use super::propagation::{parse_baggage, parse_sentry_trace};
 use super::span::Span;
-use crate::protocol::{Map, SpanId, TraceId, Value};
+use crate::protocol::{Map, OrganizationId, SpanId, TraceId, Value};
 
 /// The start of a transaction: name, operation, and the trace it belongs to.
 ///
@@ -60,7 +60,9 @@ impl TransactionContext {
 
     /// A transaction that continues the trace of incoming headers (names case-insensitive):
     /// `sentry-trace` with `baggage`, else W3C `traceparent`. Missing or malformed headers start
-    /// a new trace: bad input from a client never fails a request.
+    /// a new trace: bad input from a client never fails a request. So does a trace of another
+    /// organization, when [`start_transaction`](crate::start_transaction) checks it (see
+    /// [`ClientOptions::org_id`](crate::ClientOptions::org_id)).
     pub fn continue_from_headers<'a>(
         name: impl Into<String>,
         op: impl Into<Cow<'static, str>>,
@@ -166,6 +168,20 @@ impl TransactionContext {
     /// Whether the trace came from upstream.
     pub(crate) fn is_continued(&self) -> bool {
         self.continued
+    }
+
+    /// The organization the upstream trace names in its `sentry-org_id` baggage entry.
+    pub(crate) fn upstream_org_id(&self) -> Option<OrganizationId> {
+        self.upstream_baggage()?.get("org_id")?.parse().ok()
+    }
+
+    /// Drops the upstream trace: the transaction starts a new one, as [`Self::new`] would.
+    pub(crate) fn start_new_trace(&mut self) {
+        self.trace_id = ids::trace_id();
+        self.parent_span_id = None;
+        self.parent_sampled = None;
+        self.baggage.clear();
+        self.continued = false;
     }
 }
 
