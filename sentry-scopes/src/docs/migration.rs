@@ -46,6 +46,24 @@
 //!
 //! Sessions (`start_session`) and `Hub::with_integration` have no counterpart.
 //!
+//! The other `ClientOptions` of `sentry` 0.49, one by one:
+//!
+//! - `transport_channel_capacity` is [`queue_size`](crate::ClientOptions::queue_size) here
+//!   (default 100 envelopes, sentry 30).
+//! - `event_sampling_strategy` and `traces_sampling_strategy` are
+//!   [`sample_rate`](crate::ClientOptions::sample_rate),
+//!   [`traces_sample_rate`](crate::ClientOptions::traces_sample_rate) and
+//!   [`traces_sampler`](crate::ClientOptions::traces_sampler).
+//! - `default_integrations` and `integrations`: integrations are Cargo features and the layers
+//!   and loggers you install (see `integrations`); there is no list to edit at `init`.
+//! - `user_agent` is not configurable: requests say `sentry-scopes/VERSION`.
+//! - `max_request_body_size`: request bodies are never read or sent, so there is nothing to
+//!   limit.
+//! - `auto_session_tracking` and `session_mode`: no release health (sessions) yet.
+//! - `enable_logs`, `before_send_log`, `enable_metrics` and `before_send_metric`: no Sentry
+//!   logs or metrics yet; the `log` and `tracing` integrations turn records into breadcrumbs
+//!   and events.
+//!
 //! ## Captures return `Option<Uuid>`
 //!
 //! ```
