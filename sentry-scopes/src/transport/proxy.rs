@@ -35,6 +35,12 @@ impl Route {
             return Ok(Route::Direct);
         }
         let invalid = |reason: String| InitError::InvalidProxy { option, reason };
+        if !url.contains("://") {
+            // `proxy.example:3128` parses as a URL whose scheme is `proxy.example`.
+            return Err(invalid(
+                "it has no `http://` or `https://` in front".to_owned(),
+            ));
+        }
         let parsed = reqwest::Url::parse(url).map_err(|e| invalid(format!("not a URL ({e})")))?;
         if !matches!(parsed.scheme(), "http" | "https") {
             return Err(invalid(format!(
@@ -128,15 +134,13 @@ mod tests {
     #[test]
     fn a_proxy_that_is_not_an_http_url_is_refused_without_echoing_it() {
         for (url, reason) in [
-            (
-                "proxy.example:3128",
-                "scheme `proxy.example` is not supported",
-            ),
+            ("proxy.example:3128", "no `http://` or `https://` in front"),
+            ("ftp://proxy.example:21", "scheme `ftp` is not supported"),
             (
                 "socks5://user:hunter2@proxy.example:1080",
                 "scheme `socks5` is not supported",
             ),
-            ("not a url", "not a URL"),
+            ("not a url", "no `http://` or `https://` in front"),
             ("http://user:hunter2@:3128", "not a URL"),
         ] {
             let message = route(None, Some(url), true);
