@@ -70,6 +70,19 @@ fn strict_continuation_needs_both_sides_to_name_the_same_organization() {
     assert!(continues(strict_without_org(), None));
 }
 
+/// A transaction started from a request of a trace of organization 7.
+fn from_organization_7() -> sentry_scopes::SpanGuard {
+    let headers = [
+        ("sentry-trace", SENTRY_TRACE),
+        ("baggage", "sentry-org_id=7"),
+    ];
+    start_transaction(TransactionContext::continue_from_headers(
+        "GET /",
+        "http.server",
+        headers,
+    ))
+}
+
 #[test]
 fn the_organization_comes_from_the_dsn_and_goes_out_in_baggage() {
     let _serial = serial();
@@ -78,14 +91,7 @@ fn the_organization_comes_from_the_dsn_and_goes_out_in_baggage() {
         .dsn("https://public@o123.ingest.us.sentry.io/42")
         .transport(transport.clone());
     let guard = sentry_scopes::init(options).expect("valid options");
-    let foreign = start_transaction(TransactionContext::continue_from_headers(
-        "GET /",
-        "http.server",
-        [
-            ("sentry-trace", SENTRY_TRACE),
-            ("baggage", "sentry-org_id=7"),
-        ],
-    ));
+    let foreign = from_organization_7();
     assert_ne!(foreign.trace_id().to_string(), TRACE_ID);
     let baggage = foreign
         .in_scope(|| sentry_scopes::trace_headers().find(|(name, _)| *name == "baggage"))
@@ -102,14 +108,7 @@ fn the_organization_comes_from_the_dsn_and_goes_out_in_baggage() {
             .transport(transport),
     )
     .expect("valid options");
-    let own = start_transaction(TransactionContext::continue_from_headers(
-        "GET /",
-        "http.server",
-        [
-            ("sentry-trace", SENTRY_TRACE),
-            ("baggage", "sentry-org_id=7"),
-        ],
-    ));
+    let own = from_organization_7();
     assert_eq!(own.trace_id().to_string(), TRACE_ID);
     drop(own);
     drop(guard);
