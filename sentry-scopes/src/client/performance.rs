@@ -170,7 +170,6 @@ fn decide(client: Option<&Client>, ctx: &TransactionContext) -> Decision {
     }
 }
 
-/// The dynamic sampling context this service freezes when it starts the trace.
 /// The organization this SDK reports to: `ClientOptions::org_id`, else the DSN's.
 fn org_id(client: &Client) -> Option<OrganizationId> {
     client.options().org_id.or_else(|| client.dsn()?.org_id())
@@ -186,6 +185,7 @@ fn same_organization(upstream: Option<OrganizationId>, client: &Client) -> bool 
     }
 }
 
+/// The dynamic sampling context this service freezes when it starts the trace.
 fn head_baggage(
     client: Option<&Client>,
     trace_id: TraceId,

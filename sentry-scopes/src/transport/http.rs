@@ -45,7 +45,8 @@ pub(crate) fn create(
     let tls = tls::client_config(options.accept_invalid_certs)
         .map_err(|e| InitError::Transport(format!("cannot set up TLS: {e}")))?;
     let url = dsn.envelope_api_url();
-    let route = Route::for_dsn(options, dsn.scheme() == sentry_types::Scheme::Https)?;
+    let https = dsn.scheme() == sentry_types::Scheme::Https;
+    let route = Route::for_dsn(options, https)?;
     let auth = dsn.to_auth(Some(&client_name())).to_string();
     let log = Log {
         enabled: options.debug,
@@ -56,7 +57,7 @@ pub(crate) fn create(
             .collect(),
     };
     log.line(|| format!("sending to {url} {}", route.describe()));
-    if options.accept_invalid_certs && dsn.scheme() == sentry_types::Scheme::Https {
+    if options.accept_invalid_certs && https {
         log.line(|| "accept_invalid_certs is on: the server's certificate is not checked".into());
     }
     let cache = match &options.cache_dir {
